@@ -1,0 +1,41 @@
+using System.Text.Json;
+using RefineWeb.Engine.Models;
+
+namespace RefineWeb.Engine.Pipelines;
+
+/// <summary>
+/// cascade.json in a model folder: the tokenizer's vocabulary file and the stages, coarsest first. Each stage has
+/// "{name}.json" (<see cref="StageConfig"/>) and "{name}.safetensors" beside it.
+/// </summary>
+public sealed record CascadeManifest
+{
+    public const string FileName = "cascade.json";
+
+    public string Name { get; init; } = "emoji-cascade-v1";
+    public string Tokenizer { get; init; } = "vocab.txt";
+    public string[] Stages { get; init; } = ["base", "refiner32", "refiner64"];
+
+    public static CascadeManifest Load(string directory)
+    {
+        var path = Path.Combine(directory, FileName);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"No model at {Path.GetFullPath(directory)}: {FileName} is missing.", path);
+        try
+        {
+            var manifest = JsonSerializer.Deserialize<CascadeManifest>(File.ReadAllText(path), ModelJson.Options)
+                ?? throw new InvalidDataException($"{path} is empty.");
+            if (manifest.Stages.Length == 0) throw new InvalidDataException($"{path} lists no stages.");
+            return manifest;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a valid cascade manifest: {e.Message}", e);
+        }
+    }
+
+    public void Save(string directory) =>
+        File.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, ModelJson.Options));
+
+    public static string StageConfigPath(string directory, string stage) => Path.Combine(directory, stage + ".json");
+    public static string StageWeightsPath(string directory, string stage) => Path.Combine(directory, stage + ".safetensors");
+}

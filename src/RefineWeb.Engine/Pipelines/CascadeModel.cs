@@ -1,0 +1,74 @@
+using RefineWeb.Engine.Models;
+using RefineWeb.Engine.Text;
+using RefineWeb.Engine.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RefineWeb.Engine.Pipelines;
+
+/// <summary>A loaded cascade: tokenizer and stages (coarsest first) on one device, in evaluation mode.</summary>
+public sealed class CascadeModel : IDisposable
+{
+    public string Directory { get; }
+    public CascadeManifest Manifest { get; }
+    public WordTokenizer Tokenizer { get; }
+    public IReadOnlyList<DiffusionStage> Stages { get; }
+    public Device Device { get; }
+
+    CascadeModel(string directory, CascadeManifest manifest, WordTokenizer tokenizer, IReadOnlyList<DiffusionStage> stages, Device device)
+    {
+        Directory = directory;
+        Manifest = manifest;
+        Tokenizer = tokenizer;
+        Stages = stages;
+        Device = device;
+    }
+
+    /// <summary>
+    /// Loads a model folder. Every missing or malformed file raises an exception whose message names it.
+    /// <paramref name="randomWeights"/> skips the weights files and keeps seeded random initial weights
+    /// (for development before a model is trained: the images are noise).
+    /// </summary>
+    public static CascadeModel Load(string directory, Device device, bool randomWeights = false, long initSeed = 0)
+    {
+        var manifest = CascadeManifest.Load(directory);
+        var configs = manifest.Stages.Select(s => StageConfig.Load(CascadeManifest.StageConfigPath(directory, s))).ToList();
+        var tokenizer = WordTokenizer.Load(Path.Combine(directory, manifest.Tokenizer), configs[0].TextEncoder.MaxLength);
+        foreach (var config in configs)
+            if (config.TextEncoder.VocabularySize != tokenizer.VocabularySize)
+                throw new InvalidDataException($"Stage '{config.Name}' expects a vocabulary of {config.TextEncoder.VocabularySize} words; {manifest.Tokenizer} has {tokenizer.VocabularySize}.");
+
+        var stages = new List<DiffusionStage>();
+        try
+        {
+            manual_seed(initSeed);
+            foreach (var config in configs)
+            {
+                var stage = new DiffusionStage(config);
+                stages.Add(stage);
+                if (!randomWeights) TensorWeights.Load(stage, CascadeManifest.StageWeightsPath(directory, config.Name));
+                stage.to(device);
+                stage.eval();
+            }
+        }
+        catch
+        {
+            foreach (var stage in stages) stage.Dispose();
+            throw;
+        }
+        return new CascadeModel(directory, manifest, tokenizer, stages, device);
+    }
+
+    /// <summary>Token ids [N, L] for the given texts, on the model's device.</summary>
+    public Tensor Tokenize(IEnumerable<string> texts)
+    {
+        var rows = texts.Select(t => Tokenizer.Encode(t).Ids).ToArray();
+        var flat = rows.SelectMany(r => r.Select(id => (long)id)).ToArray();
+        return tensor(flat, [rows.Length, Tokenizer.MaxLength], device: Device);
+    }
+
+    public void Dispose()
+    {
+        foreach (var stage in Stages) stage.Dispose();
+    }
+}

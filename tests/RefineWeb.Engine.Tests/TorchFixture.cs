@@ -1,0 +1,15 @@
+using System.Runtime.CompilerServices;
+using RefineWeb.Engine.Runtime;
+
+namespace RefineWeb.Engine.Tests;
+
+static class TorchFixture
+{
+    /// <summary>Every test in this assembly may touch tensors: set libtorch up once, before any of them.</summary>
+    [ModuleInitializer]
+    internal static void Initialize()
+    {
+        TorchSharp.torch.set_num_threads(2);
+        TorchRuntime.Initialize();
+    }
+}
