@@ -13,3 +13,10 @@ static class TorchFixture
         TorchRuntime.Initialize();
     }
 }
+
+/// <summary>
+/// Tests that read or flip process-wide libtorch state (the NNPACK switch, the live-tensor count) run alone,
+/// after the parallel ones.
+/// </summary>
+[CollectionDefinition(nameof(ProcessWideState), DisableParallelization = true)]
+public class ProcessWideState;

@@ -47,7 +47,7 @@ public sealed class ConditionalUNet : nn.Module<DenoiserInput, Tensor>
             config.AttentionLevels.Contains(l), config)).ToArray());
         upsamplers = nn.ModuleList(Enumerable.Range(0, levels - 1)
             .Select(l => nn.Conv2d(channels[l + 1], channels[l + 1], 3, padding: 1)).ToArray());
-        norm_out = nn.GroupNorm(config.GroupNormGroups, channels[0]);
+        norm_out = Normalization.Group(config.GroupNormGroups, channels[0]);
         conv_out = nn.Conv2d(channels[0], config.ImageChannels, 3, padding: 1);
         RegisterComponents();
         using (no_grad())

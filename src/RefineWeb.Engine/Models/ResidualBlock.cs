@@ -18,10 +18,10 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor, Tensor>
 
     public ResidualBlock(string name, int inChannels, int outChannels, int embeddingWidth, int groups, double dropoutRate) : base(name)
     {
-        norm1 = nn.GroupNorm(groups, inChannels);
+        norm1 = Normalization.Group(groups, inChannels);
         conv1 = nn.Conv2d(inChannels, outChannels, 3, padding: 1);
         embedding_projection = nn.Linear(embeddingWidth, outChannels * 2);
-        norm2 = nn.GroupNorm(groups, outChannels);
+        norm2 = Normalization.Group(groups, outChannels);
         dropout = nn.Dropout(dropoutRate);
         conv2 = nn.Conv2d(outChannels, outChannels, 3, padding: 1);
         skip = inChannels == outChannels ? nn.Identity() : nn.Conv2d(inChannels, outChannels, 1);

@@ -18,7 +18,7 @@ public sealed class SpatialTransformer : nn.Module<Tensor, Conditioning, Tensor>
 
     public SpatialTransformer(string name, int channels, int textWidth, int heads, int groups) : base(name)
     {
-        norm_in = nn.GroupNorm(groups, channels);
+        norm_in = Normalization.Group(groups, channels);
         proj_in = nn.Linear(channels, channels);
         norm_self = nn.LayerNorm(channels);
         self_attention = new Attention("self_attention", channels, channels, heads);

@@ -39,4 +39,7 @@ internal static partial class NnpackSwitch
     }
 
     public static bool IsEnabled() => UserEnabledNnpack(GlobalContext());
+
+    /// <summary>For tests that show the switch matters: turn NNPACK back on.</summary>
+    internal static void SetEnabled(bool enabled) => SetUserEnabledNnpack(GlobalContext(), enabled);
 }

@@ -1,0 +1,60 @@
+using RefineWeb.Engine.Models;
+using RefineWeb.Engine.Text;
+using RefineWeb.Engine.Weights;
+using static TorchSharp.torch;
+
+namespace RefineWeb.Engine.Pipelines;
+
+/// <summary>Writes a new model folder (manifest, vocabulary, stage configs, seeded initial weights): the trainer's starting point.</summary>
+public static class CascadeBlueprint
+{
+    /// <summary>The stage configs of a preset for a vocabulary of <paramref name="vocabularySize"/> words.</summary>
+    public static IReadOnlyList<StageConfig> Stages(CascadePreset preset, int vocabularySize)
+    {
+        bool tiny = preset == CascadePreset.Tiny;
+        var text = new TextEncoderConfig
+        {
+            VocabularySize = vocabularySize,
+            MaxLength = 24,
+            Width = tiny ? 32 : 128,
+            Layers = tiny ? 1 : 2,
+            Heads = tiny ? 2 : 4,
+        };
+        UNetConfig UNet(int baseChannels, int[] multipliers, int[] attention, int conditionChannels) => new()
+        {
+            BaseChannels = tiny ? 16 : baseChannels,
+            ChannelMultipliers = multipliers,
+            AttentionLevels = attention,
+            AttentionHeads = tiny ? 2 : 4,
+            TextWidth = text.Width,
+            GroupNormGroups = 8,
+            ConditionChannels = conditionChannels,
+        };
+        return
+        [
+            new StageConfig { Name = "base", Resolution = 16, TextEncoder = text, UNet = UNet(64, [1, 2, 2], [1, 2], 0), DefaultSteps = tiny ? 4 : 20, DefaultGuidanceScale = 3.0 },
+            new StageConfig { Name = "refiner32", Resolution = 32, TextEncoder = text, UNet = UNet(32, [1, 2, 2], [2], 3), DefaultSteps = tiny ? 3 : 10, DefaultGuidanceScale = 2.0, LowResolutionNoiseLevel = 100 },
+            new StageConfig { Name = "refiner64", Resolution = 64, TextEncoder = text, UNet = UNet(32, [1, 1, 2], [2], 3), DefaultSteps = tiny ? 3 : 8, DefaultGuidanceScale = 1.5, LowResolutionNoiseLevel = 50 },
+        ];
+    }
+
+    /// <summary>Creates <paramref name="directory"/> with every file a <see cref="CascadeModel"/> loads.</summary>
+    public static CascadeManifest Write(string directory, IReadOnlyList<string> vocabulary, CascadePreset preset, long seed = 0, string name = "emoji-cascade-v1")
+    {
+        Directory.CreateDirectory(directory);
+        var manifest = new CascadeManifest { Name = name };
+        var stages = Stages(preset, vocabulary.Count);
+        WordTokenizer.SaveVocabulary(vocabulary, Path.Combine(directory, manifest.Tokenizer));
+        manual_seed(seed);
+        foreach (var config in stages)
+        {
+            config.Save(CascadeManifest.StageConfigPath(directory, config.Name));
+            using var stage = new DiffusionStage(config);
+            TensorWeights.Save(stage, CascadeManifest.StageWeightsPath(directory, config.Name),
+                new Dictionary<string, string> { ["stage"] = config.Name, ["trained_steps"] = "0" });
+        }
+        manifest = manifest with { Stages = [.. stages.Select(s => s.Name)] };
+        manifest.Save(directory);
+        return manifest;
+    }
+}
