@@ -1,0 +1,3 @@
+using RefineWeb.Cli;
+
+return await RefineWebCli.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using RefineWeb.Datasets.Emoji;
+using RefineWeb.Datasets.Packages;
+using RefineWeb.Datasets.Tools;
+
+namespace RefineWeb.Datasets;
+
+/// <summary>
+/// Makes the emoji training set: fetches the caption and image packages with npm pack, rasterizes vector art with
+/// rsvg-convert, writes every image as an opaque 64 px PNG on white (plus 128 px for vector art), splits train /
+/// validation, and writes manifest.jsonl last, atomically, so a failed build never leaves a manifest that points at
+/// missing images. Images already written are kept, so an interrupted build resumes.
+/// </summary>
+public sealed class DatasetBuilder(DatasetBuildOptions options, Action<string>? log = null)
+{
+    public const string ManifestName = "manifest.jsonl";
+
+    static readonly ExternalTool RsvgConvert = new("rsvg-convert", "Install librsvg2-bin (on Debian: sudo apt-get install -y librsvg2-bin).");
+
+    public async Task<IReadOnlyList<DatasetRecord>> BuildAsync(CancellationToken cancellation = default)
+    {
+        var extracted = Path.Combine(options.PackageCache, "extracted");
+        var captionsPackage = await PrepareAsync(EmojiStyle.Captions, extracted, cancellation);
+        var catalog = EmojiCatalog.Load(captionsPackage);
+        if (options.Limit is { } limit) catalog = catalog.Take(limit).ToList();
+        log?.Invoke($"{catalog.Count} emoji names from {EmojiStyle.Captions.Name}@{EmojiStyle.Captions.Version}");
+
+        var jobs = new List<(EmojiEntry Entry, EmojiStyle Style, EmojiImageSource Source)>();
+        foreach (var style in options.Styles)
+        {
+            var package = await PrepareAsync(style.Package, extracted, cancellation);
+            var sources = style == EmojiStyle.Fluent
+                ? EmojiImageSources.FromFluent(package, catalog)
+                : EmojiImageSources.FromEmojiDatasource(package, style == EmojiStyle.Twemoji ? "twitter" : "google");
+            int before = jobs.Count;
+            jobs.AddRange(catalog.Where(e => sources.ContainsKey(e.Hexcode)).Select(e => (e, style, sources[e.Hexcode])));
+            log?.Invoke($"{style.Word}: {jobs.Count - before} images in {style.Package.Name}@{style.Package.Version}");
+        }
+
+        int done = 0;
+        var records = new DatasetRecord[jobs.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, jobs.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellation },
+            async (i, token) =>
+            {
+                records[i] = await WriteImagesAsync(jobs[i].Entry, jobs[i].Style, jobs[i].Source, token);
+                int count = Interlocked.Increment(ref done);
+                if (count % 500 == 0) log?.Invoke($"{count}/{jobs.Count} images");
+            });
+
+        var split = DatasetSplit.Assign(records, options.ValidationShare);
+        WriteManifest(split);
+        log?.Invoke($"{split.Count} images ({split.Count(r => r.Split == DatasetRecord.Validation)} validation) -> {Path.Combine(options.OutputDirectory, ManifestName)}");
+        return split;
+    }
+
+    async Task<string> PrepareAsync(NpmPackage package, string extracted, CancellationToken cancellation)
+    {
+        var tarball = await package.FetchAsync(options.PackageCache, cancellation);
+        return await NpmPackage.ExtractAsync(tarball, Path.Combine(extracted, Path.GetFileNameWithoutExtension(tarball)), cancellation);
+    }
+
+    async Task<DatasetRecord> WriteImagesAsync(EmojiEntry entry, EmojiStyle style, EmojiImageSource source, CancellationToken cancellation)
+    {
+        var image = $"images/{style.Word}/{entry.Hexcode}.png";
+        string? image128 = source.IsSvg ? $"images128/{style.Word}/{entry.Hexcode}.png" : null;
+        await WriteAsync(source, 64, image, cancellation);
+        if (image128 is not null) await WriteAsync(source, 128, image128, cancellation);
+
+        var keywords = entry.Keywords.Where(k => !entry.Label.Contains(k, StringComparison.OrdinalIgnoreCase)).ToList();
+        return new DatasetRecord
+        {
+            Id = $"{style.Word}/{entry.Hexcode}",
+            Hexcode = entry.Hexcode,
+            Style = style.Word,
+            Image = image,
+            Image128 = image128,
+            Label = entry.Label,
+            Captions = [entry.Label, keywords.Count > 0 ? $"{entry.Label}, {string.Join(", ", keywords)}" : entry.Label, $"{style.Word} {entry.Label}"],
+            SourcePackage = $"{style.Package.Name}@{style.Package.Version}",
+            License = style.ImageLicense,
+            Split = DatasetRecord.Train,
+        };
+    }
+
+    async Task WriteAsync(EmojiImageSource source, int side, string relative, CancellationToken cancellation)
+    {
+        var destination = Path.Combine(options.OutputDirectory, relative);
+        if (File.Exists(destination)) return;
+        byte[] bytes;
+        if (source.IsSvg)
+        {
+            var rasterized = destination + ".svg.png";
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            await RsvgConvert.RunAsync(["-w", side.ToString(), "-h", side.ToString(), "-a", "-o", rasterized, source.Path], cancellation: cancellation);
+            bytes = await File.ReadAllBytesAsync(rasterized, cancellation);
+            File.Delete(rasterized);
+        }
+        else
+        {
+            bytes = await File.ReadAllBytesAsync(source.Path, cancellation);
+        }
+        EmojiPng.WriteOnWhite(bytes, side, destination);
+    }
+
+    void WriteManifest(IReadOnlyList<DatasetRecord> records)
+    {
+        Directory.CreateDirectory(options.OutputDirectory);
+        var path = Path.Combine(options.OutputDirectory, ManifestName);
+        var temporary = path + ".tmp";
+        File.WriteAllLines(temporary, records.OrderBy(r => r.Id, StringComparer.Ordinal).Select(r => JsonSerializer.Serialize(r, DatasetRecord.Json)));
+        File.Move(temporary, path, overwrite: true);
+    }
+}

@@ -1,0 +1,76 @@
+using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Text;
+using SkiaSharp;
+
+namespace RefineWeb.Cli.Tests;
+
+public sealed class GenerateCommandTests : IDisposable
+{
+    readonly string root = Directory.CreateTempSubdirectory("refineweb-cli-").FullName;
+    string ModelDirectory => Path.Combine(root, "model");
+
+    public GenerateCommandTests()
+    {
+        RefineWeb.Engine.Runtime.TorchRuntime.Initialize();
+        CascadeBlueprint.Write(ModelDirectory, WordTokenizer.BuildVocabulary(["red heart", "cat face"]), CascadePreset.Tiny);
+    }
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    static async Task<(int Exit, string Output, string Error)> Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exit = await RefineWebCli.RunAsync(args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Generate_writes_a_64_px_png_per_image()
+    {
+        var outFile = Path.Combine(root, "out", "heart.png");
+        var (exit, output, error) = await Run("generate", "--prompt", "red heart", "--seed", "7", "--count", "2", "--model", ModelDirectory, "--out", outFile, "--device", "cpu");
+        Assert.True(exit == 0, error);
+        foreach (var path in new[] { "heart-1.png", "heart-2.png" }.Select(n => Path.Combine(root, "out", n)))
+        {
+            using var image = SKBitmap.Decode(path);
+            Assert.Equal((64, 64), (image.Width, image.Height));
+        }
+        Assert.Contains("seed 8", output);
+    }
+
+    [Fact]
+    public async Task Missing_weights_give_a_one_line_error_naming_the_file()
+    {
+        File.Delete(Path.Combine(ModelDirectory, "refiner64.safetensors"));
+        var (exit, _, error) = await Run("generate", "--prompt", "cat face", "--model", ModelDirectory, "--out", Path.Combine(root, "x.png"));
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: ", error);
+        Assert.Contains("refiner64.safetensors", error);
+        Assert.False(File.Exists(Path.Combine(root, "x.png")));
+
+        (exit, _, error) = await Run("generate", "--prompt", "cat face", "--model", ModelDirectory, "--random-weights", "--out", Path.Combine(root, "x.png"));
+        Assert.True(exit == 0, error);
+        Assert.True(File.Exists(Path.Combine(root, "x.png")));
+    }
+
+    [Theory]
+    [InlineData("--count", "9", "--count must be between 1 and 4")]
+    [InlineData("--stages", "7", "Stage count must be between 1 and 3")]
+    [InlineData("--steps", "0", "Steps must be between 1 and 1000")]
+    public async Task Out_of_range_settings_are_refused_with_the_reason(string option, string value, string message)
+    {
+        var (exit, _, error) = await Run("generate", "--prompt", "cat face", "--model", ModelDirectory, option, value, "--out", Path.Combine(root, "y.png"));
+        Assert.Equal(1, exit);
+        Assert.Contains(message, error);
+        Assert.False(File.Exists(Path.Combine(root, "y.png")));
+    }
+
+    [Fact]
+    public async Task A_missing_prompt_is_a_usage_error()
+    {
+        var (exit, _, error) = await Run("generate", "--model", ModelDirectory);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--prompt", error);
+    }
+}
