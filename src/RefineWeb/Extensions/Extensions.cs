@@ -1,0 +1,37 @@
+using MudBlazor.Services;
+using RefineWeb.Health;
+
+namespace RefineWeb.Extensions;
+
+/// <summary>Service registration and endpoint mapping, so Program.cs stays a few lines (as in dotnet/eShop).</summary>
+public static class Extensions
+{
+    public static void AddRefineWebServices(this WebApplicationBuilder builder)
+    {
+        // Serve package assets (MudBlazor's _content/) from the build output in every environment, so `dotnet run`
+        // works without a launch profile; a published app has them in its wwwroot and this does nothing there.
+        builder.WebHost.UseStaticWebAssets();
+        builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section);
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddHealthChecks().AddCheck<ModelFilesHealthCheck>("model");
+    }
+
+    public static void UseRefineWebPipeline(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.UseHsts();
+        }
+        app.UseStaticFiles(); // the top-level wwwroot/
+        app.UseAntiforgery();
+        app.MapStaticAssets(); // MudBlazor's _content/
+    }
+
+    public static void MapRefineWebEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/healthz", new() { ResponseWriter = HealthResponse.WriteJson });
+    }
+}
