@@ -13,6 +13,7 @@ public static class RefineWebCli
             DataCommands.Create(output),
             ModelCommands.Create(output),
             GenerateCommand.Create(output),
+            TrainCommand.Create(output),
         };
         // User errors are caught below as one line; everything else keeps its stack trace.
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

@@ -91,6 +91,21 @@ public sealed class ConditionalUNet : nn.Module<DenoiserInput, Tensor>
             h = up_levels[l].call(cat([h, skips[l]], 1), conditioning);
             if (l > 0) h = upsamplers[l - 1].call(nn.functional.interpolate(h, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest));
         }
-        return conv_out.call(nn.functional.silu(norm_out.call(h)));
+        return OutputConvolution(nn.functional.silu(norm_out.call(h)));
+    }
+
+    /// <summary>
+    /// The last 3x3 convolution (to the image's few channels). When gradients are needed it runs as im2col + matmul:
+    /// libtorch 2.10's oneDNN backward for 3x3 convolutions with so few output channels intermittently returns NaN
+    /// input gradients on x86-64 CPUs (measured: a few in a hundred calls); the same math through unfold is exact.
+    /// </summary>
+    Tensor OutputConvolution(Tensor h)
+    {
+        if (!h.requires_grad) return conv_out.call(h);
+        long batch = h.shape[0], height = h.shape[2], width = h.shape[3];
+        var columns = nn.functional.unfold(h, 3, padding: 1); // [B, C*9, H*W]
+        var weight = conv_out.weight!.view(conv_out.weight.shape[0], -1); // [out, C*9]
+        var output = weight.matmul(columns) + conv_out.bias!.view(1, -1, 1);
+        return output.view(batch, -1, height, width);
     }
 }

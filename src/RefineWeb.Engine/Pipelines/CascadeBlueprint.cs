@@ -38,6 +38,11 @@ public static class CascadeBlueprint
         ];
     }
 
+    /// <summary>The alignment model's config: a text encoder like the stages' and a small image encoder.</summary>
+    public static AlignmentConfig Alignment(CascadePreset preset, TextEncoderConfig text) => preset == CascadePreset.Tiny
+        ? new AlignmentConfig { TextEncoder = text, ImageChannels = [16, 32], InputResolution = 16, EmbeddingWidth = 32 }
+        : new AlignmentConfig { TextEncoder = text };
+
     /// <summary>Creates <paramref name="directory"/> with every file a <see cref="CascadeModel"/> loads.</summary>
     public static CascadeManifest Write(string directory, IReadOnlyList<string> vocabulary, CascadePreset preset, long seed = 0, string name = "emoji-cascade-v1")
     {
@@ -53,7 +58,12 @@ public static class CascadeBlueprint
             TensorWeights.Save(stage, CascadeManifest.StageWeightsPath(directory, config.Name),
                 new Dictionary<string, string> { ["stage"] = config.Name, ["trained_steps"] = "0" });
         }
-        manifest = manifest with { Stages = [.. stages.Select(s => s.Name)] };
+        var alignment = Alignment(preset, text: stages[0].TextEncoder);
+        alignment.Save(CascadeManifest.StageConfigPath(directory, alignment.Name));
+        using (var model = new AlignmentModel(alignment))
+            TensorWeights.Save(model, CascadeManifest.StageWeightsPath(directory, alignment.Name),
+                new Dictionary<string, string> { ["stage"] = alignment.Name, ["trained_steps"] = "0" });
+        manifest = manifest with { Stages = [.. stages.Select(s => s.Name)], Alignment = alignment.Name };
         manifest.Save(directory);
         return manifest;
     }

@@ -14,6 +14,8 @@ public sealed record CascadeManifest
     public string Name { get; init; } = "emoji-cascade-v1";
     public string Tokenizer { get; init; } = "vocab.txt";
     public string[] Stages { get; init; } = ["base", "refiner32", "refiner64"];
+    /// <summary>The alignment model ("{name}.json" and "{name}.safetensors"), used for scoring and semantic guidance.</summary>
+    public string? Alignment { get; init; } = "align";
 
     public static CascadeManifest Load(string directory)
     {

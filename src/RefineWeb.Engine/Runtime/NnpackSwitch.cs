@@ -40,6 +40,20 @@ internal static partial class NnpackSwitch
 
     public static bool IsEnabled() => UserEnabledNnpack(GlobalContext());
 
+    [LibraryImport(LibTorchCpu, EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
+    private static partial void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+
+    [LibraryImport(LibTorchCpu, EntryPoint = "_ZNK2at7Context17userEnabledMkldnnEv")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private static partial bool UserEnabledMkldnn(IntPtr context);
+
+    /// <summary>Whether convolutions may take libtorch's oneDNN (mkldnn) path.</summary>
+    public static bool OneDnnEnabled
+    {
+        get => UserEnabledMkldnn(GlobalContext());
+        set => SetUserEnabledMkldnn(GlobalContext(), value);
+    }
+
     /// <summary>For tests that show the switch matters: turn NNPACK back on.</summary>
     internal static void SetEnabled(bool enabled) => SetUserEnabledNnpack(GlobalContext(), enabled);
 }

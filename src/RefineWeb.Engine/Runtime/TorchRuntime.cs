@@ -27,6 +27,17 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>
+    /// Whether convolutions may use oneDNN (mkldnn). Off for training: on this libtorch build (2.10, x86-64 CPU) the
+    /// oneDNN backward of a convolution with few output channels now and then returns NaN gradients (a U-Net's last
+    /// 3-channel convolution hits it within a few steps); the native path computes the same values without it.
+    /// </summary>
+    public static bool OneDnnConvolutions
+    {
+        get { Initialize(); return NnpackSwitch.OneDnnEnabled; }
+        set { Initialize(); NnpackSwitch.OneDnnEnabled = value; }
+    }
+
     /// <summary>Resolves <see cref="ComputeDevice.Auto"/> and checks that CUDA is really there when asked for.</summary>
     public static torch.Device Resolve(ComputeDevice requested)
     {

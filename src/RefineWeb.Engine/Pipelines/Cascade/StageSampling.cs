@@ -1,0 +1,68 @@
+using RefineWeb.Engine.Models;
+using RefineWeb.Engine.Schedulers;
+using static TorchSharp.torch;
+
+namespace RefineWeb.Engine.Pipelines.Cascade;
+
+/// <summary>How one stage is sampled: steps, guidance, sampler.</summary>
+public sealed record StageSamplingSettings(int Steps, double GuidanceScale, SamplerKind Sampler = SamplerKind.DpmSolverPlusPlus2M, double Eta = 0.0);
+
+/// <summary>
+/// The denoising loop of one stage, shared by the cascade, the trainer's sample grids and the evaluation: from
+/// per-item noise to images at the stage's resolution, with classifier-free guidance over a [cond; uncond] batch.
+/// A refiner also gets the lower stage's images, upsampled and noised to its augmentation level.
+/// </summary>
+public static class StageSampling
+{
+    /// <param name="tokens">[2B, L]: B conditional captions, then B unconditional (negative) ones.</param>
+    /// <param name="lowerStage">[B, 3, h, w] output of the stage below (refiners only).</param>
+    /// <param name="onStep">Called after every step with (step index, step count, x0 estimate).</param>
+    public static Tensor Run(DiffusionStage stage, Tensor tokens, Tensor? lowerStage, IReadOnlyList<Generator> generators,
+        StageSamplingSettings settings, Action<int, int, Tensor>? onStep = null, CancellationToken cancellation = default)
+    {
+        var config = stage.Config;
+        int batch = generators.Count, resolution = config.Resolution;
+        var device = tokens.device;
+        if (tokens.shape[0] != 2 * batch) throw new ArgumentException($"Expected {2 * batch} token rows (cond then uncond), got {tokens.shape[0]}.");
+        var schedule = config.Schedule.Create();
+        using var sampler = SamplerFactory.Create(settings.Sampler, schedule, settings.Eta);
+        sampler.SetTimesteps(settings.Steps);
+
+        var text = stage.EncodeText(tokens);
+        var x = PerItemNoise(generators, [3, resolution, resolution], device);
+
+        Tensor? lowResolution = null, noiseLevel = null;
+        if (config.UNet.IsRefiner)
+        {
+            if (lowerStage is null) throw new InvalidOperationException($"Stage '{config.Name}' is a refiner and needs the images of the stage below.");
+            var upsampled = UpsampleForRefiner(lowerStage, resolution);
+            var levels = full([batch], config.LowResolutionNoiseLevel, ScalarType.Int64, device);
+            var augmented = schedule.AddNoise(upsampled, PerItemNoise(generators, [3, resolution, resolution], device), levels);
+            lowResolution = cat([augmented, augmented], 0);
+            noiseLevel = cat([levels, levels], 0);
+        }
+
+        for (int i = 0; i < sampler.Timesteps.Count; i++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            using var stepScope = NewDisposeScope();
+            var timesteps = full([2 * batch], sampler.Timesteps[i], ScalarType.Int64, device);
+            var output = stage.Denoise(new DenoiserInput(cat([x, x], 0), timesteps, text, lowResolution, noiseLevel));
+            var guided = ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale);
+            var step = sampler.Step(guided, i, x, generators[0]);
+            onStep?.Invoke(i, sampler.Timesteps.Count, step.PredictedOriginal);
+            var old = x;
+            x = step.PreviousSample.MoveToOuterDisposeScope();
+            old.Dispose();
+        }
+        return x;
+    }
+
+    /// <summary>The refiner's view of the stage below: bicubic upsampling to its resolution, clamped to the image range.</summary>
+    public static Tensor UpsampleForRefiner(Tensor lower, int resolution) =>
+        nn.functional.interpolate(lower, [resolution, resolution], mode: InterpolationMode.Bicubic, align_corners: false).clamp(-1, 1);
+
+    /// <summary>Noise drawn from each item's own generator, so an image depends on its seed alone, not on its batch.</summary>
+    public static Tensor PerItemNoise(IReadOnlyList<Generator> generators, long[] shape, Device device) =>
+        stack(generators.Select(g => randn(shape, generator: g, device: device)).ToArray(), 0);
+}

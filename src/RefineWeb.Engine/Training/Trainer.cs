@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using RefineWeb.Engine.Weights;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace RefineWeb.Engine.Training;
+
+/// <summary>
+/// The training loop shared by every stage: AdamW with warm-up and cosine decay, gradient clipping, EMA, a CSV log,
+/// sample grids and a resumable checkpoint in <paramref name="workDirectory"/>. Each step draws its batch from a
+/// generator seeded by (seed, step), so a resumed run sees exactly the batches an uninterrupted one would.
+/// </summary>
+public sealed class Trainer(ITrainingObjective objective, ImageBank bank, TrainingOptions options, string workDirectory, string stageName)
+{
+    public string CheckpointDirectory => workDirectory;
+    public string LogPath => Path.Combine(workDirectory, "log.csv");
+    public string SamplesDirectory => Path.Combine(workDirectory, "samples");
+
+    /// <summary>Trains up to <see cref="TrainingOptions.Steps"/>, then writes the EMA weights to <paramref name="exportPath"/>. Returns the steps done.</summary>
+    public int Run(bool resume, string exportPath, Action<TrainingProgress>? onProgress = null, Action<string>? onFile = null, CancellationToken cancellation = default)
+    {
+        options.Validate();
+        var module = objective.Module;
+        module.train();
+        var parameters = module.parameters().ToList();
+        using var optimizer = optim.AdamW(parameters, options.LearningRate, weight_decay: 0.0);
+        using var ema = new ExponentialMovingAverage(module, options.EmaDecay);
+
+        int step = 0;
+        if (resume)
+        {
+            if (!TrainingCheckpoint.Exists(workDirectory))
+                throw new FileNotFoundException($"--resume: no checkpoint in {Path.GetFullPath(workDirectory)}.", Path.Combine(workDirectory, TrainingCheckpoint.WeightsFile));
+            step = TrainingCheckpoint.Load(workDirectory, module, ema, optimizer, stageName);
+        }
+        else if (File.Exists(LogPath))
+        {
+            File.Delete(LogPath); // a fresh run starts a fresh log
+        }
+        Directory.CreateDirectory(SamplesDirectory);
+        using var log = new TrainingLog(LogPath);
+
+        var clock = Stopwatch.StartNew();
+        var window = Stopwatch.StartNew();
+        double lossSum = 0;
+        int lossCount = 0, startStep = step, skipped = 0;
+        while (step < options.Steps)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            double learningRate = options.LearningRateAt(step);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
+            using (var scope = NewDisposeScope())
+            using (var generator = new Generator(StepSeed(options.Seed, step)))
+            {
+                optimizer.zero_grad();
+                var loss = objective.Loss(bank, generator, options);
+                double value = loss.item<float>();
+                if (!double.IsFinite(value)) throw new InvalidOperationException($"The loss became {value} at step {step + 1}; lower the learning rate.");
+                loss.backward();
+                // A non-finite gradient (a rare libtorch CPU kernel fault, see ConditionalUNet.OutputConvolution)
+                // skips the update instead of poisoning the weights; the log counts skips.
+                if (GradientsAreFinite(parameters))
+                {
+                    nn.utils.clip_grad_norm_(parameters, options.GradientClip);
+                    optimizer.step();
+                }
+                else
+                {
+                    skipped++;
+                }
+                lossSum += value;
+                lossCount++;
+            }
+            step++;
+            ema.Update(module, step);
+
+            if (step % options.LogEvery == 0 || step == options.Steps)
+            {
+                double seconds = window.Elapsed.TotalSeconds;
+                double perSecond = lossCount * options.BatchSize / Math.Max(seconds, 1e-9);
+                double stepsPerSecond = (step - startStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                var progress = new TrainingProgress(step, options.Steps, lossSum / lossCount, learningRate, perSecond, clock.Elapsed,
+                    TimeSpan.FromSeconds((options.Steps - step) / Math.Max(stepsPerSecond, 1e-9)), skipped);
+                log.Write(progress);
+                onProgress?.Invoke(progress);
+                lossSum = 0;
+                lossCount = 0;
+                window.Restart();
+            }
+            if (step % options.SampleEvery == 0 || step == options.Steps)
+            {
+                var path = Path.Combine(SamplesDirectory, $"step{step:D6}.png");
+                using (new EmaScope(module, ema))
+                using (no_grad())
+                    File.WriteAllBytes(path, objective.SampleGrid(bank, options));
+                onFile?.Invoke(path);
+            }
+            if (step % options.CheckpointEvery == 0 || step == options.Steps)
+                TrainingCheckpoint.Save(workDirectory, module, ema, optimizer, step, stageName);
+        }
+
+        using (new EmaScope(module, ema))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(exportPath))!);
+            TensorWeights.Save(module, exportPath, new Dictionary<string, string> { ["stage"] = stageName, ["trained_steps"] = step.ToString() });
+        }
+        onFile?.Invoke(exportPath);
+        return step;
+    }
+
+    static bool GradientsAreFinite(IReadOnlyList<Parameter> parameters)
+    {
+        using var scope = NewDisposeScope();
+        var sums = parameters.Where(p => p.grad is not null).Select(p => p.grad!.sum()).ToArray();
+        return sums.Length == 0 || stack(sums).sum().isfinite().item<bool>();
+    }
+
+    static ulong StepSeed(long seed, int step) => unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)step * 0xBF58476D1CE4E5B9UL + 1);
+}
