@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
 # Trains the built-in model (models/emoji-cascade-v1) on 2 CPU cores: the base stage on one thread while the
-# refiners and the alignment model take turns on the other. Pass --resume to continue every stage from runs/.
+# refiners and the alignment model take turns on the other. Pass --resume to continue every stage that has a
+# checkpoint in runs/ (the others start fresh).
 # Logs: runs/<stage>.out (progress), runs/<stage>/log.csv, runs/<stage>/samples/*.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RESUME="${1:-}"
 dotnet build src/RefineWeb.Cli -c Release -v q -nologo >/dev/null
-CLI=(dotnet src/RefineWeb.Cli/bin/Release/net10.0/refineweb.dll train --data data/emoji --model models/emoji-cascade-v1 --threads 1 --seed 1 $RESUME)
+CLI=(dotnet src/RefineWeb.Cli/bin/Release/net10.0/refineweb.dll train --data data/emoji --model models/emoji-cascade-v1 --threads 1 --seed 1)
 mkdir -p runs
+train() { # stage, then its options
+  local stage=$1; shift
+  local resume=()
+  if [[ "$RESUME" == "--resume" && -f runs/$stage/checkpoint.safetensors ]]; then resume=(--resume); fi
+  "${CLI[@]}" --stage "$stage" "${resume[@]}" "$@" >> "runs/$stage.out" 2>&1
+}
 
-"${CLI[@]}" --stage base --steps 2400 --batch-size 64 --learning-rate 8e-4 --sample-every 400 > runs/base.out 2>&1 &
+train base --steps 2000 --batch-size 64 --learning-rate 8e-4 --sample-every 300 &
 BASE=$!
 {
-  "${CLI[@]}" --stage refiner32 --steps 1200 --batch-size 32 --learning-rate 8e-4 --sample-every 400 > runs/refiner32.out 2>&1
-  "${CLI[@]}" --stage refiner64 --steps 1200 --batch-size 32 --crop 32 --learning-rate 8e-4 --sample-every 400 > runs/refiner64.out 2>&1
-  "${CLI[@]}" --stage align --steps 1000 --batch-size 128 --learning-rate 1e-3 --sample-every 500 > runs/align.out 2>&1
+  train refiner32 --steps 1000 --batch-size 32 --learning-rate 8e-4 --sample-every 200
+  train refiner64 --steps 1000 --batch-size 32 --crop 32 --learning-rate 8e-4 --sample-every 200
+  train align --steps 800 --batch-size 128 --learning-rate 1e-3 --sample-every 200
 } &
 OTHERS=$!
 wait $BASE $OTHERS

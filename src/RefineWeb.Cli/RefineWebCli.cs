@@ -14,6 +14,8 @@ public static class RefineWebCli
             ModelCommands.Create(output),
             GenerateCommand.Create(output),
             TrainCommand.Create(output),
+            EvalCommand.Create(output),
+            GridCommand.Create(output),
         };
         // User errors are caught below as one line; everything else keeps its stack trace.
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

@@ -17,19 +17,12 @@ public sealed class GenerateCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(root, recursive: true);
 
-    static async Task<(int Exit, string Output, string Error)> Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = await RefineWebCli.RunAsync(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
 
     [Fact]
     public async Task Generate_writes_a_64_px_png_per_image()
     {
         var outFile = Path.Combine(root, "out", "heart.png");
-        var (exit, output, error) = await Run("generate", "--prompt", "red heart", "--seed", "7", "--count", "2", "--model", ModelDirectory, "--out", outFile, "--device", "cpu");
+        var (exit, output, error) = await Cli.Run("generate", "--prompt", "red heart", "--seed", "7", "--count", "2", "--model", ModelDirectory, "--out", outFile, "--device", "cpu");
         Assert.True(exit == 0, error);
         foreach (var path in new[] { "heart-1.png", "heart-2.png" }.Select(n => Path.Combine(root, "out", n)))
         {
@@ -43,13 +36,13 @@ public sealed class GenerateCommandTests : IDisposable
     public async Task Missing_weights_give_a_one_line_error_naming_the_file()
     {
         File.Delete(Path.Combine(ModelDirectory, "refiner64.safetensors"));
-        var (exit, _, error) = await Run("generate", "--prompt", "cat face", "--model", ModelDirectory, "--out", Path.Combine(root, "x.png"));
+        var (exit, _, error) = await Cli.Run("generate", "--prompt", "cat face", "--model", ModelDirectory, "--out", Path.Combine(root, "x.png"));
         Assert.Equal(1, exit);
         Assert.StartsWith("error: ", error);
         Assert.Contains("refiner64.safetensors", error);
         Assert.False(File.Exists(Path.Combine(root, "x.png")));
 
-        (exit, _, error) = await Run("generate", "--prompt", "cat face", "--model", ModelDirectory, "--random-weights", "--out", Path.Combine(root, "x.png"));
+        (exit, _, error) = await Cli.Run("generate", "--prompt", "cat face", "--model", ModelDirectory, "--random-weights", "--out", Path.Combine(root, "x.png"));
         Assert.True(exit == 0, error);
         Assert.True(File.Exists(Path.Combine(root, "x.png")));
     }
@@ -60,7 +53,7 @@ public sealed class GenerateCommandTests : IDisposable
     [InlineData("--steps", "0", "Steps must be between 1 and 1000")]
     public async Task Out_of_range_settings_are_refused_with_the_reason(string option, string value, string message)
     {
-        var (exit, _, error) = await Run("generate", "--prompt", "cat face", "--model", ModelDirectory, option, value, "--out", Path.Combine(root, "y.png"));
+        var (exit, _, error) = await Cli.Run("generate", "--prompt", "cat face", "--model", ModelDirectory, option, value, "--out", Path.Combine(root, "y.png"));
         Assert.Equal(1, exit);
         Assert.Contains(message, error);
         Assert.False(File.Exists(Path.Combine(root, "y.png")));
@@ -69,7 +62,7 @@ public sealed class GenerateCommandTests : IDisposable
     [Fact]
     public async Task A_missing_prompt_is_a_usage_error()
     {
-        var (exit, _, error) = await Run("generate", "--model", ModelDirectory);
+        var (exit, _, error) = await Cli.Run("generate", "--model", ModelDirectory);
         Assert.NotEqual(0, exit);
         Assert.Contains("--prompt", error);
     }

@@ -80,7 +80,7 @@ static class TrainCommand
             var bar = new ProgressLine(output, stageName);
             var trainer = new Trainer(objective, bank, options, workDirectory, stageName);
             int done = trainer.Run(parse.GetValue(resume), CascadeManifest.StageWeightsPath(modelDirectory, stageName),
-                bar.Report, path => bar.Note($"wrote {path}"), cancellation);
+                bar.Report, bar.Note, cancellation);
             bar.Finish();
             await output.WriteLineAsync($"{stageName}: {done} steps; log {trainer.LogPath}; checkpoint {trainer.CheckpointDirectory}");
             return 0;

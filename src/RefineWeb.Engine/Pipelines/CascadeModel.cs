@@ -14,9 +14,12 @@ public sealed class CascadeModel : IDisposable
     public WordTokenizer Tokenizer { get; }
     public IReadOnlyList<DiffusionStage> Stages { get; }
     public Device Device { get; }
+    /// <summary>The alignment model (scoring, semantic guidance), or null when the folder has none.</summary>
+    public AlignmentModel? Alignment { get; }
 
-    CascadeModel(string directory, CascadeManifest manifest, WordTokenizer tokenizer, IReadOnlyList<DiffusionStage> stages, Device device)
+    CascadeModel(string directory, CascadeManifest manifest, WordTokenizer tokenizer, IReadOnlyList<DiffusionStage> stages, AlignmentModel? alignment, Device device)
     {
+        Alignment = alignment;
         Directory = directory;
         Manifest = manifest;
         Tokenizer = tokenizer;
@@ -39,6 +42,7 @@ public sealed class CascadeModel : IDisposable
                 throw new InvalidDataException($"Stage '{config.Name}' expects a vocabulary of {config.TextEncoder.VocabularySize} words; {manifest.Tokenizer} has {tokenizer.VocabularySize}.");
 
         var stages = new List<DiffusionStage>();
+        AlignmentModel? alignment = null;
         try
         {
             manual_seed(initSeed);
@@ -50,13 +54,24 @@ public sealed class CascadeModel : IDisposable
                 stage.to(device);
                 stage.eval();
             }
+            if (manifest.Alignment is { } name && File.Exists(CascadeManifest.StageConfigPath(directory, name)))
+            {
+                var config = AlignmentConfig.Load(CascadeManifest.StageConfigPath(directory, name));
+                if (config.TextEncoder.VocabularySize != tokenizer.VocabularySize)
+                    throw new InvalidDataException($"The alignment model expects a vocabulary of {config.TextEncoder.VocabularySize} words; {manifest.Tokenizer} has {tokenizer.VocabularySize}.");
+                alignment = new AlignmentModel(config);
+                if (!randomWeights) TensorWeights.Load(alignment, CascadeManifest.StageWeightsPath(directory, name));
+                alignment.to(device);
+                alignment.eval();
+            }
         }
         catch
         {
             foreach (var stage in stages) stage.Dispose();
+            alignment?.Dispose();
             throw;
         }
-        return new CascadeModel(directory, manifest, tokenizer, stages, device);
+        return new CascadeModel(directory, manifest, tokenizer, stages, alignment, device);
     }
 
     /// <summary>Token ids [N, L] for the given texts, on the model's device.</summary>
@@ -70,5 +85,6 @@ public sealed class CascadeModel : IDisposable
     public void Dispose()
     {
         foreach (var stage in Stages) stage.Dispose();
+        Alignment?.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Text;
 using SkiaSharp;
@@ -37,24 +38,14 @@ public sealed class ImageBank : IDisposable
         if (examples.Count == 0) throw new ArgumentException("The training set is empty.", nameof(examples));
         int pixels = 3 * resolution * resolution;
         var bytes = new byte[examples.Count * pixels];
-        Parallel.For(0, examples.Count, i =>
+        try
         {
-            var example = examples[i];
-            if (!File.Exists(example.ImagePath)) throw new FileNotFoundException($"Training image not found: {example.ImagePath}", example.ImagePath);
-            using var bitmap = SKBitmap.Decode(example.ImagePath) ?? throw new InvalidDataException($"{example.ImagePath} is not a decodable image.");
-            if (bitmap.Width != resolution || bitmap.Height != resolution)
-                throw new InvalidDataException($"{example.ImagePath} is {bitmap.Width}x{bitmap.Height}; the training set is {resolution}x{resolution}.");
-            using var opaque = WhiteComposite.Flatten(bitmap);
-            using var rgba = opaque.Copy(SKColorType.Rgba8888);
-            var source = rgba.Bytes;
-            int plane = resolution * resolution, offset = i * pixels;
-            for (int p = 0; p < plane; p++)
-            {
-                bytes[offset + p] = source[4 * p];
-                bytes[offset + plane + p] = source[4 * p + 1];
-                bytes[offset + 2 * plane + p] = source[4 * p + 2];
-            }
-        });
+            Parallel.For(0, examples.Count, i => DecodeInto(bytes, i * pixels, examples[i], resolution));
+        }
+        catch (AggregateException e)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); // the first bad file, as itself
+        }
 
         int maxCaptions = examples.Max(e => e.Captions.Count);
         if (maxCaptions == 0) throw new ArgumentException("Every training image needs at least one caption.", nameof(examples));
@@ -76,6 +67,24 @@ public sealed class ImageBank : IDisposable
             tensor(bytes, [examples.Count, 3, resolution, resolution]),
             tensor(ids, [examples.Count, maxCaptions, tokenizer.MaxLength]),
             tensor(counts), tensor(empty));
+    }
+
+    static void DecodeInto(byte[] bytes, int offset, TrainingExample example, int resolution)
+    {
+        if (!File.Exists(example.ImagePath)) throw new FileNotFoundException($"Training image not found: {example.ImagePath}", example.ImagePath);
+        using var bitmap = SKBitmap.Decode(example.ImagePath) ?? throw new InvalidDataException($"{example.ImagePath} is not a decodable image.");
+        if (bitmap.Width != resolution || bitmap.Height != resolution)
+            throw new InvalidDataException($"{example.ImagePath} is {bitmap.Width}x{bitmap.Height}; the training set is {resolution}x{resolution}.");
+        using var opaque = WhiteComposite.Flatten(bitmap);
+        using var rgba = opaque.Copy(SKColorType.Rgba8888);
+        var source = rgba.Bytes;
+        int plane = resolution * resolution;
+        for (int p = 0; p < plane; p++)
+        {
+            bytes[offset + p] = source[4 * p];
+            bytes[offset + plane + p] = source[4 * p + 1];
+            bytes[offset + 2 * plane + p] = source[4 * p + 2];
+        }
     }
 
     /// <summary>Random example indices [B].</summary>

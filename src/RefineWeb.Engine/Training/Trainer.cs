@@ -18,13 +18,13 @@ public sealed class Trainer(ITrainingObjective objective, ImageBank bank, Traini
     public string SamplesDirectory => Path.Combine(workDirectory, "samples");
 
     /// <summary>Trains up to <see cref="TrainingOptions.Steps"/>, then writes the EMA weights to <paramref name="exportPath"/>. Returns the steps done.</summary>
-    public int Run(bool resume, string exportPath, Action<TrainingProgress>? onProgress = null, Action<string>? onFile = null, CancellationToken cancellation = default)
+    public int Run(bool resume, string exportPath, Action<TrainingProgress>? onProgress = null, Action<string>? onNote = null, CancellationToken cancellation = default)
     {
         options.Validate();
         var module = objective.Module;
         module.train();
-        var parameters = module.parameters().ToList();
-        using var optimizer = optim.AdamW(parameters, options.LearningRate, weight_decay: 0.0);
+        var parameters = module.named_parameters().Select(p => (p.name, p.parameter)).ToList();
+        using var optimizer = new AdamW(parameters, options.LearningRate);
         using var ema = new ExponentialMovingAverage(module, options.EmaDecay);
 
         int step = 0;
@@ -32,7 +32,8 @@ public sealed class Trainer(ITrainingObjective objective, ImageBank bank, Traini
         {
             if (!TrainingCheckpoint.Exists(workDirectory))
                 throw new FileNotFoundException($"--resume: no checkpoint in {Path.GetFullPath(workDirectory)}.", Path.Combine(workDirectory, TrainingCheckpoint.WeightsFile));
-            step = TrainingCheckpoint.Load(workDirectory, module, ema, optimizer, stageName);
+            (step, bool restored) = TrainingCheckpoint.Load(workDirectory, module, ema, optimizer, stageName);
+            onNote?.Invoke($"resumed at step {step}{(restored ? "" : " (the checkpoint has no optimizer state: AdamW moments start afresh)")}");
         }
         else if (File.Exists(LogPath))
         {
@@ -49,21 +50,22 @@ public sealed class Trainer(ITrainingObjective objective, ImageBank bank, Traini
         {
             cancellation.ThrowIfCancellationRequested();
             double learningRate = options.LearningRateAt(step);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
+            optimizer.LearningRate = learningRate;
             using (var scope = NewDisposeScope())
             using (var generator = new Generator(StepSeed(options.Seed, step)))
             {
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var loss = objective.Loss(bank, generator, options);
                 double value = loss.item<float>();
                 if (!double.IsFinite(value)) throw new InvalidOperationException($"The loss became {value} at step {step + 1}; lower the learning rate.");
                 loss.backward();
                 // A non-finite gradient (a rare libtorch CPU kernel fault, see ConditionalUNet.OutputConvolution)
                 // skips the update instead of poisoning the weights; the log counts skips.
-                if (GradientsAreFinite(parameters))
+                var trainable = optimizer.Parameters.ToList();
+                if (GradientsAreFinite(trainable))
                 {
-                    nn.utils.clip_grad_norm_(parameters, options.GradientClip);
-                    optimizer.step();
+                    nn.utils.clip_grad_norm_(trainable, options.GradientClip);
+                    optimizer.Step();
                 }
                 else
                 {
@@ -94,7 +96,7 @@ public sealed class Trainer(ITrainingObjective objective, ImageBank bank, Traini
                 using (new EmaScope(module, ema))
                 using (no_grad())
                     File.WriteAllBytes(path, objective.SampleGrid(bank, options));
-                onFile?.Invoke(path);
+                onNote?.Invoke($"wrote {path}");
             }
             if (step % options.CheckpointEvery == 0 || step == options.Steps)
                 TrainingCheckpoint.Save(workDirectory, module, ema, optimizer, step, stageName);
@@ -105,7 +107,7 @@ public sealed class Trainer(ITrainingObjective objective, ImageBank bank, Traini
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(exportPath))!);
             TensorWeights.Save(module, exportPath, new Dictionary<string, string> { ["stage"] = stageName, ["trained_steps"] = step.ToString() });
         }
-        onFile?.Invoke(exportPath);
+        onNote?.Invoke($"wrote {exportPath}");
         return step;
     }
 

@@ -5,32 +5,34 @@ using static TorchSharp.torch;
 namespace RefineWeb.Engine.Training;
 
 /// <summary>
-/// A resumable training state in one folder, overwritten in place: checkpoint.safetensors (weights as "model.*",
-/// EMA as "ema.*", the step in its metadata) and optimizer.bin (AdamW moments, TorchSharp's format). Both files are
-/// written to a temporary name and renamed, so an interrupted save leaves the previous checkpoint intact.
+/// A resumable training state: one file, checkpoint.safetensors, overwritten in place (written to a temporary name
+/// and renamed, so an interrupted save leaves the previous checkpoint intact). Weights as "model.*", EMA as "ema.*",
+/// AdamW moments as "optimizer.*", the step counts in its metadata.
 /// </summary>
 public static class TrainingCheckpoint
 {
-    public const string WeightsFile = "checkpoint.safetensors", OptimizerFile = "optimizer.bin";
+    public const string WeightsFile = "checkpoint.safetensors";
 
-    public static bool Exists(string directory) =>
-        File.Exists(Path.Combine(directory, WeightsFile)) && File.Exists(Path.Combine(directory, OptimizerFile));
+    public static bool Exists(string directory) => File.Exists(Path.Combine(directory, WeightsFile));
 
-    public static void Save(string directory, nn.Module module, ExponentialMovingAverage ema, TorchSharp.Modules.OptimizerHelper optimizer, int step, string stage)
+    public static void Save(string directory, nn.Module module, ExponentialMovingAverage ema, AdamW optimizer, int step, string stage)
     {
         Directory.CreateDirectory(directory);
         var entries = new List<(string, string, long[], byte[])>();
         foreach (var (name, value) in module.state_dict()) entries.Add(Entry("model." + name, value));
         foreach (var (name, value) in ema.Shadow) entries.Add(Entry("ema." + name, value));
-        var optimizerPath = Path.Combine(directory, OptimizerFile);
-        optimizer.save_state_dict(optimizerPath + ".tmp");
-        SafetensorsFile.Write(Path.Combine(directory, WeightsFile), entries,
-            new Dictionary<string, string> { ["step"] = step.ToString(), ["stage"] = stage });
-        File.Move(optimizerPath + ".tmp", optimizerPath, overwrite: true);
+        foreach (var (name, value) in optimizer.State()) entries.Add(Entry("optimizer." + name, value));
+        SafetensorsFile.Write(Path.Combine(directory, WeightsFile), entries, new Dictionary<string, string>
+        {
+            ["step"] = step.ToString(), ["stage"] = stage, ["optimizer_steps"] = optimizer.Steps.ToString(),
+        });
     }
 
-    /// <summary>Restores weights, EMA and optimizer; returns the number of completed steps.</summary>
-    public static int Load(string directory, nn.Module module, ExponentialMovingAverage ema, TorchSharp.Modules.OptimizerHelper optimizer, string stage)
+    /// <summary>
+    /// Restores weights, EMA and optimizer; returns the number of completed steps and whether the optimizer state was
+    /// there (checkpoints written before it was stored resume with fresh AdamW moments).
+    /// </summary>
+    public static (int Step, bool OptimizerRestored) Load(string directory, nn.Module module, ExponentialMovingAverage ema, AdamW optimizer, string stage)
     {
         var path = Path.Combine(directory, WeightsFile);
         var file = SafetensorsFile.Open(path);
@@ -56,8 +58,9 @@ public static class TrainingCheckpoint
         {
             foreach (var t in shadow.Values) t.Dispose();
         }
-        //optimizer.load_state_dict(Path.Combine(directory, OptimizerFile));
-        return step;
+        if (!long.TryParse(file.Metadata.GetValueOrDefault("optimizer_steps"), out long optimizerSteps)) return (step, false);
+        optimizer.Restore(name => ReadEntry(file, "optimizer." + name), optimizerSteps);
+        return (step, true);
     }
 
     static Tensor ReadEntry(SafetensorsFile file, string name) =>

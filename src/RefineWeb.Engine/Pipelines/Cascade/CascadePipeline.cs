@@ -27,7 +27,7 @@ public sealed class CascadePipeline(CascadeModel model)
         var generators = request.Seeds.Select(s => new Generator((ulong)s, Model.Device)).ToList();
         try
         {
-            var tokens = Model.Tokenize([.. Enumerable.Repeat(request.Prompt, request.Seeds.Count), .. Enumerable.Repeat(request.NegativePrompt, request.Seeds.Count)]);
+            var tokens = Model.Tokenize(request.ConditionalThenUnconditional());
             Tensor? previous = null;
             for (int s = 0; s < stageCount; s++)
             {

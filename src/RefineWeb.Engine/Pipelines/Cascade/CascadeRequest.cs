@@ -4,7 +4,9 @@ namespace RefineWeb.Engine.Pipelines.Cascade;
 
 /// <summary>
 /// What to generate. One image per seed, batched together. Null step counts and guidance take each stage's defaults;
-/// <see cref="StageCount"/> stops the cascade early (1 = base only).
+/// <see cref="StageCount"/> stops the cascade early (1 = base only). <see cref="ItemPrompts"/> and
+/// <see cref="ItemNegativePrompts"/> (one per seed) let one batch carry different prompts: several users' requests
+/// with the same settings, or an evaluation's many captions.
 /// </summary>
 public sealed record CascadeRequest
 {
@@ -16,4 +18,16 @@ public sealed record CascadeRequest
     public int? StageCount { get; init; }
     public SamplerKind Sampler { get; init; } = SamplerKind.DpmSolverPlusPlus2M;
     public double Eta { get; init; }
+    public IReadOnlyList<string>? ItemPrompts { get; init; }
+    public IReadOnlyList<string>? ItemNegativePrompts { get; init; }
+
+    /// <summary>The prompt of every item, then the negative prompt of every item (the [cond; uncond] batch).</summary>
+    public IReadOnlyList<string> ConditionalThenUnconditional()
+    {
+        var prompts = ItemPrompts ?? Enumerable.Repeat(Prompt, Seeds.Count).ToList();
+        var negatives = ItemNegativePrompts ?? Enumerable.Repeat(NegativePrompt, Seeds.Count).ToList();
+        if (prompts.Count != Seeds.Count || negatives.Count != Seeds.Count)
+            throw new ArgumentException($"Per-item prompts must number as many as the seeds ({Seeds.Count}).");
+        return [.. prompts, .. negatives];
+    }
 }

@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using RefineWeb.Datasets;
+using RefineWeb.Engine.Evaluation;
+using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Runtime;
+using RefineWeb.Engine.Training;
+
+namespace RefineWeb.Cli.Commands;
+
+/// <summary><c>refineweb eval</c>: R-precision, refinement fidelity against bicubic, and speed, as one table and a JSON file.</summary>
+static class EvalCommand
+{
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static Command Create(TextWriter output)
+    {
+        var model = new Option<string>("--model") { Description = "Model folder.", DefaultValueFactory = _ => "models/emoji-cascade-v1" };
+        var data = new Option<string>("--data") { Description = "Data set folder (manifest.jsonl).", DefaultValueFactory = _ => "data/emoji" };
+        var prompts = new Option<int>("--prompts") { Description = "Captions per split for R-precision.", DefaultValueFactory = _ => 200 };
+        var distractors = new Option<int>("--distractors") { Description = "Other captions each true caption is ranked among.", DefaultValueFactory = _ => 99 };
+        var images = new Option<int?>("--fidelity-images") { Description = "Validation images for PSNR/SSIM (default: all)." };
+        var runs = new Option<int>("--speed-runs") { Description = "Timed generations (after one warm-up); 0 skips speed.", DefaultValueFactory = _ => 9 };
+        var seed = new Option<long>("--seed") { Description = "Seed of prompt choice and sampling.", DefaultValueFactory = _ => 0 };
+        var outFile = new Option<string>("--out") { Description = "JSON report.", DefaultValueFactory = _ => "eval.json" };
+        var device = new Option<ComputeDevice>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => ComputeDevice.Auto };
+
+        var command = new Command("eval", "Measure the model: R-precision (train and validation captions), PSNR/SSIM of the refiners vs bicubic, speed.")
+        {
+            model, data, prompts, distractors, images, runs, seed, outFile, device,
+        };
+        command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
+        {
+            int promptCount = parse.GetValue(prompts), runCount = parse.GetValue(runs);
+            if (promptCount < 1) throw new ArgumentException("--prompts must be at least 1.");
+            if (runCount < 0) throw new ArgumentException("--speed-runs cannot be negative.");
+            var dataDirectory = parse.GetValue(data)!;
+            var train = TrainCommand.Examples(dataDirectory, DatasetRecord.Train);
+            var validation = TrainCommand.Examples(dataDirectory, DatasetRecord.Validation);
+            using var cascade = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
+            var evaluator = new CascadeEvaluator(cascade);
+            long seedValue = parse.GetValue(seed);
+
+            var alignment = new List<RPrecisionResult>();
+            var allLabels = train.Concat(validation).Select(e => e.Captions[0]).ToList();
+            foreach (var (split, examples) in new[] { ("train", train), ("validation", validation) })
+            {
+                var chosen = Choose(examples, promptCount, seedValue).Select(e => e.Captions[0]).ToList();
+                await output.WriteLineAsync($"R-precision: {chosen.Count} {split} captions...");
+                alignment.Add(evaluator.RPrecision(split, chosen, allLabels, parse.GetValue(distractors), seedValue));
+            }
+
+            var fidelityExamples = validation.Take(parse.GetValue(images) ?? validation.Count).ToList();
+            await output.WriteLineAsync($"Fidelity: {fidelityExamples.Count} validation images...");
+            IReadOnlyList<FidelityResult> fidelity;
+            using (var truth = ImageBank.Load(fidelityExamples, cascade.Tokenizer))
+                fidelity = evaluator.Fidelity(truth, seedValue);
+
+            SpeedResult? speed = null;
+            if (runCount > 0)
+            {
+                await output.WriteLineAsync($"Speed: {runCount} generations...");
+                speed = evaluator.Speed(runs: runCount);
+            }
+
+            var report = new EvaluationReport(cascade.Manifest.Name, DateTimeOffset.UtcNow, alignment, fidelity, speed);
+            await output.WriteLineAsync(EvaluationTable.Format(report));
+            var path = parse.GetValue(outFile)!;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, Json), cancellation);
+            await output.WriteLineAsync($"wrote {path}");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>A seeded sample without replacement (all of them when there are fewer).</summary>
+    static IReadOnlyList<TrainingExample> Choose(IReadOnlyList<TrainingExample> examples, int count, long seed)
+    {
+        var shuffled = examples.ToArray();
+        new Random(unchecked((int)seed)).Shuffle(shuffled);
+        return shuffled.Take(count).ToList();
+    }
+}
+
+/// <summary>The evaluation as a plain-text table (also pasted into MODEL_CARD.md).</summary>
+static class EvaluationTable
+{
+    public static string Format(EvaluationReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var w = new StringWriter(c);
+        w.WriteLine($"| Text alignment ({report.Model}) | captions | R-precision top-1 | mean true similarity |");
+        w.WriteLine("|---|---:|---:|---:|");
+        foreach (var a in report.Alignment)
+            w.WriteLine(string.Format(c, "| {0} captions, 1 of {1} | {2} | {3:F3} | {4:F3} |", a.Split, a.Distractors + 1, a.Prompts, a.Top1, a.MeanTrueSimilarity));
+        w.WriteLine();
+        w.WriteLine("| Refinement fidelity | images | PSNR (dB) | bicubic PSNR | gain | SSIM | bicubic SSIM | gain |");
+        w.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var f in report.Fidelity)
+            w.WriteLine(string.Format(c, "| {0} ({1} -> {2} px) | {3} | {4:F2} | {5:F2} | {6:+0.00;-0.00} | {7:F4} | {8:F4} | {9:+0.0000;-0.0000} |",
+                f.Path, f.FromResolution, f.ToResolution, f.Images, f.Psnr, f.BicubicPsnr, f.PsnrGain, f.Ssim, f.BicubicSsim, f.SsimGain));
+        if (report.Speed is { } s)
+        {
+            w.WriteLine();
+            w.WriteLine($"| Speed ({s.Device}, {s.Threads} threads, median of {s.Runs}) | ms |");
+            w.WriteLine("|---|---:|");
+            w.WriteLine(string.Format(c, "| one 64 px image, default settings | {0:F0} |", s.MedianImageMs));
+            w.WriteLine(string.Format(c, "| first preview after the request | {0:F0} |", s.MedianFirstPreviewMs));
+            foreach (var (stage, ms) in s.MedianStepMsByStage)
+                w.WriteLine(string.Format(c, "| one denoising step, {0} | {1:F1} |", stage, ms));
+        }
+        return w.ToString().TrimEnd();
+    }
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using RefineWeb.Engine.Imaging;
+using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Pipelines.Cascade;
+using RefineWeb.Engine.Runtime;
+
+namespace RefineWeb.Cli.Commands;
+
+/// <summary><c>refineweb grid</c>: one PNG of many prompts at default settings (the README's picture of the model).</summary>
+static class GridCommand
+{
+    /// <summary>Objects, animals, faces and colours: the sixteen prompts of the model card's grid.</summary>
+    public static readonly string[] DefaultPrompts =
+    [
+        "red apple", "pizza", "rocket", "umbrella",
+        "cat face", "dog face", "penguin", "fox",
+        "grinning face", "smiling face with heart-eyes", "crying face", "face with tears of joy",
+        "red heart", "blue heart", "green heart", "yellow heart",
+    ];
+
+    public static Command Create(TextWriter output)
+    {
+        var prompts = new Option<string[]>("--prompt") { Description = "A prompt (repeat for several; default: sixteen built-in ones).", AllowMultipleArgumentsPerToken = false };
+        var columns = new Option<int>("--columns") { Description = "Images per row.", DefaultValueFactory = _ => 4 };
+        var seed = new Option<long>("--seed") { Description = "Seed of every image.", DefaultValueFactory = _ => 1 };
+        var cell = new Option<int>("--cell") { Description = "Side of each image in the grid, px (nearest-neighbour scaling).", DefaultValueFactory = _ => 128 };
+        var model = new Option<string>("--model") { Description = "Model folder.", DefaultValueFactory = _ => "models/emoji-cascade-v1" };
+        var outFile = new Option<string>("--out") { Description = "PNG file.", DefaultValueFactory = _ => "docs/samples.png" };
+        var command = new Command("grid", "Render a grid of prompts at default settings to one PNG.") { prompts, columns, seed, cell, model, outFile };
+        command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
+        {
+            var list = parse.GetValue(prompts) is { Length: > 0 } given ? given : DefaultPrompts;
+            int perRow = parse.GetValue(columns);
+            if (perRow < 1) throw new ArgumentException("--columns must be at least 1.");
+            using var cascade = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(ComputeDevice.Auto));
+            var pipeline = new CascadePipeline(cascade);
+            var rows = new List<TorchSharp.torch.Tensor>();
+            try
+            {
+                foreach (var chunk in list.Chunk(perRow))
+                    rows.Add(pipeline.Generate(new CascadeRequest
+                    {
+                        Prompt = chunk[0], ItemPrompts = chunk, Seeds = [.. chunk.Select(_ => parse.GetValue(seed))],
+                    }, cancellation: cancellation));
+                var path = parse.GetValue(outFile)!;
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                await File.WriteAllBytesAsync(path, ImageGrid.ToPng(rows, parse.GetValue(cell)), cancellation);
+                await output.WriteLineAsync($"{path}: {list.Length} prompts, seed {parse.GetValue(seed)}");
+                for (int r = 0; r * perRow < list.Length; r++)
+                    await output.WriteLineAsync($"row {r + 1}: {string.Join(" | ", list.Skip(r * perRow).Take(perRow))}");
+            }
+            finally
+            {
+                foreach (var row in rows) row.Dispose();
+            }
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,19 @@
+namespace RefineWeb.Engine.Evaluation;
+
+/// <summary>R-precision of one caption set: how often the alignment model ranks the true caption first among distractors.</summary>
+public sealed record RPrecisionResult(string Split, int Prompts, int Distractors, double Top1, double MeanTrueSimilarity);
+
+/// <summary>PSNR / SSIM of one upsampling path against the ground truth, beside bicubic upsampling of the same input.</summary>
+public sealed record FidelityResult(string Path, int FromResolution, int ToResolution, int Images,
+    double Psnr, double Ssim, double BicubicPsnr, double BicubicSsim)
+{
+    public double PsnrGain => Psnr - BicubicPsnr;
+    public double SsimGain => Ssim - BicubicSsim;
+}
+
+/// <summary>Wall-clock figures of default generation (one 64 px image, all stages, guidance on) on this machine.</summary>
+public sealed record SpeedResult(int Runs, double MedianImageMs, double MedianFirstPreviewMs, IReadOnlyDictionary<string, double> MedianStepMsByStage, string Device, int Threads);
+
+/// <summary>Everything <c>refineweb eval</c> measures, as written to its JSON file.</summary>
+public sealed record EvaluationReport(string Model, DateTimeOffset MeasuredAt, IReadOnlyList<RPrecisionResult> Alignment,
+    IReadOnlyList<FidelityResult> Fidelity, SpeedResult? Speed);

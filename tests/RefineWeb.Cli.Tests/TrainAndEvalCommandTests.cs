@@ -1,0 +1,84 @@
+using System.Text.Json;
+using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Text;
+using RefineWeb.Engine.Weights;
+
+namespace RefineWeb.Cli.Tests;
+
+public sealed class TrainAndEvalCommandTests : IDisposable
+{
+    readonly string root = Directory.CreateTempSubdirectory("refineweb-train-").FullName;
+    string Data => Path.Combine(root, "data");
+    string Model => Path.Combine(root, "model");
+
+    public TrainAndEvalCommandTests()
+    {
+        RefineWeb.Engine.Runtime.TorchRuntime.Initialize();
+        FixtureDataSet.Write(Data);
+        CascadeBlueprint.Write(Model, WordTokenizer.BuildVocabulary([.. FixtureDataSet.Words, "fixture shape"]), CascadePreset.Tiny, seed: 3);
+    }
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+
+    [Theory]
+    [InlineData("base")]
+    [InlineData("refiner64")]
+    [InlineData("align")]
+    public async Task Two_training_steps_write_the_stage_s_weights_log_and_checkpoint(string stage)
+    {
+        var work = Path.Combine(root, "runs", stage);
+        var (exit, output, error) = await Cli.Run("train", "--stage", stage, "--data", Data, "--model", Model, "--work", work,
+            "--steps", "2", "--batch-size", "4", "--log-every", "1", "--sample-every", "2", "--checkpoint-every", "2", "--device", "cpu");
+        Assert.True(exit == 0, error);
+        Assert.Contains("2/2", output);
+        Assert.Contains("ETA", output);
+        Assert.Equal("2", SafetensorsFile.Open(Path.Combine(Model, stage + ".safetensors")).Metadata["trained_steps"]);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(work, "log.csv")).Length);
+        Assert.True(File.Exists(Path.Combine(work, "samples", "step000002.png")));
+
+        (exit, output, error) = await Cli.Run("train", "--stage", stage, "--data", Data, "--model", Model, "--work", work,
+            "--steps", "3", "--batch-size", "4", "--log-every", "1", "--resume", "--device", "cpu");
+        Assert.True(exit == 0, error);
+        Assert.Contains("3/3", output);
+        Assert.DoesNotContain("1/3", output);
+        Assert.Equal("3", SafetensorsFile.Open(Path.Combine(Model, stage + ".safetensors")).Metadata["trained_steps"]);
+    }
+
+    [Theory]
+    [InlineData("refiner128", "--stage 'refiner128' is not in cascade.json")]
+    [InlineData("base --resume", "no checkpoint")]
+    [InlineData("base --batch-size 1", "batch size must be at least 2")]
+    public async Task Bad_training_requests_fail_with_one_line_and_leave_the_weights_alone(string arguments, string message)
+    {
+        var before = File.ReadAllBytes(Path.Combine(Model, "base.safetensors"));
+        var (exit, _, error) = await Cli.Run(["train", "--stage", .. arguments.Split(' '), "--data", Data, "--model", Model, "--work", Path.Combine(root, "w"), "--steps", "2"]);
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: ", error);
+        Assert.Contains(message, error);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(Model, "base.safetensors")));
+    }
+
+    [Fact]
+    public async Task Eval_on_a_small_subset_prints_the_table_and_writes_matching_json()
+    {
+        var report = Path.Combine(root, "eval.json");
+        var (exit, output, error) = await Cli.Run("eval", "--model", Model, "--data", Data, "--prompts", "10", "--distractors", "5",
+            "--fidelity-images", "6", "--speed-runs", "1", "--out", report, "--device", "cpu");
+        Assert.True(exit == 0, error);
+        Assert.Contains("| train captions, 1 of 6 | 10 |", output);
+        Assert.Contains("| validation captions, 1 of 6 | 6 |", output); // the fixture holds out 6
+        Assert.Contains("| x4 chain (16 -> 64 px) | 6 |", output);
+        Assert.Contains("| one 64 px image, default settings |", output);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var alignment = json.RootElement.GetProperty("alignment");
+        Assert.Equal(["train", "validation"], alignment.EnumerateArray().Select(a => a.GetProperty("split").GetString()));
+        Assert.All(alignment.EnumerateArray(), a => Assert.InRange(a.GetProperty("top1").GetDouble(), 0, 1));
+        var fidelity = json.RootElement.GetProperty("fidelity").EnumerateArray().ToList();
+        Assert.Equal(["refiner32", "refiner64", "x4 chain"], fidelity.Select(f => f.GetProperty("path").GetString()));
+        // Bicubic of a box-downsampled image is a real reconstruction: well above the PSNR of unrelated images.
+        Assert.All(fidelity, f => Assert.InRange(f.GetProperty("bicubic_psnr").GetDouble(), 15, 60));
+        Assert.True(json.RootElement.GetProperty("speed").GetProperty("median_image_ms").GetDouble() > 0);
+    }
+}
