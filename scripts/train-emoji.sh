@@ -16,7 +16,7 @@ train() { # stage, then its options
   "${CLI[@]}" --stage "$stage" "${resume[@]}" "$@" >> "runs/$stage.out" 2>&1
 }
 
-train base --steps 2000 --batch-size 64 --learning-rate 8e-4 --sample-every 300 &
+train base --steps 1700 --batch-size 64 --learning-rate 8e-4 --sample-every 300 &
 BASE=$!
 {
   train refiner32 --steps 1000 --batch-size 32 --learning-rate 8e-4 --sample-every 200

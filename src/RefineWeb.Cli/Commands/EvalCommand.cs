@@ -18,9 +18,10 @@ static class EvalCommand
     {
         var model = new Option<string>("--model") { Description = "Model folder.", DefaultValueFactory = _ => "models/emoji-cascade-v1" };
         var data = new Option<string>("--data") { Description = "Data set folder (manifest.jsonl).", DefaultValueFactory = _ => "data/emoji" };
-        var prompts = new Option<int>("--prompts") { Description = "Captions per split for R-precision.", DefaultValueFactory = _ => 200 };
+        var prompts = new Option<int>("--prompts") { Description = "Captions per split for R-precision; 0 skips it.", DefaultValueFactory = _ => 200 };
         var distractors = new Option<int>("--distractors") { Description = "Other captions each true caption is ranked among.", DefaultValueFactory = _ => 99 };
-        var images = new Option<int?>("--fidelity-images") { Description = "Validation images for PSNR/SSIM (default: all)." };
+        var images = new Option<int?>("--fidelity-images") { Description = "Validation images for PSNR/SSIM (default: all; 0 skips it)." };
+        var strength = new Option<double?>("--refiner-strength") { Description = "Override every refiner's start strength (default: each stage's)." };
         var runs = new Option<int>("--speed-runs") { Description = "Timed generations (after one warm-up); 0 skips speed.", DefaultValueFactory = _ => 9 };
         var seed = new Option<long>("--seed") { Description = "Seed of prompt choice and sampling.", DefaultValueFactory = _ => 0 };
         var outFile = new Option<string>("--out") { Description = "JSON report.", DefaultValueFactory = _ => "eval.json" };
@@ -28,23 +29,23 @@ static class EvalCommand
 
         var command = new Command("eval", "Measure the model: R-precision (train and validation captions), PSNR/SSIM of the refiners vs bicubic, speed.")
         {
-            model, data, prompts, distractors, images, runs, seed, outFile, device,
+            model, data, prompts, distractors, images, strength, runs, seed, outFile, device,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
             int promptCount = parse.GetValue(prompts), runCount = parse.GetValue(runs);
-            if (promptCount < 1) throw new ArgumentException("--prompts must be at least 1.");
+            if (promptCount < 0) throw new ArgumentException("--prompts cannot be negative.");
             if (runCount < 0) throw new ArgumentException("--speed-runs cannot be negative.");
             var dataDirectory = parse.GetValue(data)!;
             var train = TrainCommand.Examples(dataDirectory, DatasetRecord.Train);
             var validation = TrainCommand.Examples(dataDirectory, DatasetRecord.Validation);
             using var cascade = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
-            var evaluator = new CascadeEvaluator(cascade);
+            var evaluator = new CascadeEvaluator(cascade, refinerStrength: parse.GetValue(strength));
             long seedValue = parse.GetValue(seed);
 
             var alignment = new List<RPrecisionResult>();
             var allLabels = train.Concat(validation).Select(e => e.Captions[0]).ToList();
-            foreach (var (split, examples) in new[] { ("train", train), ("validation", validation) })
+            foreach (var (split, examples) in promptCount == 0 ? [] : new[] { ("train", train), ("validation", validation) })
             {
                 var chosen = Choose(examples, promptCount, seedValue).Select(e => e.Captions[0]).ToList();
                 await output.WriteLineAsync($"R-precision: {chosen.Count} {split} captions...");
@@ -53,9 +54,10 @@ static class EvalCommand
 
             var fidelityExamples = validation.Take(parse.GetValue(images) ?? validation.Count).ToList();
             await output.WriteLineAsync($"Fidelity: {fidelityExamples.Count} validation images...");
-            IReadOnlyList<FidelityResult> fidelity;
-            using (var truth = ImageBank.Load(fidelityExamples, cascade.Tokenizer))
-                fidelity = evaluator.Fidelity(truth, seedValue);
+            IReadOnlyList<FidelityResult> fidelity = [];
+            if (fidelityExamples.Count > 0)
+                using (var truth = ImageBank.Load(fidelityExamples, cascade.Tokenizer))
+                    fidelity = evaluator.Fidelity(truth, seedValue);
 
             SpeedResult? speed = null;
             if (runCount > 0)

@@ -12,7 +12,7 @@ namespace RefineWeb.Engine.Evaluation;
 /// refinement fidelity (PSNR / SSIM of each refiner and of the x4 chain against bicubic upsampling of the same
 /// box-downsampled ground truth), and speed. Every image is sampled deterministically from fixed seeds.
 /// </summary>
-public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16)
+public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, double? refinerStrength = null)
 {
     readonly CascadePipeline pipeline = new(model);
 
@@ -97,7 +97,7 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16)
                 {
                     var stage = model.Stages[s];
                     int to = stage.Config.Resolution, from = to / 2;
-                    var settings = new StageSamplingSettings(stage.Config.DefaultSteps, stage.Config.DefaultGuidanceScale);
+                    var settings = new StageSamplingSettings(stage.Config.DefaultSteps, stage.Config.DefaultGuidanceScale, Strength: refinerStrength);
                     var input = truth.ImagesAt(indices, from).to(model.Device);
                     var reference = truth.ImagesAt(indices, to).to(model.Device);
                     var single = StageSampling.Run(stage, tokens, input, generators, settings);

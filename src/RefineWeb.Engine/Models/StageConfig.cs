@@ -28,6 +28,11 @@ public sealed record StageConfig
     public double DefaultGuidanceScale { get; init; } = 3.0;
     /// <summary>Timestep at which the lower-resolution input is noised at inference (refiners only).</summary>
     public int LowResolutionNoiseLevel { get; init; } = 100;
+    /// <summary>
+    /// Refiners only: sampling starts from the upsampled lower stage noised to this share of the schedule and runs that
+    /// share of <see cref="DefaultSteps"/> (SDEdit-style progressive refinement); 1 starts from pure noise.
+    /// </summary>
+    public double RefinerStartStrength { get; init; } = 1.0;
 
     public void Validate()
     {
@@ -36,6 +41,7 @@ public sealed record StageConfig
         TextEncoderConfig.Require(Resolution > 0 && Resolution % UNet.SizeMultiple == 0, $"resolution must be a positive multiple of {UNet.SizeMultiple}");
         TextEncoderConfig.Require(UNet.TextWidth == TextEncoder.Width, "unet.text_width must equal text_encoder.width");
         TextEncoderConfig.Require(DefaultSteps >= 1 && DefaultSteps <= Schedule.TrainTimesteps, "default_steps must be between 1 and train_timesteps");
+        TextEncoderConfig.Require(RefinerStartStrength is > 0 and <= 1, "refiner_start_strength must be in (0, 1]");
         TextEncoderConfig.Require(LowResolutionNoiseLevel >= 0 && LowResolutionNoiseLevel < Schedule.TrainTimesteps, "low_resolution_noise_level must be a training timestep");
     }
 

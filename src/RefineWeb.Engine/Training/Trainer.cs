@@ -40,7 +40,7 @@ public sealed class Trainer(ITrainingObjective objective, ImageBank bank, Traini
             File.Delete(LogPath); // a fresh run starts a fresh log
         }
         Directory.CreateDirectory(SamplesDirectory);
-        using var log = new TrainingLog(LogPath);
+        using var log = new TrainingLog(LogPath, step);
 
         var clock = Stopwatch.StartNew();
         var window = Stopwatch.StartNew();

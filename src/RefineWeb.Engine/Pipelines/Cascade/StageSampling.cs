@@ -4,8 +4,11 @@ using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Pipelines.Cascade;
 
-/// <summary>How one stage is sampled: steps, guidance, sampler.</summary>
-public sealed record StageSamplingSettings(int Steps, double GuidanceScale, SamplerKind Sampler = SamplerKind.DpmSolverPlusPlus2M, double Eta = 0.0);
+/// <summary>
+/// How one stage is sampled: steps, guidance, sampler, and for a refiner where it starts (null: the stage's
+/// <see cref="StageConfig.RefinerStartStrength"/>).
+/// </summary>
+public sealed record StageSamplingSettings(int Steps, double GuidanceScale, SamplerKind Sampler = SamplerKind.DpmSolverPlusPlus2M, double Eta = 0.0, double? Strength = null);
 
 /// <summary>
 /// The denoising loop of one stage, shared by the cascade, the trainer's sample grids and the evaluation: from
@@ -26,7 +29,8 @@ public static class StageSampling
         if (tokens.shape[0] != 2 * batch) throw new ArgumentException($"Expected {2 * batch} token rows (cond then uncond), got {tokens.shape[0]}.");
         var schedule = config.Schedule.Create();
         using var sampler = SamplerFactory.Create(settings.Sampler, schedule, settings.Eta);
-        sampler.SetTimesteps(settings.Steps);
+        double strength = config.UNet.IsRefiner ? settings.Strength ?? config.RefinerStartStrength : 1.0;
+        sampler.SetTimesteps(settings.Steps, strength);
 
         var text = stage.EncodeText(tokens);
         var x = PerItemNoise(generators, [3, resolution, resolution], device);
@@ -40,6 +44,8 @@ public static class StageSampling
             var augmented = schedule.AddNoise(upsampled, PerItemNoise(generators, [3, resolution, resolution], device), levels);
             lowResolution = cat([augmented, augmented], 0);
             noiseLevel = cat([levels, levels], 0);
+            if (strength < 1) // start from the coarse picture, noised to the first planned timestep
+                x = schedule.AddNoise(upsampled, x, full([batch], sampler.Timesteps[0], ScalarType.Int64, device));
         }
 
         for (int i = 0; i < sampler.Timesteps.Count; i++)

@@ -1,0 +1,100 @@
+using RefineWeb.Engine.Imaging;
+using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Pipelines.Cascade;
+using RefineWeb.Engine.Weights;
+using static TorchSharp.torch;
+
+namespace RefineWeb.Engine.Tests.Pipelines;
+
+/// <summary>The built-in model as it ships in models/emoji-cascade-v1, loaded once for the class.</summary>
+public sealed class ShippedModelFixture : IDisposable
+{
+    public static string Directory
+    {
+        get
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(System.IO.Path.Combine(directory.FullName, "RefineWeb.sln"))) directory = directory.Parent;
+            return System.IO.Path.Combine(directory?.FullName ?? throw new InvalidOperationException("RefineWeb.sln not found above the test output."), "models", "emoji-cascade-v1");
+        }
+    }
+
+    public CascadeModel Model { get; } = CascadeModel.Load(Directory, CPU);
+
+    public void Dispose() => Model.Dispose();
+}
+
+public class ShippedModelTests(ShippedModelFixture fixture) : IClassFixture<ShippedModelFixture>
+{
+    [Fact]
+    public void Every_file_is_trained_weights_within_the_size_budget()
+    {
+        var manifest = fixture.Model.Manifest;
+        Assert.Equal(["base", "refiner32", "refiner64"], manifest.Stages);
+        Assert.NotNull(fixture.Model.Alignment);
+        long bytes = 0;
+        foreach (var name in manifest.Stages.Append(manifest.Alignment!))
+        {
+            var path = CascadeManifest.StageWeightsPath(ShippedModelFixture.Directory, name);
+            var steps = int.Parse(SafetensorsFile.Open(path).Metadata["trained_steps"]);
+            Assert.True(steps >= 500, $"{name} was trained for {steps} steps only");
+            bytes += new FileInfo(path).Length;
+        }
+        Assert.True(bytes <= 60 * 1024 * 1024, $"{bytes / 1e6:F1} MB of weights exceed 60 MB");
+        Assert.Equal([16, 32, 64], fixture.Model.Stages.Select(s => s.Config.Resolution));
+    }
+
+    [Fact]
+    public void A_default_generation_is_a_64_px_picture_neither_flat_nor_noise()
+    {
+        using var scope = NewDisposeScope();
+        var image = new CascadePipeline(fixture.Model).Generate(new CascadeRequest { Prompt = "grinning face", Seeds = [1] });
+        Assert.Equal(new long[] { 1, 3, 64, 64 }, image.shape);
+        double spread = image.std().item<float>();
+        // Neighbouring pixels of a drawing agree; neighbours in noise differ by about as much as any two pixels.
+        double neighbourDifference = (image[.., .., .., 1..] - image[.., .., .., ..^1]).abs().mean().item<float>();
+        double anyDifference = (image - image.flatten(2).roll(1000, 2).view_as(image)).abs().mean().item<float>();
+        Assert.True(spread > 0.15, $"flat image: std {spread:F3}");
+        Assert.True(neighbourDifference < 0.35 * anyDifference, $"noisy image: neighbour difference {neighbourDifference:F3} vs {anyDifference:F3}");
+    }
+
+    [Fact]
+    public void Colour_words_steer_the_colour()
+    {
+        using var scope = NewDisposeScope();
+        var pipeline = new CascadePipeline(fixture.Model);
+        var request = new CascadeRequest { Prompt = "red heart", Seeds = [1, 2], StageCount = 1 };
+        var red = pipeline.Generate(request);
+        var blue = pipeline.Generate(request with { Prompt = "blue heart" });
+        // Red minus blue channel, averaged over the images: positive for "red heart", lower for "blue heart".
+        double RedMinusBlue(Tensor images) => (images[.., 0] - images[.., 2]).mean().item<float>();
+        Assert.True(RedMinusBlue(red) > RedMinusBlue(blue) + 0.1, $"red heart {RedMinusBlue(red):F3}, blue heart {RedMinusBlue(blue):F3}");
+    }
+
+    [Fact]
+    public void The_same_prompt_seed_and_settings_give_identical_png_bytes()
+    {
+        var pipeline = new CascadePipeline(fixture.Model);
+        var request = new CascadeRequest { Prompt = "cat face", Seeds = [11], StepsPerStage = [6, 3, 3] };
+        using var a = pipeline.Generate(request);
+        using var b = pipeline.Generate(request);
+        Assert.Equal(ImageTensor.ToPng(a[0]), ImageTensor.ToPng(b[0]));
+    }
+
+    [Theory]
+    [InlineData("refiner32.safetensors", "truncate")]
+    [InlineData("base.safetensors", "delete")]
+    [InlineData("align.safetensors", "delete")]
+    public void A_missing_or_damaged_weights_file_is_named_in_the_error(string file, string damage)
+    {
+        using var copy = new TempDirectory();
+        foreach (var path in System.IO.Directory.GetFiles(ShippedModelFixture.Directory))
+            File.Copy(path, copy.File(Path.GetFileName(path)));
+        if (damage == "delete") File.Delete(copy.File(file));
+        else File.WriteAllBytes(copy.File(file), File.ReadAllBytes(copy.File(file))[..1000]);
+
+        var error = Assert.ThrowsAny<Exception>(() => CascadeModel.Load(copy.Path, CPU).Dispose());
+        Assert.True(error is FileNotFoundException or SafetensorsFormatException, error.GetType().Name);
+        Assert.Contains(file, error.Message);
+    }
+}
