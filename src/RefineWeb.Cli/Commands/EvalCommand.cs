@@ -22,6 +22,8 @@ static class EvalCommand
         var distractors = new Option<int>("--distractors") { Description = "Other captions each true caption is ranked among.", DefaultValueFactory = _ => 99 };
         var images = new Option<int?>("--fidelity-images") { Description = "Validation images for PSNR/SSIM (default: all; 0 skips it)." };
         var strength = new Option<double?>("--refiner-strength") { Description = "Override every refiner's start strength (default: each stage's)." };
+        var refinerSteps = new Option<int?>("--refiner-steps") { Description = "Override every refiner's step count in the fidelity measurement." };
+        var refinerGuidance = new Option<double?>("--refiner-guidance") { Description = "Override every refiner's guidance scale in the fidelity measurement." };
         var runs = new Option<int>("--speed-runs") { Description = "Timed generations (after one warm-up); 0 skips speed.", DefaultValueFactory = _ => 9 };
         var seed = new Option<long>("--seed") { Description = "Seed of prompt choice and sampling.", DefaultValueFactory = _ => 0 };
         var outFile = new Option<string>("--out") { Description = "JSON report.", DefaultValueFactory = _ => "eval.json" };
@@ -29,7 +31,7 @@ static class EvalCommand
 
         var command = new Command("eval", "Measure the model: R-precision (train and validation captions), PSNR/SSIM of the refiners vs bicubic, speed.")
         {
-            model, data, prompts, distractors, images, strength, runs, seed, outFile, device,
+            model, data, prompts, distractors, images, strength, refinerSteps, refinerGuidance, runs, seed, outFile, device,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -40,7 +42,8 @@ static class EvalCommand
             var train = TrainCommand.Examples(dataDirectory, DatasetRecord.Train);
             var validation = TrainCommand.Examples(dataDirectory, DatasetRecord.Validation);
             using var cascade = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
-            var evaluator = new CascadeEvaluator(cascade, refinerStrength: parse.GetValue(strength));
+            var evaluator = new CascadeEvaluator(cascade, refinerOverrides: new RefinerOverrides(
+                parse.GetValue(refinerSteps), parse.GetValue(refinerGuidance), parse.GetValue(strength)));
             long seedValue = parse.GetValue(seed);
 
             var alignment = new List<RPrecisionResult>();

@@ -12,7 +12,7 @@ namespace RefineWeb.Engine.Evaluation;
 /// refinement fidelity (PSNR / SSIM of each refiner and of the x4 chain against bicubic upsampling of the same
 /// box-downsampled ground truth), and speed. Every image is sampled deterministically from fixed seeds.
 /// </summary>
-public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, double? refinerStrength = null)
+public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, RefinerOverrides? refinerOverrides = null)
 {
     readonly CascadePipeline pipeline = new(model);
 
@@ -97,7 +97,8 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, dou
                 {
                     var stage = model.Stages[s];
                     int to = stage.Config.Resolution, from = to / 2;
-                    var settings = new StageSamplingSettings(stage.Config.DefaultSteps, stage.Config.DefaultGuidanceScale, Strength: refinerStrength);
+                    var settings = new StageSamplingSettings(refinerOverrides?.Steps ?? stage.Config.DefaultSteps,
+                        refinerOverrides?.GuidanceScale ?? stage.Config.DefaultGuidanceScale, Strength: refinerOverrides?.Strength);
                     var input = truth.ImagesAt(indices, from).to(model.Device);
                     var reference = truth.ImagesAt(indices, to).to(model.Device);
                     var single = StageSampling.Run(stage, tokens, input, generators, settings);
@@ -159,3 +160,6 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, dou
         return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 }
+
+/// <summary>Sampling settings that replace every refiner's defaults in the fidelity measurement (null keeps the default).</summary>
+public sealed record RefinerOverrides(int? Steps = null, double? GuidanceScale = null, double? Strength = null);

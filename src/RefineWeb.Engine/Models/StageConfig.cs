@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using RefineWeb.Engine.Schedulers;
 
 namespace RefineWeb.Engine.Models;
@@ -33,6 +34,16 @@ public sealed record StageConfig
     /// share of <see cref="DefaultSteps"/> (SDEdit-style progressive refinement); 1 starts from pure noise.
     /// </summary>
     public double RefinerStartStrength { get; init; } = 1.0;
+    /// <summary>
+    /// Refiners only: when positive, the stage denoises the residual (image - bicubic upsampling of the stage below)
+    /// times this factor instead of the image, so that doing nothing already gives bicubic and training goes to the
+    /// missing detail (residual SR, as in SR3/ResShift); the factor brings the residual to about unit scale.
+    /// 0 denoises the image itself.
+    /// </summary>
+    public double ResidualScale { get; init; }
+
+    [JsonIgnore]
+    public bool DenoisesResidual => UNet.IsRefiner && ResidualScale > 0;
 
     public void Validate()
     {
@@ -42,6 +53,7 @@ public sealed record StageConfig
         TextEncoderConfig.Require(UNet.TextWidth == TextEncoder.Width, "unet.text_width must equal text_encoder.width");
         TextEncoderConfig.Require(DefaultSteps >= 1 && DefaultSteps <= Schedule.TrainTimesteps, "default_steps must be between 1 and train_timesteps");
         TextEncoderConfig.Require(RefinerStartStrength is > 0 and <= 1, "refiner_start_strength must be in (0, 1]");
+        TextEncoderConfig.Require(ResidualScale >= 0 && (ResidualScale == 0 || UNet.IsRefiner), "residual_scale must be 0, or positive on a refiner");
         TextEncoderConfig.Require(LowResolutionNoiseLevel >= 0 && LowResolutionNoiseLevel < Schedule.TrainTimesteps, "low_resolution_noise_level must be a training timestep");
     }
 

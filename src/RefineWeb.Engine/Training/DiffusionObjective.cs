@@ -10,7 +10,8 @@ namespace RefineWeb.Engine.Training;
 /// Denoising loss of one cascade stage (MSE against the schedule's target, v by default) at uniformly drawn
 /// timesteps. A refiner is conditioned on the ground truth at half its resolution, box-downsampled then bicubic
 /// upsampled and noised to a random augmentation level (cascaded diffusion's noise-conditioning augmentation), and
-/// may train on random crops since it is fully convolutional.
+/// may train on random crops since it is fully convolutional. A residual refiner learns the scaled difference between
+/// the image and that bicubic upsampling (before the augmentation noise).
 /// </summary>
 public sealed class DiffusionObjective(DiffusionStage stage, Device? device = null) : ITrainingObjective
 {
@@ -33,6 +34,7 @@ public sealed class DiffusionObjective(DiffusionStage stage, Device? device = nu
             var upsampled = StageSampling.UpsampleForRefiner(bank.ImagesAt(indices, resolution / 2), resolution);
             levels = randint(0, options.MaxAugmentationLevel + 1, [batch], dtype: ScalarType.Int64, generator: generator);
             lowResolution = schedule.AddNoise(upsampled, randn(upsampled.shape, generator: generator), levels);
+            if (config.DenoisesResidual) clean = (clean - upsampled) * config.ResidualScale;
         }
         if (options.CropSize > 0 && options.CropSize < resolution)
         {

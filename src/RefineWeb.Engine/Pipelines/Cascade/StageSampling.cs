@@ -28,25 +28,27 @@ public static class StageSampling
         var device = tokens.device;
         if (tokens.shape[0] != 2 * batch) throw new ArgumentException($"Expected {2 * batch} token rows (cond then uncond), got {tokens.shape[0]}.");
         var schedule = config.Schedule.Create();
-        using var sampler = SamplerFactory.Create(settings.Sampler, schedule, settings.Eta);
+        using var sampler = SamplerFactory.Create(settings.Sampler, schedule, settings.Eta, clipSample: !config.DenoisesResidual);
         double strength = config.UNet.IsRefiner ? settings.Strength ?? config.RefinerStartStrength : 1.0;
         sampler.SetTimesteps(settings.Steps, strength);
 
         var text = stage.EncodeText(tokens);
         var x = PerItemNoise(generators, [3, resolution, resolution], device);
 
-        Tensor? lowResolution = null, noiseLevel = null;
+        Tensor? lowResolution = null, noiseLevel = null, upsampled = null;
         if (config.UNet.IsRefiner)
         {
             if (lowerStage is null) throw new InvalidOperationException($"Stage '{config.Name}' is a refiner and needs the images of the stage below.");
-            var upsampled = UpsampleForRefiner(lowerStage, resolution);
+            upsampled = UpsampleForRefiner(lowerStage, resolution);
             var levels = full([batch], config.LowResolutionNoiseLevel, ScalarType.Int64, device);
             var augmented = schedule.AddNoise(upsampled, PerItemNoise(generators, [3, resolution, resolution], device), levels);
             lowResolution = cat([augmented, augmented], 0);
             noiseLevel = cat([levels, levels], 0);
-            if (strength < 1) // start from the coarse picture, noised to the first planned timestep
-                x = schedule.AddNoise(upsampled, x, full([batch], sampler.Timesteps[0], ScalarType.Int64, device));
+            if (strength < 1) // start from the coarse picture (a zero residual), noised to the first planned timestep
+                x = schedule.AddNoise(config.DenoisesResidual ? zeros_like(upsampled) : upsampled, x, full([batch], sampler.Timesteps[0], ScalarType.Int64, device));
         }
+        // What the stage denoises, as an image.
+        Tensor AsImage(Tensor denoised) => config.DenoisesResidual ? (upsampled! + denoised / config.ResidualScale).clamp(-1, 1) : denoised;
 
         for (int i = 0; i < sampler.Timesteps.Count; i++)
         {
@@ -56,12 +58,12 @@ public static class StageSampling
             var output = stage.Denoise(new DenoiserInput(cat([x, x], 0), timesteps, text, lowResolution, noiseLevel));
             var guided = ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale);
             var step = sampler.Step(guided, i, x, generators[0]);
-            onStep?.Invoke(i, sampler.Timesteps.Count, step.PredictedOriginal);
+            onStep?.Invoke(i, sampler.Timesteps.Count, AsImage(step.PredictedOriginal));
             var old = x;
             x = step.PreviousSample.MoveToOuterDisposeScope();
             old.Dispose();
         }
-        return x;
+        return AsImage(x);
     }
 
     /// <summary>The refiner's view of the stage below: bicubic upsampling to its resolution, clamped to the image range.</summary>
