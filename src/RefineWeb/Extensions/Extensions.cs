@@ -1,4 +1,5 @@
 using MudBlazor.Services;
+using RefineWeb.Generation;
 using RefineWeb.Health;
 
 namespace RefineWeb.Extensions;
@@ -16,6 +17,7 @@ public static class Extensions
         builder.Services.AddMudServices();
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks().AddCheck<ModelFilesHealthCheck>("model");
+        builder.Services.AddGeneration();
     }
 
     public static void UseRefineWebPipeline(this WebApplication app)
@@ -33,5 +35,6 @@ public static class Extensions
     public static void MapRefineWebEndpoints(this WebApplication app)
     {
         app.MapHealthChecks("/healthz", new() { ResponseWriter = HealthResponse.WriteJson });
+        app.MapGeneration();
     }
 }

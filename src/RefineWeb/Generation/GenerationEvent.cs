@@ -1,0 +1,28 @@
+namespace RefineWeb.Generation;
+
+public enum GenerationStatus { Queued, Running, Succeeded, Failed, Cancelled }
+
+/// <summary>
+/// One progress event of a job, as the page, the hub and the API see it. A step event carries a preview of every
+/// image of the job (PNG at the stage's resolution); the final event carries the image ids.
+/// </summary>
+public sealed record GenerationEvent
+{
+    public required string JobId { get; init; }
+    public required GenerationStatus Status { get; init; }
+    /// <summary>Jobs ahead of this one (queued events only).</summary>
+    public int? QueuePosition { get; init; }
+    public int? StageIndex { get; init; }
+    public int? StageCount { get; init; }
+    public string? StageName { get; init; }
+    public int? Resolution { get; init; }
+    public int? Step { get; init; }
+    public int? TotalSteps { get; init; }
+    /// <summary>Share of all denoising steps of the job done, 0-1.</summary>
+    public double Progress { get; init; }
+    public IReadOnlyList<byte[]>? Previews { get; init; }
+    public IReadOnlyList<string>? ImageIds { get; init; }
+    public string? Error { get; init; }
+
+    public bool IsFinal => Status is GenerationStatus.Succeeded or GenerationStatus.Failed or GenerationStatus.Cancelled;
+}

@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+
+namespace RefineWeb.Generation;
+
+/// <summary>
+/// A queued or running generation: its input, seeds, latest state, cancellation, and the listeners of its events.
+/// Each listener has its own small buffer that drops the oldest events when the listener lags, so a slow client
+/// never slows the engine; the final event is written last and so is never dropped.
+/// </summary>
+public sealed class GenerationJob
+{
+    readonly CancellationTokenSource cancellation = new();
+    readonly Lock gate = new();
+    readonly List<Channel<GenerationEvent>> listeners = [];
+
+    public GenerationJob(GenerationInput input, IReadOnlyList<long> seeds)
+    {
+        Input = input;
+        Seeds = seeds;
+        Latest = new GenerationEvent { JobId = Id, Status = GenerationStatus.Queued };
+    }
+
+    /// <summary>128 random bits, hex: not guessable.</summary>
+    public string Id { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    public GenerationInput Input { get; }
+    public IReadOnlyList<long> Seeds { get; }
+    public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
+    public GenerationEvent Latest { get; private set; }
+    public CancellationToken CancellationToken => cancellation.Token;
+
+    /// <summary>Asks the engine to stop this job; a no-op once it has ended.</summary>
+    public void Cancel()
+    {
+        if (!Latest.IsFinal) cancellation.Cancel();
+    }
+
+    /// <summary>A reader of this job's events from now on, starting with its latest state.</summary>
+    public ChannelReader<GenerationEvent> Listen(int buffer = 8)
+    {
+        var channel = Channel.CreateBounded<GenerationEvent>(new BoundedChannelOptions(buffer)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = false,
+        });
+        lock (gate)
+        {
+            channel.Writer.TryWrite(Latest);
+            if (Latest.IsFinal) channel.Writer.TryComplete();
+            else listeners.Add(channel);
+        }
+        return channel.Reader;
+    }
+
+    internal void Publish(GenerationEvent update)
+    {
+        lock (gate)
+        {
+            if (Latest.IsFinal) return; // nothing follows the end
+            Latest = update;
+            foreach (var listener in listeners)
+            {
+                listener.Writer.TryWrite(update);
+                if (update.IsFinal) listener.Writer.TryComplete();
+            }
+            if (update.IsFinal) listeners.Clear();
+        }
+    }
+}

@@ -1,0 +1,26 @@
+namespace RefineWeb.Generation;
+
+public static class GenerationRegistration
+{
+    /// <summary>The engine (model host, queue, worker, metrics), its entry point and the hub.</summary>
+    public static IServiceCollection AddGeneration(this IServiceCollection services)
+    {
+        services.AddOptions<GenerationOptions>().BindConfiguration(GenerationOptions.Section)
+            .Validate(o => o.QueueCapacity >= 1 && o.MaxBatchImages >= 1, "Generation:QueueCapacity and Generation:MaxBatchImages must be at least 1.");
+        services.AddSingleton<ModelHost>();
+        services.AddSingleton<GenerationQueue>();
+        services.AddSingleton<ImageStore>();
+        services.AddSingleton<GenerationMetrics>();
+        services.AddSingleton<GenerationService>();
+        services.AddHostedService<GenerationWorker>();
+        services.AddSignalR();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapGeneration(this IEndpointRouteBuilder app)
+    {
+        app.MapGenerationApi();
+        app.MapHub<GenerationHub>(GenerationHub.Path);
+        return app;
+    }
+}

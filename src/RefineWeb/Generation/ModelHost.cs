@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Options;
+using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Runtime;
+using RefineWeb.Extensions;
+
+namespace RefineWeb.Generation;
+
+/// <summary>
+/// Loads the configured model on the engine's thread and remembers the outcome: the model, or why it could not be
+/// loaded (the page and /healthz say so; the app keeps running).
+/// </summary>
+public sealed class ModelHost(IOptions<ModelOptions> options, IHostEnvironment environment, ILogger<ModelHost> logger)
+{
+    readonly TaskCompletionSource loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public CascadeModel? Model { get; private set; }
+    public string? LoadError { get; private set; }
+    public string Directory => Path.GetFullPath(options.Value.Directory, environment.ContentRootPath);
+    /// <summary>Completes once loading has been tried (either way).</summary>
+    public Task Loaded => loaded.Task;
+    public int StageCount => Model?.Stages.Count ?? 3;
+
+    /// <summary>Called by the engine, on its own thread, once.</summary>
+    internal CascadeModel? Load()
+    {
+        try
+        {
+            Model = CascadeModel.Load(Directory, TorchRuntime.Resolve(options.Value.Device));
+            logger.LogInformation("Loaded {Model} from {Directory} on {Device}", Model.Manifest.Name, Directory, Model.Device.type);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or Engine.Weights.SafetensorsFormatException or InvalidOperationException)
+        {
+            LoadError = $"{e.Message} Train the model (refineweb train) or set Model:Directory in appsettings.json.";
+            logger.LogError("Model not loaded: {Reason}", e.Message);
+        }
+        loaded.TrySetResult();
+        return Model;
+    }
+}
