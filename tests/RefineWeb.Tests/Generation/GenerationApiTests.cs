@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Text;
+using RefineWeb.Generation;
+
+namespace RefineWeb.Tests.Generation;
+
+/// <summary>The real host with a tiny seeded model: REST round trip, hub streaming, cancel, and the refusal paths.</summary>
+public sealed class GenerationApiTests : IAsyncLifetime
+{
+    readonly string model = Directory.CreateTempSubdirectory("refineweb-api-").FullName;
+    RefineWebFactory factory = null!;
+    HttpClient client = null!;
+
+    public async Task InitializeAsync()
+    {
+        RefineWeb.Engine.Runtime.TorchRuntime.Initialize();
+        CascadeBlueprint.Write(model, WordTokenizer.BuildVocabulary(["red heart", "blue heart"]), CascadePreset.Tiny, seed: 2);
+        factory = new RefineWebFactory(model);
+        client = factory.CreateClient();
+        await factory.Services.GetRequiredService<ModelHost>().Loaded;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await factory.DisposeAsync();
+        Directory.Delete(model, recursive: true);
+    }
+
+    async Task<JsonElement> WaitForEnd(string id)
+    {
+        for (int i = 0; i < 600; i++)
+        {
+            var status = await client.GetFromJsonAsync<JsonElement>($"/api/v1/generations/{id}");
+            if (status.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled") return status;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"Generation {id} did not end.");
+    }
+
+    [Fact]
+    public async Task Post_poll_and_download_give_a_64_px_png()
+    {
+        var created = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "red heart", seed = 3, count = 2 });
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        Assert.Equal($"/api/v1/generations/{id}", created.Headers.Location!.OriginalString);
+
+        var done = await WaitForEnd(id);
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        var urls = done.GetProperty("images").EnumerateArray().Select(u => u.GetString()!).ToList();
+        Assert.Equal(2, urls.Count);
+        var png = await client.GetByteArrayAsync(urls[0]);
+        using var bitmap = SkiaSharp.SKBitmap.Decode(png);
+        Assert.Equal((64, 64), (bitmap.Width, bitmap.Height));
+        Assert.NotEqual(png, await client.GetByteArrayAsync(urls[1])); // seeds 3 and 4
+    }
+
+    [Theory]
+    [InlineData("""{"prompt":""}""", "prompt")]
+    [InlineData("""{"prompt":"red heart","count":9}""", "count")]
+    [InlineData("""{"prompt":"red heart","steps":[0]}""", "steps")]
+    [InlineData("""{"prompt":"red heart","guidanceScale":99}""", "guidanceScale")]
+    [InlineData("""{"prompt":"red heart","stages":4}""", "stages")]
+    public async Task Invalid_fields_get_a_validation_problem_and_queue_nothing(string body, string field)
+    {
+        var queue = factory.Services.GetRequiredService<GenerationQueue>();
+        using var response = await client.PostAsync("/api/v1/generations", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        Assert.Equal(0, queue.Length);
+    }
+
+    [Fact]
+    public async Task Unknown_fields_and_malformed_json_are_refused()
+    {
+        foreach (var body in new[] { """{"prompt":"red heart","steps_typo":3}""", """{"prompt":""" })
+        {
+            using var response = await client.PostAsync("/api/v1/generations", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        }
+    }
+
+    [Fact]
+    public async Task Unknown_ids_are_404_problems()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/generations/nope")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync("/api/v1/generations/nope")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/images/nope.png")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Delete_cancels_a_generation()
+    {
+        var created = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "blue heart", steps = new[] { 100, 100, 100 } });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Accepted, (await client.DeleteAsync($"/api/v1/generations/{id}")).StatusCode);
+        var done = await WaitForEnd(id);
+        Assert.Equal("cancelled", done.GetProperty("status").GetString());
+        Assert.Empty(done.GetProperty("images").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_signalr_client_receives_every_stage_s_steps_in_order_then_the_final_image()
+    {
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(factory.Server.BaseAddress, GenerationHub.Path), o => o.HttpMessageHandlerFactory = _ => factory.Server.CreateHandler())
+            .Build();
+        await connection.StartAsync();
+        var events = new List<GenerationEvent>();
+        await foreach (var update in connection.StreamAsync<GenerationEvent>("Generate", new GenerationInput { Prompt = "red heart", Seed = 5, Steps = [4, 3, 3] }))
+            events.Add(update);
+
+        var steps = events.Where(e => e.Step is not null).Select(e => (e.StageIndex!.Value, e.Step!.Value)).ToList();
+        Assert.Equal([(0, 1), (0, 2), (0, 3), (0, 4), (1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (2, 3)], steps);
+        Assert.All(events.Where(e => e.Step is not null), e => Assert.Equal(e.Resolution, SkiaSharp.SKBitmap.Decode(e.Previews![0]).Width));
+        Assert.Equal(GenerationStatus.Succeeded, events[^1].Status);
+        Assert.Single(events[^1].ImageIds!);
+        Assert.True(events.Select(e => e.Progress).Zip(events.Select(e => e.Progress).Skip(1)).All(p => p.First <= p.Second), "progress never goes back");
+    }
+}
