@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Text;
 using RefineWeb.Generation;
