@@ -10,6 +10,7 @@ public static class GenerationEndpoints
     internal static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
     public static IEndpointRouteBuilder MapGenerationApi(this IEndpointRouteBuilder app)

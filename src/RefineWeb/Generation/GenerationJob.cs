@@ -36,7 +36,7 @@ public sealed class GenerationJob
     }
 
     /// <summary>A reader of this job's events from now on, starting with its latest state.</summary>
-    public ChannelReader<GenerationEvent> Listen(int buffer = 8)
+    public ChannelReader<GenerationEvent> Listen(int buffer = 32)
     {
         var channel = Channel.CreateBounded<GenerationEvent>(new BoundedChannelOptions(buffer)
         {

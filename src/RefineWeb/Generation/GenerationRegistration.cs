@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace RefineWeb.Generation;
 
 public static class GenerationRegistration
@@ -13,7 +16,10 @@ public static class GenerationRegistration
         services.AddSingleton<GenerationMetrics>();
         services.AddSingleton<GenerationService>();
         services.AddHostedService<GenerationWorker>();
-        services.AddSignalR();
+        // Statuses travel as "succeeded", not 3, over the API and the hub alike.
+        var statusNames = new JsonStringEnumConverter(JsonNamingPolicy.CamelCase);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(statusNames));
+        services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(statusNames));
         return services;
     }
 

@@ -112,6 +112,7 @@ public sealed class GenerationApiTests : IAsyncLifetime
     {
         await using var connection = new HubConnectionBuilder()
             .WithUrl(new Uri(factory.Server.BaseAddress, GenerationHub.Path), o => o.HttpMessageHandlerFactory = _ => factory.Server.CreateHandler())
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()))
             .Build();
         await connection.StartAsync();
         var events = new List<GenerationEvent>();
