@@ -2,6 +2,8 @@ using System.Net;
 using System.Text.Json;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Text;
+using RefineWeb.Generation;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace RefineWeb.Tests;
 
@@ -20,7 +22,9 @@ public sealed class HealthTests : IDisposable
     static async Task<(HttpStatusCode Status, JsonElement Body)> GetHealth(string modelDirectory)
     {
         await using var factory = new RefineWebFactory(modelDirectory);
-        using var response = await factory.CreateClient().GetAsync("/healthz");
+        var client = factory.CreateClient();
+        await factory.Services.GetRequiredService<ModelHost>().Loaded;
+        using var response = await client.GetAsync("/healthz");
         return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement);
     }
 

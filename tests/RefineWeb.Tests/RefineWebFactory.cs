@@ -5,7 +5,7 @@ namespace RefineWeb.Tests;
 
 /// <summary>The real host, with the repository root as content root (top-level appsettings.json and wwwroot/) and
 /// the model folder pointed wherever a test wants.</summary>
-public sealed class RefineWebFactory(string modelDirectory) : WebApplicationFactory<Program>
+public sealed class RefineWebFactory(string modelDirectory, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
 {
     public static string RepositoryRoot
     {
@@ -21,5 +21,6 @@ public sealed class RefineWebFactory(string modelDirectory) : WebApplicationFact
     {
         builder.UseContentRoot(RepositoryRoot);
         builder.UseSetting("Model:Directory", modelDirectory);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
     }
 }

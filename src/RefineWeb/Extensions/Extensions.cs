@@ -16,6 +16,7 @@ public static class Extensions
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi(); // /openapi/v1.json
         builder.Services.AddHealthChecks().AddCheck<ModelFilesHealthCheck>("model");
         builder.Services.AddGeneration();
     }
@@ -35,6 +36,7 @@ public static class Extensions
     public static void MapRefineWebEndpoints(this WebApplication app)
     {
         app.MapHealthChecks("/healthz", new() { ResponseWriter = HealthResponse.WriteJson });
+        app.MapOpenApi();
         app.MapGeneration();
     }
 }

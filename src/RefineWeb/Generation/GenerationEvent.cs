@@ -12,6 +12,8 @@ public sealed record GenerationEvent
     public required GenerationStatus Status { get; init; }
     /// <summary>Jobs ahead of this one (queued events only).</summary>
     public int? QueuePosition { get; init; }
+    /// <summary>Jobs sharing the engine's forward pass with this one, itself included (running events only).</summary>
+    public int? BatchJobs { get; init; }
     public int? StageIndex { get; init; }
     public int? StageCount { get; init; }
     public string? StageName { get; init; }

@@ -51,6 +51,12 @@ public sealed class GenerationJob
         return channel.Reader;
     }
 
+    /// <summary>Whether anyone is listening now: previews are encoded only for jobs someone watches.</summary>
+    public bool HasListeners
+    {
+        get { lock (gate) return listeners.Count > 0; }
+    }
+
     internal void Publish(GenerationEvent update)
     {
         lock (gate)

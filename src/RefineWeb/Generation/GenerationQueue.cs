@@ -5,14 +5,12 @@ namespace RefineWeb.Generation;
 
 /// <summary>
 /// The bounded queue between the entry points (page, hub, API) and the engine. Full means full: the caller gets a
-/// refusal (429 from the API) instead of an ever longer wait. Keeps the waiting order for queue positions.
+/// refusal (429 from the API) instead of an ever longer wait. The bound counts every job not yet started, including
+/// those the engine has taken off the channel to batch, and keeps their order for queue positions.
 /// </summary>
 public sealed class GenerationQueue(IOptions<GenerationOptions> options)
 {
-    readonly Channel<GenerationJob> channel = Channel.CreateBounded<GenerationJob>(new BoundedChannelOptions(options.Value.QueueCapacity)
-    {
-        FullMode = BoundedChannelFullMode.Wait, SingleReader = true,
-    });
+    readonly Channel<GenerationJob> channel = Channel.CreateUnbounded<GenerationJob>(new UnboundedChannelOptions { SingleReader = true });
     readonly Lock gate = new();
     readonly List<GenerationJob> waiting = [];
     readonly Dictionary<string, GenerationJob> jobs = [];
@@ -27,7 +25,7 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options)
     {
         lock (gate)
         {
-            if (!channel.Writer.TryWrite(job)) return false;
+            if (waiting.Count >= options.Value.QueueCapacity || !channel.Writer.TryWrite(job)) return false;
             waiting.Add(job);
             jobs[job.Id] = job;
             PruneFinished();

@@ -91,7 +91,7 @@ public sealed class GenerationWorker(GenerationQueue queue, ImageStore images, M
         {
             if (batch.All(j => j.CancellationToken.IsCancellationRequested)) everyoneCancelled.Cancel();
         })).ToList();
-        foreach (var job in batch) job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running });
+        foreach (var job in batch) job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count });
 
         var clock = Stopwatch.StartNew();
         double lastStep = 0;
@@ -109,10 +109,13 @@ public sealed class GenerationWorker(GenerationQueue queue, ImageStore images, M
                     int first = row;
                     row += job.Seeds.Count;
                     if (job.CancellationToken.IsCancellationRequested) continue;
-                    var previews = Enumerable.Range(first, job.Seeds.Count).Select(r => ImageTensor.ToPng(preview.PredictedImages[r])).ToList();
+                    // A job polled over the API has nobody to show previews to: skip the encoding, keep the progress.
+                    var previews = job.HasListeners
+                        ? Enumerable.Range(first, job.Seeds.Count).Select(r => ImageTensor.ToPng(preview.PredictedImages[r])).ToList()
+                        : null;
                     job.Publish(new GenerationEvent
                     {
-                        JobId = job.Id, Status = GenerationStatus.Running, StageIndex = preview.StageIndex, StageCount = preview.StageCount,
+                        JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count, StageIndex = preview.StageIndex, StageCount = preview.StageCount,
                         StageName = preview.StageName, Resolution = preview.Resolution, Step = preview.Step, TotalSteps = preview.TotalSteps,
                         Progress = progress, Previews = previews,
                     });

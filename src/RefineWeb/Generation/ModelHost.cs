@@ -11,6 +11,8 @@ namespace RefineWeb.Generation;
 /// </summary>
 public sealed class ModelHost(IOptions<ModelOptions> options, IHostEnvironment environment, ILogger<ModelHost> logger)
 {
+    public const string Remedy = "Train the model (refineweb train) or set Model:Directory in appsettings.json.";
+
     readonly TaskCompletionSource loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public CascadeModel? Model { get; private set; }
@@ -30,7 +32,7 @@ public sealed class ModelHost(IOptions<ModelOptions> options, IHostEnvironment e
         }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or Engine.Weights.SafetensorsFormatException or InvalidOperationException)
         {
-            LoadError = $"{e.Message} Train the model (refineweb train) or set Model:Directory in appsettings.json.";
+            LoadError = $"{e.Message} {Remedy}";
             logger.LogError("Model not loaded: {Reason}", e.Message);
         }
         loaded.TrySetResult();

@@ -3,18 +3,22 @@ using Microsoft.Extensions.Options;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Weights;
 using RefineWeb.Extensions;
+using RefineWeb.Generation;
 
 namespace RefineWeb.Health;
 
 /// <summary>
 /// Healthy when the configured model folder has its manifest, vocabulary, and a config and valid safetensors
-/// header for every stage; otherwise unhealthy, with the first missing or broken file and how to fix it.
+/// header for every stage, and the engine has loaded it; otherwise unhealthy, with the first missing or broken
+/// file (or the engine's load error) and how to fix it. Degraded while the engine is still loading.
 /// </summary>
-public sealed class ModelFilesHealthCheck(IOptions<ModelOptions> options, IHostEnvironment environment) : IHealthCheck
+public sealed class ModelFilesHealthCheck(IOptions<ModelOptions> options, IHostEnvironment environment, ModelHost engine) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var directory = Path.GetFullPath(options.Value.Directory, environment.ContentRootPath);
+        var data = new Dictionary<string, object> { ["directory"] = directory };
+        if (engine.LoadError is { } reason) return Task.FromResult(HealthCheckResult.Unhealthy(reason, data: data));
         try
         {
             var manifest = CascadeManifest.Load(directory);
@@ -26,14 +30,15 @@ public sealed class ModelFilesHealthCheck(IOptions<ModelOptions> options, IHostE
                 if (!File.Exists(config)) throw new FileNotFoundException($"Stage config not found: {config}");
                 SafetensorsFile.Open(CascadeManifest.StageWeightsPath(directory, stage));
             }
-            return Task.FromResult(HealthCheckResult.Healthy($"{manifest.Name}: {string.Join(" -> ", manifest.Stages)}",
-                new Dictionary<string, object> { ["directory"] = directory }));
+            var description = $"{manifest.Name}: {string.Join(" -> ", manifest.Stages)}";
+            return Task.FromResult(engine.Model is null
+                ? HealthCheckResult.Degraded(description + " (loading)", data: data)
+                : HealthCheckResult.Healthy(description + $" (loaded on {engine.Model.Device.type})", data: data));
         }
         catch (Exception e) when (e is IOException or InvalidDataException or SafetensorsFormatException)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy(
-                $"{e.Message} Train the model (refineweb train) or set Model:Directory in appsettings.json.",
-                data: new Dictionary<string, object> { ["directory"] = directory }));
+                $"{e.Message} {ModelHost.Remedy}", data: data));
         }
     }
 }

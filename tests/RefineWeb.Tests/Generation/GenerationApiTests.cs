@@ -3,8 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
-using RefineWeb.Engine.Pipelines;
-using RefineWeb.Engine.Text;
 using RefineWeb.Generation;
 
 namespace RefineWeb.Tests.Generation;
@@ -12,35 +10,18 @@ namespace RefineWeb.Tests.Generation;
 /// <summary>The real host with a tiny seeded model: REST round trip, hub streaming, cancel, and the refusal paths.</summary>
 public sealed class GenerationApiTests : IAsyncLifetime
 {
-    readonly string model = Directory.CreateTempSubdirectory("refineweb-api-").FullName;
-    RefineWebFactory factory = null!;
+    TinyModelApp app = null!;
     HttpClient client = null!;
 
     public async Task InitializeAsync()
     {
-        RefineWeb.Engine.Runtime.TorchRuntime.Initialize();
-        CascadeBlueprint.Write(model, WordTokenizer.BuildVocabulary(["red heart", "blue heart"]), CascadePreset.Tiny, seed: 2);
-        factory = new RefineWebFactory(model);
-        client = factory.CreateClient();
-        await factory.Services.GetRequiredService<ModelHost>().Loaded;
+        app = await TinyModelApp.StartAsync();
+        client = app.Client;
     }
 
-    public async Task DisposeAsync()
-    {
-        await factory.DisposeAsync();
-        Directory.Delete(model, recursive: true);
-    }
+    public async Task DisposeAsync() => await app.DisposeAsync();
 
-    async Task<JsonElement> WaitForEnd(string id)
-    {
-        for (int i = 0; i < 600; i++)
-        {
-            var status = await client.GetFromJsonAsync<JsonElement>($"/api/v1/generations/{id}");
-            if (status.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled") return status;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"Generation {id} did not end.");
-    }
+    Task<JsonElement> WaitForEnd(string id) => app.WaitForAsync(id);
 
     [Fact]
     public async Task Post_poll_and_download_give_a_64_px_png()
@@ -68,7 +49,7 @@ public sealed class GenerationApiTests : IAsyncLifetime
     [InlineData("""{"prompt":"red heart","stages":4}""", "stages")]
     public async Task Invalid_fields_get_a_validation_problem_and_queue_nothing(string body, string field)
     {
-        var queue = factory.Services.GetRequiredService<GenerationQueue>();
+        var queue = app.Service<GenerationQueue>();
         using var response = await client.PostAsync("/api/v1/generations", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
@@ -110,11 +91,7 @@ public sealed class GenerationApiTests : IAsyncLifetime
     [Fact]
     public async Task A_signalr_client_receives_every_stage_s_steps_in_order_then_the_final_image()
     {
-        await using var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(factory.Server.BaseAddress, GenerationHub.Path), o => o.HttpMessageHandlerFactory = _ => factory.Server.CreateHandler())
-            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()))
-            .Build();
-        await connection.StartAsync();
+        await using var connection = await app.ConnectAsync();
         var events = new List<GenerationEvent>();
         await foreach (var update in connection.StreamAsync<GenerationEvent>("Generate", new GenerationInput { Prompt = "red heart", Seed = 5, Steps = [4, 3, 3] }))
             events.Add(update);

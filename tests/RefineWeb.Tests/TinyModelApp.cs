@@ -1,0 +1,75 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Text;
+using RefineWeb.Generation;
+
+namespace RefineWeb.Tests;
+
+/// <summary>The real host serving a tiny seeded cascade (random weights, fast on CPU), with helpers to talk to it.</summary>
+public sealed class TinyModelApp : IAsyncDisposable
+{
+    readonly string model = Directory.CreateTempSubdirectory("refineweb-app-").FullName;
+
+    TinyModelApp(IReadOnlyDictionary<string, string>? settings)
+    {
+        Engine.Runtime.TorchRuntime.Initialize();
+        CascadeBlueprint.Write(model, WordTokenizer.BuildVocabulary(["red heart", "blue heart", "green apple", "cat face"]), CascadePreset.Tiny, seed: 2);
+        Factory = new RefineWebFactory(model, settings);
+        Client = Factory.CreateClient();
+    }
+
+    public RefineWebFactory Factory { get; }
+    public HttpClient Client { get; }
+    public T Service<T>() where T : notnull => Factory.Services.GetRequiredService<T>();
+
+    public static async Task<TinyModelApp> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var app = new TinyModelApp(settings);
+        await app.Service<ModelHost>().Loaded;
+        return app;
+    }
+
+    public async Task<HubConnection> ConnectAsync()
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(Factory.Server.BaseAddress, GenerationHub.Path), o => o.HttpMessageHandlerFactory = _ => Factory.Server.CreateHandler())
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
+            .Build();
+        await connection.StartAsync();
+        return connection;
+    }
+
+    /// <summary>POSTs a generation and returns its id (asserting 202).</summary>
+    public async Task<string> PostAsync(object body)
+    {
+        using var created = await Client.PostAsJsonAsync("/api/v1/generations", body);
+        if (created.StatusCode != System.Net.HttpStatusCode.Accepted)
+            throw new InvalidOperationException($"POST gave {created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    public async Task<JsonElement> StatusAsync(string id) => await Client.GetFromJsonAsync<JsonElement>($"/api/v1/generations/{id}");
+
+    /// <summary>Polls until the generation's status is one of <paramref name="states"/>.</summary>
+    public async Task<JsonElement> WaitForAsync(string id, params string[] states)
+    {
+        if (states.Length == 0) states = ["succeeded", "failed", "cancelled"];
+        for (int i = 0; i < 1200; i++)
+        {
+            var status = await StatusAsync(id);
+            if (states.Contains(status.GetProperty("status").GetString())) return status;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"Generation {id} never reached {string.Join("/", states)}.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        Directory.Delete(model, recursive: true);
+    }
+}
