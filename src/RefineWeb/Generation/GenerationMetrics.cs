@@ -8,7 +8,6 @@ public sealed class GenerationMetrics
     public const string MeterName = "RefineWeb.Generation";
     readonly Counter<long> imagesGenerated;
     readonly Histogram<double> stepLatency;
-    long generated;
 
     public GenerationMetrics(IMeterFactory meters, GenerationQueue queue)
     {
@@ -16,17 +15,9 @@ public sealed class GenerationMetrics
         imagesGenerated = meter.CreateCounter<long>("refineweb.images.generated", description: "Images finished.");
         stepLatency = meter.CreateHistogram<double>("refineweb.step.duration", unit: "ms", description: "Wall time of one denoising step of a batch.");
         meter.CreateObservableGauge("refineweb.queue.length", () => queue.Length, description: "Jobs waiting.");
-        Queue = queue;
     }
 
-    public GenerationQueue Queue { get; }
-    public long ImagesGenerated => Interlocked.Read(ref generated);
-
-    internal void ImagesDone(int count)
-    {
-        Interlocked.Add(ref generated, count);
-        imagesGenerated.Add(count);
-    }
+    internal void ImagesDone(int count) => imagesGenerated.Add(count);
 
     internal void Step(string stage, double milliseconds) =>
         stepLatency.Record(milliseconds, new KeyValuePair<string, object?>("stage", stage));

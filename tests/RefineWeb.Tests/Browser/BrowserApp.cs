@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using RefineWeb.Generation;
+
+namespace RefineWeb.Tests.Browser;
+
+/// <summary>
+/// The real app on Kestrel (loopback, free port) serving the shipped model, and Debian's Chromium driven by
+/// Playwright (browsers cannot be downloaded here, so Playwright is pointed at /usr/bin/chromium).
+/// </summary>
+public sealed class BrowserApp : IAsyncDisposable
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    BrowserApp(RefineWebFactory factory, IPlaywright playwright, IBrowser browser, string address)
+    {
+        Factory = factory;
+        Playwright = playwright;
+        Browser = browser;
+        Address = address;
+    }
+
+    public RefineWebFactory Factory { get; }
+    public IPlaywright Playwright { get; }
+    public IBrowser Browser { get; }
+    public string Address { get; }
+
+    /// <summary>Where tests leave screenshots: the test output folder.</summary>
+    public static string ScreenshotPath(string name) => Path.Combine(AppContext.BaseDirectory, "screenshots", name);
+
+    public static async Task<BrowserApp> StartAsync(string? modelDirectory = null)
+    {
+        if (!File.Exists(ChromiumPath)) throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium (scripts/test.sh does).");
+        var factory = new RefineWebFactory(modelDirectory ?? Path.Combine(RefineWebFactory.RepositoryRoot, "models", "emoji-cascade-v1"));
+        factory.UseKestrel(0);
+        factory.StartServer();
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        await factory.Services.GetRequiredService<ModelHost>().Loaded;
+        var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true });
+        return new BrowserApp(factory, playwright, browser, address);
+    }
+
+    public async Task<IPage> OpenAsync(string path = "/")
+    {
+        var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(Address + path);
+        // Generate turns on once Blazor's circuit is up (before that, a click would do nothing).
+        await page.WaitForSelectorAsync("[data-testid=generate]:not([disabled])");
+        return page;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        Playwright.Dispose();
+        await Factory.DisposeAsync();
+    }
+}

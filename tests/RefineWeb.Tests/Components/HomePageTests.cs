@@ -1,0 +1,144 @@
+using Bunit;
+using Microsoft.AspNetCore.Components.Web;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using RefineWeb.Components.Pages.Home;
+using RefineWeb.Engine.Imaging;
+using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Text;
+using RefineWeb.Extensions;
+using RefineWeb.Generation;
+using static TorchSharp.torch;
+
+namespace RefineWeb.Tests.Components;
+
+/// <summary>
+/// The generate page on its own (bUnit): validation messages, what is queued, and how engine events render. No engine
+/// thread runs here: the tests play the engine's part by publishing events to the queued job.
+/// </summary>
+public sealed class HomePageTests : IAsyncLifetime
+{
+    readonly BunitContext bunit = new();
+    readonly string model = Directory.CreateTempSubdirectory("refineweb-page-").FullName;
+    readonly GenerationQueue queue = new(Options.Create(new GenerationOptions()));
+
+    public HomePageTests()
+    {
+        Engine.Runtime.TorchRuntime.Initialize();
+        CascadeBlueprint.Write(model, WordTokenizer.BuildVocabulary(["red heart"]), CascadePreset.Tiny);
+        bunit.JSInterop.Mode = JSRuntimeMode.Loose;
+        bunit.Services.AddMudServices();
+        bunit.Services.AddSingleton(queue);
+    }
+
+    IRenderedComponent<Home> RenderPage(string modelDirectory)
+    {
+        var host = new ModelHost(Options.Create(new ModelOptions { Directory = modelDirectory }),
+            new HostingEnvironment { ContentRootPath = model }, NullLogger<ModelHost>.Instance);
+        host.Load();
+        bunit.Services.AddSingleton(host);
+        bunit.Services.AddSingleton<GenerationService>();
+        return bunit.Render<Home>();
+    }
+
+    static AngleSharp.Dom.IElement PromptBox(IRenderedComponent<Home> page) => page.Find("[data-testid=prompt] textarea, textarea[data-testid=prompt]");
+
+    GenerationJob QueuedJob()
+    {
+        Assert.Equal(1, queue.Length);
+        return queue.Reader.TryRead(out var job) ? job : throw new InvalidOperationException("nothing queued");
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await bunit.DisposeAsync(); // MudBlazor's services only dispose asynchronously
+        Directory.Delete(model, recursive: true);
+    }
+
+    [Fact]
+    public void An_empty_prompt_shows_a_message_and_queues_nothing()
+    {
+        var page = RenderPage(model);
+        page.Find("[data-testid=generate]").Click();
+        Assert.Contains("Type a prompt", page.Markup);
+        Assert.Equal(0, queue.Length);
+    }
+
+    [Fact]
+    public void An_over_long_prompt_shows_its_length_and_queues_nothing()
+    {
+        var page = RenderPage(model);
+        PromptBox(page).Input(new string('a', GenerationLimits.MaxPromptLength + 1));
+        page.Find("[data-testid=generate]").Click();
+        Assert.Contains($"at most {GenerationLimits.MaxPromptLength}", page.Markup);
+        Assert.Equal(0, queue.Length);
+    }
+
+    [Fact]
+    public void Ctrl_enter_queues_the_prompt_with_the_page_settings()
+    {
+        var page = RenderPage(model);
+        PromptBox(page).Input("red heart");
+        PromptBox(page).KeyDown(new KeyboardEventArgs { Key = "Enter", CtrlKey = true });
+        var job = QueuedJob();
+        Assert.Equal("red heart", job.Input.Prompt);
+        Assert.Equal(3, job.Input.Stages);
+        Assert.Equal(3, job.Input.Steps!.Length);
+        Assert.Single(job.Seeds);
+    }
+
+    [Fact]
+    public void Step_events_render_the_stage_progress_and_a_crisp_preview_then_the_download_link()
+    {
+        var page = RenderPage(model);
+        PromptBox(page).Input("red heart");
+        page.Find("[data-testid=generate]").Click();
+        var job = QueuedJob();
+
+        byte[] png;
+        using (var red = full([3, 16, 16], 0.0f).index_put_(tensor(1.0f), 0)) png = ImageTensor.ToPng(red);
+        job.Publish(new GenerationEvent
+        {
+            JobId = job.Id, Status = GenerationStatus.Running, StageIndex = 0, StageCount = 3, StageName = "base", Resolution = 16,
+            Step = 3, TotalSteps = 20, Progress = 0.05, Previews = [png],
+        });
+        page.WaitForAssertion(() => Assert.Contains("base (16 px): step 3/20", page.Markup));
+        var preview = page.Find("img[data-testid=preview]");
+        Assert.Equal("data:image/png;base64," + Convert.ToBase64String(png), preview.GetAttribute("src"));
+        Assert.Contains("pixelated", preview.ClassList);
+        Assert.True(page.Find("[data-testid=generate]").HasAttribute("disabled"), "Generate is off while running");
+
+        job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1, ImageIds = ["abc123"] });
+        page.WaitForAssertion(() => Assert.Contains("Done", page.Markup));
+        Assert.Equal("/api/v1/images/abc123.png", page.Find("a[download]").GetAttribute("href"));
+        Assert.Equal("/api/v1/images/abc123.png", page.Find("img[data-testid=preview]").GetAttribute("src"));
+        Assert.False(page.Find("[data-testid=generate]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void Cancel_and_leaving_the_page_cancel_the_job()
+    {
+        var page = RenderPage(model);
+        PromptBox(page).Input("red heart");
+        page.Find("[data-testid=generate]").Click();
+        var job = QueuedJob();
+        job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running });
+        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=cancel]").HasAttribute("disabled")));
+        page.Find("[data-testid=cancel]").Click();
+        Assert.True(job.CancellationToken.IsCancellationRequested);
+    }
+
+    [Fact]
+    public void A_missing_model_is_explained_on_the_page()
+    {
+        var page = RenderPage(Path.Combine(model, "nowhere"));
+        var status = page.Find("[data-testid=model-status]");
+        Assert.Contains("cascade.json", status.TextContent);
+        Assert.Contains("refineweb train", status.TextContent);
+    }
+}
