@@ -19,7 +19,8 @@ public static class GenerationRegistration
         // Statuses travel as "succeeded", not 3, over the API and the hub alike.
         var statusNames = new JsonStringEnumConverter(JsonNamingPolicy.CamelCase);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(statusNames));
-        services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(statusNames));
+        // JSON for any client; MessagePack for those that can (previews travel as binary, not base64: less CPU per step).
+        services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(statusNames)).AddMessagePackProtocol();
         return services;
     }
 

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Playwright;
+using Microsoft.Extensions.DependencyInjection;
+using RefineWeb.Generation;
+
+namespace RefineWeb.Benchmarks;
+
+// The web app's targets (issue 4), measured end to end on the shipped model with default settings:
+//   first preview on screen after Generate (idle server), the cost of streaming every step, and the throughput of
+//   8 concurrent users against 8 requests one after another.
+// Usage: dotnet run -c Release --project bench/RefineWeb.Benchmarks [-- --runs N]
+static class WebBenchmark
+{
+    static async Task Main(string[] args)
+    {
+        int runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(10);
+        await using var host = await BenchHost.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(host.Address) };
+        long seed = 0;
+
+        async Task<HubConnection> ConnectAsync()
+        {
+            var connection = new HubConnectionBuilder().WithUrl(host.Address + GenerationHub.Path)
+                .AddMessagePackProtocol().Build();
+            await connection.StartAsync();
+            return connection;
+        }
+
+        // One generation over the hub, every step's previews received; returns (ms to first preview, ms to final event).
+        async Task<(double FirstPreview, double Total)> StreamedAsync(HubConnection connection, string prompt)
+        {
+            var clock = Stopwatch.StartNew();
+            double first = double.NaN;
+            await foreach (var update in connection.StreamAsync<GenerationEvent>("Generate", new GenerationInput { Prompt = prompt, Seed = seed++ }))
+            {
+                if (update.Previews is not null && double.IsNaN(first)) first = clock.Elapsed.TotalMilliseconds;
+                if (update.IsFinal && update.Status != GenerationStatus.Succeeded) throw new InvalidOperationException($"{update.Status}: {update.Error}");
+            }
+            return (first, clock.Elapsed.TotalMilliseconds);
+        }
+
+        // One generation submitted in-process with a listener that drains its events: previews encoded, nothing sent.
+        async Task<double> EncodedOnlyAsync(string prompt)
+        {
+            var clock = Stopwatch.StartNew();
+            var job = host.Services.GetRequiredService<GenerationService>().Submit(new GenerationInput { Prompt = prompt, Seed = seed++ }).Job!;
+            await foreach (var update in job.Listen().ReadAllAsync()) { }
+            return clock.Elapsed.TotalMilliseconds;
+        }
+
+        // One generation over the REST API with nobody listening (no previews encoded), polled every 2 ms.
+        async Task<double> UnwatchedAsync(string prompt)
+        {
+            var clock = Stopwatch.StartNew();
+            using var created = await http.PostAsJsonAsync("/api/v1/generations", new { prompt, seed = seed++ });
+            var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+            while (true)
+            {
+                var status = (await http.GetFromJsonAsync<JsonElement>($"/api/v1/generations/{id}")).GetProperty("status").GetString();
+                if (status == "succeeded") return clock.Elapsed.TotalMilliseconds;
+                if (status is "failed" or "cancelled") throw new InvalidOperationException(status);
+                await Task.Delay(2);
+            }
+        }
+
+        static double Median(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+
+        string[] prompts = ["red heart", "blue heart", "cat face", "red apple", "smiling face", "green circle", "sun", "star"];
+        await using var connection = await ConnectAsync();
+        await StreamedAsync(connection, "warm up");
+        await UnwatchedAsync("warm up");
+
+        // 1. Streaming cost: the same requests with and without previews, interleaved so drift hits both alike.
+        var streamed = new List<(double FirstPreview, double Total)>();
+        var unwatched = new List<double>();
+        var encodedOnly = new List<double>();
+        for (int i = 0; i < runs; i++)
+        {
+            streamed.Add(await StreamedAsync(connection, prompts[i % prompts.Length]));
+            unwatched.Add(await UnwatchedAsync(prompts[i % prompts.Length]));
+            encodedOnly.Add(await EncodedOnlyAsync(prompts[i % prompts.Length]));
+        }
+
+        // 2. First preview on screen: Chromium, click Generate, until the preview <img> first appears.
+        var onScreen = new List<double>();
+        using (var playwright = await Playwright.CreateAsync())
+        {
+            await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
+            var page = await browser.NewPageAsync();
+            await page.GotoAsync(host.Address);
+            await page.WaitForSelectorAsync("[data-testid=generate]:not([disabled])");
+            await page.Locator("textarea[data-testid=prompt], [data-testid=prompt] textarea").FillAsync("red heart");
+            for (int i = 0; i < runs; i++)
+            {
+                // Timed inside the page: from the click to the first frame with a preview image.
+                double ms = await page.EvaluateAsync<double>("""
+                    () => new Promise(resolve => {
+                      const start = performance.now();
+                      new MutationObserver((_, observer) => {
+                        if (document.querySelector('img[data-testid=preview]')?.src.startsWith('data:')) { observer.disconnect(); resolve(performance.now() - start); }
+                      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+                      document.querySelector('[data-testid=generate]').click();
+                    })
+                    """);
+                onScreen.Add(ms);
+                await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync();
+                await page.WaitForSelectorAsync("[data-testid=generate]:not([disabled])");
+            }
+        }
+
+        // 3. Throughput: 8 users at once (each its own connection) against the same 8 requests one after another.
+        var clients = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => ConnectAsync()));
+        var sequential = Stopwatch.StartNew();
+        for (int i = 0; i < 8; i++) await StreamedAsync(clients[i], prompts[i]);
+        double sequentialMs = sequential.Elapsed.TotalMilliseconds;
+        var concurrent = Stopwatch.StartNew();
+        await Task.WhenAll(clients.Select((client, i) => StreamedAsync(client, prompts[i])));
+        double concurrentMs = concurrent.Elapsed.TotalMilliseconds;
+        foreach (var client in clients) await client.DisposeAsync();
+
+        double streamedMedian = Median(streamed.Select(s => s.Total)), unwatchedMedian = Median(unwatched);
+        Console.WriteLine($"| RefineWeb web benchmark ({runs} runs, shipped model, default settings, {Environment.ProcessorCount} cores) | measured | target |");
+        Console.WriteLine("|---|---:|---:|");
+        Console.WriteLine($"| first preview on screen after Generate (Chromium, median) | {Median(onScreen):F0} ms | <= 300 ms |");
+        Console.WriteLine($"| first preview event over SignalR (median) | {Median(streamed.Select(s => s.FirstPreview)):F0} ms | |");
+        Console.WriteLine($"| one image, every step streamed (median) | {streamedMedian:F0} ms | |");
+        Console.WriteLine($"| one image, previews encoded for an in-process listener (median) | {Median(encodedOnly):F0} ms | |");
+        Console.WriteLine($"| one image, no previews (median) | {unwatchedMedian:F0} ms | |");
+        Console.WriteLine($"| streaming cost | {100 * (streamedMedian / unwatchedMedian - 1):+0.0;-0.0} % | <= 10 % |");
+        Console.WriteLine($"| 8 requests one after another | {sequentialMs:F0} ms | |");
+        Console.WriteLine($"| 8 concurrent users | {concurrentMs:F0} ms | |");
+        Console.WriteLine($"| throughput gain | {sequentialMs / concurrentMs:F2}x | >= 2x |");
+    }
+}
