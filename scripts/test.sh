@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test. On a fresh Debian 12 machine with the .NET 10 SDK it first installs, once, the Debian packages
-# the tests use (librsvg2-bin for the data builder's SVG rasterizing). Prints "N passed, N failed" last.
+# the tests use (librsvg2-bin for the data builder's SVG rasterizing, chromium for the browser tests, which drive
+# Debian's Chromium through Playwright since browsers cannot be downloaded here). Prints "N passed, N failed" last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"

@@ -7,35 +7,31 @@ namespace RefineWeb.Engine.Imaging;
 public static class ImageTensor
 {
     /// <summary>Encodes one image tensor as PNG (RGB, opaque).</summary>
-    public static byte[] ToPng(Tensor image)
-    {
-        using var bitmap = ToBitmap(image);
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
-    }
+    public static byte[] ToPng(Tensor image) => ToRgb(image).ToPng();
 
     /// <summary>[3, H, W] in [-1, 1] to an RGBA8888 bitmap (rounded, clamped).</summary>
-    public static SKBitmap ToBitmap(Tensor image)
+    public static SKBitmap ToBitmap(Tensor image) => ToRgb(image).ToBitmap();
+
+    /// <summary>[3, H, W] in [-1, 1] to 8-bit RGB in memory (rounded, clamped).</summary>
+    public static RgbImage ToRgb(Tensor image)
     {
         if (image.dim() != 3 || image.shape[0] != 3) throw new ArgumentException($"Expected [3, H, W], got [{string.Join(", ", image.shape)}].");
-        int height = (int)image.shape[1], width = (int)image.shape[2];
-        byte[] rgb;
+        return ToRgbBatch(image.unsqueeze(0))[0];
+    }
+
+    /// <summary>[B, 3, H, W] in [-1, 1] to B 8-bit RGB images, in one conversion for the whole batch.</summary>
+    public static RgbImage[] ToRgbBatch(Tensor images)
+    {
+        if (images.dim() != 4 || images.shape[1] != 3) throw new ArgumentException($"Expected [B, 3, H, W], got [{string.Join(", ", images.shape)}].");
+        int count = (int)images.shape[0], height = (int)images.shape[2], width = (int)images.shape[3];
+        byte[] all;
         using (NewDisposeScope())
         {
-            var bytes = ((image.detach().cpu().to(ScalarType.Float32) + 1) * 127.5).round().clamp(0, 255).to(ScalarType.Byte);
-            rgb = bytes.permute(1, 2, 0).contiguous().data<byte>().ToArray();
+            var bytes = ((images.detach().cpu().to(ScalarType.Float32) + 1) * 127.5).round().clamp(0, 255).to(ScalarType.Byte);
+            all = bytes.permute(0, 2, 3, 1).contiguous().data<byte>().ToArray();
         }
-        var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        var pixels = new byte[width * height * 4];
-        for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
-        {
-            pixels[j] = rgb[i];
-            pixels[j + 1] = rgb[i + 1];
-            pixels[j + 2] = rgb[i + 2];
-            pixels[j + 3] = 255;
-        }
-        System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
-        return bitmap;
+        int size = height * width * 3;
+        return [.. Enumerable.Range(0, count).Select(i => new RgbImage(width, height, all[(i * size)..((i + 1) * size)]))];
     }
 
     /// <summary>Decodes an image file's bytes to [3, H, W] in [-1, 1], compositing transparency on white.</summary>

@@ -13,6 +13,7 @@ public static class GenerationRegistration
         services.AddSingleton<ModelHost>();
         services.AddSingleton<GenerationQueue>();
         services.AddSingleton<ImageStore>();
+        services.AddSingleton<EventPublisher>();
         services.AddSingleton<GenerationMetrics>();
         services.AddSingleton<GenerationService>();
         services.AddHostedService<GenerationWorker>();

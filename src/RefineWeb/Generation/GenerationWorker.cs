@@ -9,9 +9,10 @@ namespace RefineWeb.Generation;
 /// <summary>
 /// The engine: the one thread that touches the model. Loads it, then takes jobs off the queue; jobs waiting with the
 /// same settings (steps, guidance, stages) are batched into one forward pass (dynamic batching), each keeping its
-/// own prompt, seeds and cancellation. Every step's image estimates go out as PNG previews to the job's listeners.
+/// own prompt, seeds and cancellation. Every step's image estimates leave this thread as plain RGB frames; the
+/// <see cref="EventPublisher"/> encodes and delivers them, so the denoising loop never waits on encoding or clients.
 /// </summary>
-public sealed class GenerationWorker(GenerationQueue queue, ImageStore images, ModelHost models, GenerationMetrics metrics,
+public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publisher, ModelHost models, GenerationMetrics metrics,
     IOptions<GenerationOptions> options, ILogger<GenerationWorker> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -91,7 +92,7 @@ public sealed class GenerationWorker(GenerationQueue queue, ImageStore images, M
         {
             if (batch.All(j => j.CancellationToken.IsCancellationRequested)) everyoneCancelled.Cancel();
         })).ToList();
-        foreach (var job in batch) job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count });
+        foreach (var job in batch) publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count });
 
         var clock = Stopwatch.StartNew();
         double lastStep = 0;
@@ -103,49 +104,53 @@ public sealed class GenerationWorker(GenerationQueue queue, ImageStore images, M
                 metrics.Step(preview.StageName, now - lastStep);
                 lastStep = now;
                 double progress = (preview.StageIndex + (double)preview.Step / preview.TotalSteps) / preview.StageCount;
+                // Frames only when someone watches (a job polled over the API has nobody to show them to).
+                var frames = batch.Any(job => job.HasListeners) ? ImageTensor.ToRgbBatch(preview.PredictedImages) : null;
                 int row = 0;
                 foreach (var job in batch)
                 {
                     int first = row;
                     row += job.Seeds.Count;
                     if (job.CancellationToken.IsCancellationRequested) continue;
-                    // A job polled over the API has nobody to show previews to: skip the encoding, keep the progress.
-                    var previews = job.HasListeners
-                        ? Enumerable.Range(first, job.Seeds.Count).Select(r => ImageTensor.ToPng(preview.PredictedImages[r])).ToList()
-                        : null;
-                    job.Publish(new GenerationEvent
+                    var update = new GenerationEvent
                     {
-                        JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count, StageIndex = preview.StageIndex, StageCount = preview.StageCount,
-                        StageName = preview.StageName, Resolution = preview.Resolution, Step = preview.Step, TotalSteps = preview.TotalSteps,
-                        Progress = progress, Previews = previews,
-                    });
+                        JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count, StageIndex = preview.StageIndex,
+                        StageCount = preview.StageCount, StageName = preview.StageName, Resolution = preview.Resolution, Step = preview.Step,
+                        TotalSteps = preview.TotalSteps, Progress = progress,
+                    };
+                    if (frames is not null && job.HasListeners) publisher.PostPreview(job, update, frames[first..row]);
+                    else publisher.Post(job, update);
                 }
             }, everyoneCancelled.Token);
 
+            var finished = ImageTensor.ToRgbBatch(result);
             int offset = 0;
             foreach (var job in batch)
             {
                 int first = offset;
                 offset += job.Seeds.Count;
                 if (job.CancellationToken.IsCancellationRequested)
-                {
-                    job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });
-                    continue;
-                }
-                var ids = Enumerable.Range(first, job.Seeds.Count).Select(r => images.Add(ImageTensor.ToPng(result[r]))).ToList();
-                job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1, ImageIds = ids });
+                    publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });
+                else
+                    publisher.PostFinished(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, finished[first..offset]);
             }
-            metrics.ImagesDone(items.Count);
             logger.LogInformation("Generated {Images} images for {Jobs} jobs in {Milliseconds:F0} ms", items.Count, batch.Count, clock.Elapsed.TotalMilliseconds);
         }
         catch (OperationCanceledException)
         {
-            foreach (var job in batch) job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });
+            foreach (var job in batch) publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });
+        }
+        catch (Exception e) when (batch.Count > 1)
+        {
+            // One bad request must not take its batch-mates down: run each alone, so only the culprit fails.
+            logger.LogWarning(e, "A batch of {Jobs} jobs failed; running them one by one", batch.Count);
+            foreach (var registration in registrations) registration.Dispose();
+            foreach (var job in batch) RunBatch(model, [job]);
         }
         catch (Exception e)
         {
-            logger.LogError(e, "A batch of {Jobs} jobs failed", batch.Count);
-            foreach (var job in batch) job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = "The engine failed on this request: " + e.Message });
+            logger.LogError(e, "Generation {Job} failed", batch[0].Id);
+            foreach (var job in batch) publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = "The engine failed on this request: " + e.Message });
         }
         finally
         {

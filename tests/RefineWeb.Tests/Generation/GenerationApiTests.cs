@@ -98,7 +98,10 @@ public sealed class GenerationApiTests : IAsyncLifetime
 
         var steps = events.Where(e => e.Step is not null).Select(e => (e.StageIndex!.Value, e.Step!.Value)).ToList();
         Assert.Equal([(0, 1), (0, 2), (0, 3), (0, 4), (1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (2, 3)], steps);
-        Assert.All(events.Where(e => e.Step is not null), e => Assert.Equal(e.Resolution, SkiaSharp.SKBitmap.Decode(e.Previews![0]).Width));
+        // Previews of lagging steps may be dropped (never the step events themselves); those that come match their stage.
+        var previews = events.Where(e => e.Previews is not null).ToList();
+        Assert.NotEmpty(previews);
+        Assert.All(previews, e => Assert.Equal(e.Resolution, SkiaSharp.SKBitmap.Decode(e.Previews![0]).Width));
         Assert.Equal(GenerationStatus.Succeeded, events[^1].Status);
         Assert.Single(events[^1].ImageIds!);
         Assert.True(events.Select(e => e.Progress).Zip(events.Select(e => e.Progress).Skip(1)).All(p => p.First <= p.Second), "progress never goes back");

@@ -1,0 +1,71 @@
+using System.Threading.Channels;
+using RefineWeb.Engine.Imaging;
+
+namespace RefineWeb.Generation;
+
+/// <summary>
+/// Encodes previews and finished images off the engine thread and publishes every job's events in the order the
+/// engine produced them (one consumer). The engine hands over plain RGB frames and never waits. When encoding falls
+/// behind, only the newest pending preview of each job is encoded; older steps still go out, without images, so
+/// progress stays exact while intermediate pictures are dropped. Finished images are never dropped.
+/// </summary>
+public sealed class EventPublisher : IDisposable
+{
+    /// <summary>One event to publish; <see cref="Frames"/> become previews, or stored images when <see cref="Store"/>.</summary>
+    sealed record Work(GenerationJob Job, GenerationEvent Event, IReadOnlyList<RgbImage>? Frames, bool Store);
+
+    readonly Channel<Work> channel = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    readonly ImageStore images;
+    readonly GenerationMetrics metrics;
+    readonly Task consumer;
+
+    public EventPublisher(ImageStore images, GenerationMetrics metrics)
+    {
+        this.images = images;
+        this.metrics = metrics;
+        consumer = Task.Run(ConsumeAsync);
+    }
+
+    public void Post(GenerationJob job, GenerationEvent update) => channel.Writer.TryWrite(new Work(job, update, null, false));
+
+    public void PostPreview(GenerationJob job, GenerationEvent update, IReadOnlyList<RgbImage> frames) =>
+        channel.Writer.TryWrite(new Work(job, update, frames, false));
+
+    /// <summary>The job's final images: stored, then the event goes out with their ids.</summary>
+    public void PostFinished(GenerationJob job, GenerationEvent update, IReadOnlyList<RgbImage> frames) =>
+        channel.Writer.TryWrite(new Work(job, update, frames, true));
+
+    async Task ConsumeAsync()
+    {
+        var pending = new List<Work>();
+        while (await channel.Reader.WaitToReadAsync())
+        {
+            pending.Clear();
+            while (channel.Reader.TryRead(out var work)) pending.Add(work);
+            var newestPreview = new Dictionary<GenerationJob, Work>();
+            foreach (var work in pending.Where(w => w.Frames is not null && !w.Store)) newestPreview[work.Job] = work;
+
+            foreach (var work in pending)
+            {
+                var update = work.Event;
+                if (work.Store)
+                {
+                    var ids = work.Frames!.Select(frame => images.Add(frame.ToPng())).ToList();
+                    metrics.ImagesDone(ids.Count);
+                    update = update with { ImageIds = ids };
+                }
+                else if (work.Frames is not null && newestPreview[work.Job] == work && work.Job.HasListeners)
+                {
+                    update = update with { Previews = [.. work.Frames.Select(frame => frame.ToPng())] };
+                }
+                work.Job.Publish(update);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        channel.Writer.TryComplete();
+        consumer.Wait(TimeSpan.FromSeconds(5));
+    }
+}

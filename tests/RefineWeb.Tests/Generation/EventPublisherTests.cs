@@ -1,0 +1,43 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+using RefineWeb.Engine.Imaging;
+using RefineWeb.Generation;
+
+namespace RefineWeb.Tests.Generation;
+
+public sealed class EventPublisherTests
+{
+    sealed class Meters : IMeterFactory
+    {
+        public Meter Create(MeterOptions options) => new(options);
+        public void Dispose() { }
+    }
+
+    static RgbImage Frame(byte value) => new(2, 2, Enumerable.Repeat(value, 12).ToArray());
+
+    [Fact]
+    public async Task Events_arrive_in_order_with_the_newest_preview_encoded_and_the_final_images_stored()
+    {
+        var images = new ImageStore();
+        var queue = new GenerationQueue(Options.Create(new GenerationOptions()));
+        using var publisher = new EventPublisher(images, new GenerationMetrics(new Meters(), queue));
+        var job = new GenerationJob(new GenerationInput { Prompt = "red heart" }, [1]);
+        var listener = job.Listen(buffer: 1000);
+
+        for (int step = 1; step <= 200; step++)
+            publisher.PostPreview(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running, Step = step, TotalSteps = 200 }, [Frame((byte)step)]);
+        publisher.PostFinished(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, [Frame(7)]);
+
+        var received = new List<GenerationEvent>();
+        await foreach (var update in listener.ReadAllAsync()) received.Add(update);
+        var steps = received.Where(e => e.Step is not null).ToList();
+        Assert.Equal(Enumerable.Range(1, 200), steps.Select(e => e.Step!.Value)); // every step, in order
+        Assert.NotNull(steps[^1].Previews); // the newest frame is always shown
+        using (var last = SkiaSharp.SKBitmap.Decode(steps[^1].Previews![0])) Assert.Equal(200, last.GetPixel(0, 0).Red);
+
+        var final = received[^1];
+        Assert.Equal(GenerationStatus.Succeeded, final.Status);
+        using var stored = SkiaSharp.SKBitmap.Decode(images.Find(Assert.Single(final.ImageIds!)));
+        Assert.Equal(7, stored.GetPixel(1, 1).Green);
+    }
+}
