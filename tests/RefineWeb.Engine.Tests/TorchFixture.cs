@@ -15,8 +15,8 @@ static class TorchFixture
 }
 
 /// <summary>
-/// Tests that read or flip process-wide libtorch state (the NNPACK switch, the live-tensor count) run alone,
-/// after the parallel ones.
+/// Tests that read or flip process-wide libtorch state (the NNPACK switch, the live-tensor count, the global random
+/// generator that seeds weight initialisation) run alone, after the parallel ones.
 /// </summary>
 [CollectionDefinition(nameof(ProcessWideState), DisableParallelization = true)]
 public class ProcessWideState;

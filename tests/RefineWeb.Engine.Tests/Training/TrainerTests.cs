@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Tests.Training;
 
+[Collection(nameof(ProcessWideState))]
 public sealed class TrainerTests(SyntheticBank synthetic) : IClassFixture<SyntheticBank>
 {
     TempDirectory Temp => synthetic.Directory;
