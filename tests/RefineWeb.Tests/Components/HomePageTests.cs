@@ -100,6 +100,9 @@ public sealed class HomePageTests : IAsyncLifetime
         page.Find("[data-testid=generate]").Click();
         var job = QueuedJob();
 
+        job.Publish(job.Latest with { QueuePosition = 2 });
+        page.WaitForAssertion(() => Assert.Contains("Queued: 2 ahead of you", page.Markup));
+
         byte[] png;
         using (var red = full([3, 16, 16], 0.0f).index_put_(tensor(1.0f), 0)) png = ImageTensor.ToPng(red);
         job.Publish(new GenerationEvent
@@ -114,7 +117,8 @@ public sealed class HomePageTests : IAsyncLifetime
         Assert.True(page.Find("[data-testid=generate]").HasAttribute("disabled"), "Generate is off while running");
 
         job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1, ImageIds = ["abc123"] });
-        page.WaitForAssertion(() => Assert.Contains("Done", page.Markup));
+        page.WaitForAssertion(() => Assert.Contains($"seed {job.Seeds[0]}", page.Markup));
+        Assert.Contains("Done in", page.Markup);
         Assert.Equal("/api/v1/images/abc123.png", page.Find("a[download]").GetAttribute("href"));
         Assert.Equal("/api/v1/images/abc123.png", page.Find("img[data-testid=preview]").GetAttribute("src"));
         Assert.False(page.Find("[data-testid=generate]").HasAttribute("disabled"));
