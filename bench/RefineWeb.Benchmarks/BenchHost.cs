@@ -10,11 +10,13 @@ namespace RefineWeb.Benchmarks;
 /// <summary>The real app on Kestrel (loopback, free port) with the shipped model, quiet logs.</summary>
 sealed class BenchHost : WebApplicationFactory<Program>
 {
+    int? maxBatchImages;
+
     public string Address { get; private set; } = "";
 
-    public static async Task<BenchHost> StartAsync()
+    public static async Task<BenchHost> StartAsync(int? maxBatchImages)
     {
-        var host = new BenchHost();
+        var host = new BenchHost { maxBatchImages = maxBatchImages };
         host.UseKestrel(0);
         host.StartServer();
         host.Address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -29,6 +31,7 @@ sealed class BenchHost : WebApplicationFactory<Program>
         builder.UseContentRoot(RepositoryRoot());
         builder.UseEnvironment("Production");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        if (maxBatchImages is { } images) builder.UseSetting("Generation:MaxBatchImages", images.ToString());
     }
 
     static string RepositoryRoot()

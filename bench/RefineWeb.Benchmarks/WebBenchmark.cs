@@ -11,13 +11,14 @@ namespace RefineWeb.Benchmarks;
 // The web app's targets (issue 4), measured end to end on the shipped model with default settings:
 //   first preview on screen after Generate (idle server), the cost of streaming every step, and the throughput of
 //   8 concurrent users against 8 requests one after another.
-// Usage: dotnet run -c Release --project bench/RefineWeb.Benchmarks [-- --runs N]
+// Usage: dotnet run -c Release --project bench/RefineWeb.Benchmarks [-- --runs N] [--max-batch N (Generation:MaxBatchImages)]
 static class WebBenchmark
 {
     static async Task Main(string[] args)
     {
         int runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(10);
-        await using var host = await BenchHost.StartAsync();
+        int? maxBatch = args.SkipWhile(a => a != "--max-batch").Skip(1).Select(int.Parse).Cast<int?>().FirstOrDefault();
+        await using var host = await BenchHost.StartAsync(maxBatch);
         using var http = new HttpClient { BaseAddress = new Uri(host.Address) };
         long seed = 0;
 
