@@ -20,6 +20,11 @@ public sealed record CascadeRequest
     public double Eta { get; init; }
     public IReadOnlyList<string>? ItemPrompts { get; init; }
     public IReadOnlyList<string>? ItemNegativePrompts { get; init; }
+    /// <summary>
+    /// Upscaling (prompt-guided super-resolution): [B, 3, r, r] pictures in [-1, 1] that enter the cascade in place of
+    /// the stage of resolution r, so only the refiners above it run. Null: start from the base stage.
+    /// </summary>
+    public TorchSharp.torch.Tensor? StartImages { get; init; }
 
     /// <summary>The prompt of every item, then the negative prompt of every item (the [cond; uncond] batch).</summary>
     public IReadOnlyList<string> ConditionalThenUnconditional()

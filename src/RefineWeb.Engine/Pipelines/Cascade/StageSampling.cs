@@ -11,6 +11,15 @@ namespace RefineWeb.Engine.Pipelines.Cascade;
 public sealed record StageSamplingSettings(int Steps, double GuidanceScale, SamplerKind Sampler = SamplerKind.DpmSolverPlusPlus2M, double Eta = 0.0, double? Strength = null);
 
 /// <summary>
+/// Masked refinement at one stage (RePaint, Lugmayr et al. 2022): where <see cref="Keep"/> is 1 the picture is
+/// <see cref="Image"/>, re-imposed at every step noised to the step's timestep, so the new content (where Keep is 0)
+/// blends with fixed surroundings. Sampling starts from Image noised to <see cref="Strength"/> of the schedule.
+/// </summary>
+/// <param name="Image">[B, 3, r, r] in [-1, 1] at the stage's resolution.</param>
+/// <param name="Keep">[B, 1, r, r], 1 = keep Image, 0 = re-refine.</param>
+public sealed record KnownRegion(Tensor Image, Tensor Keep, double Strength);
+
+/// <summary>
 /// The denoising loop of one stage, shared by the cascade, the trainer's sample grids and the evaluation: from
 /// per-item noise to images at the stage's resolution, with classifier-free guidance over a [cond; uncond] batch.
 /// A refiner also gets the lower stage's images, upsampled and noised to its augmentation level.
@@ -20,8 +29,9 @@ public static class StageSampling
     /// <param name="tokens">[2B, L]: B conditional captions, then B unconditional (negative) ones.</param>
     /// <param name="lowerStage">[B, 3, h, w] output of the stage below (refiners only).</param>
     /// <param name="onStep">Called after every step with (step index, step count, x0 estimate).</param>
+    /// <param name="known">Masked refinement: the region to keep (null: generate everything).</param>
     public static Tensor Run(DiffusionStage stage, Tensor tokens, Tensor? lowerStage, IReadOnlyList<Generator> generators,
-        StageSamplingSettings settings, Action<int, int, Tensor>? onStep = null, CancellationToken cancellation = default)
+        StageSamplingSettings settings, Action<int, int, Tensor>? onStep = null, CancellationToken cancellation = default, KnownRegion? known = null)
     {
         var config = stage.Config;
         int batch = generators.Count, resolution = config.Resolution;
@@ -29,7 +39,7 @@ public static class StageSampling
         if (tokens.shape[0] != 2 * batch) throw new ArgumentException($"Expected {2 * batch} token rows (cond then uncond), got {tokens.shape[0]}.");
         var schedule = config.Schedule.Create();
         using var sampler = SamplerFactory.Create(settings.Sampler, schedule, settings.Eta, clipSample: !config.DenoisesResidual);
-        double strength = config.UNet.IsRefiner ? settings.Strength ?? config.RefinerStartStrength : 1.0;
+        double strength = known?.Strength ?? (config.UNet.IsRefiner ? settings.Strength ?? config.RefinerStartStrength : 1.0);
         sampler.SetTimesteps(settings.Steps, strength);
 
         var text = stage.EncodeText(tokens);
@@ -47,8 +57,18 @@ public static class StageSampling
             if (strength < 1) // start from the coarse picture (a zero residual), noised to the first planned timestep
                 x = schedule.AddNoise(config.DenoisesResidual ? zeros_like(upsampled) : upsampled, x, full([batch], sampler.Timesteps[0], ScalarType.Int64, device));
         }
-        // What the stage denoises, as an image.
+        // What the stage denoises, as an image, and back.
         Tensor AsImage(Tensor denoised) => config.DenoisesResidual ? (upsampled! + denoised / config.ResidualScale).clamp(-1, 1) : denoised;
+        Tensor AsDenoised(Tensor image) => config.DenoisesResidual ? (image - upsampled!) * config.ResidualScale : image;
+
+        Tensor? knownDenoised = null, keep = null;
+        if (known is not null)
+        {
+            knownDenoised = AsDenoised(known.Image.to(device));
+            keep = known.Keep.to(device);
+            if (strength < 1) x = schedule.AddNoise(knownDenoised, PerItemNoise(generators, [3, resolution, resolution], device),
+                full([batch], sampler.Timesteps[0], ScalarType.Int64, device));
+        }
 
         for (int i = 0; i < sampler.Timesteps.Count; i++)
         {
@@ -58,9 +78,20 @@ public static class StageSampling
             var output = stage.Denoise(new DenoiserInput(cat([x, x], 0), timesteps, text, lowResolution, noiseLevel));
             var guided = ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale);
             var step = sampler.Step(guided, i, x, generators[0]);
-            onStep?.Invoke(i, sampler.Timesteps.Count, AsImage(step.PredictedOriginal));
+            var next = step.PreviousSample;
+            var estimate = step.PredictedOriginal;
+            if (known is not null)
+            {
+                // Outside the region, the known picture at the next step's noise level (clean after the last step).
+                var knownNext = i + 1 < sampler.Timesteps.Count
+                    ? schedule.AddNoise(knownDenoised!, PerItemNoise(generators, [3, resolution, resolution], device), full([batch], sampler.Timesteps[i + 1], ScalarType.Int64, device))
+                    : knownDenoised!;
+                next = keep! * knownNext + (1 - keep!) * next;
+                estimate = keep! * knownDenoised! + (1 - keep!) * estimate;
+            }
+            onStep?.Invoke(i, sampler.Timesteps.Count, AsImage(estimate));
             var old = x;
-            x = step.PreviousSample.MoveToOuterDisposeScope();
+            x = next.MoveToOuterDisposeScope();
             old.Dispose();
         }
         return AsImage(x);
