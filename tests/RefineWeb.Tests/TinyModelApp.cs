@@ -44,9 +44,15 @@ public sealed class TinyModelApp : IAsyncDisposable
     }
 
     /// <summary>POSTs a generation and returns its id (asserting 202).</summary>
-    public async Task<string> PostAsync(object body)
+    public Task<string> PostAsync(object body) => PostJobAsync("/api/v1/generations", body);
+
+    public Task<string> PostRefinementAsync(object body) => PostJobAsync("/api/v1/refinements", body);
+
+    public Task<string> PostUpscaleAsync(object body) => PostJobAsync("/api/v1/upscales", body);
+
+    async Task<string> PostJobAsync(string path, object body)
     {
-        using var created = await Client.PostAsJsonAsync("/api/v1/generations", body);
+        using var created = await Client.PostAsJsonAsync(path, body);
         if (created.StatusCode != System.Net.HttpStatusCode.Accepted)
             throw new InvalidOperationException($"POST gave {created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
         return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;

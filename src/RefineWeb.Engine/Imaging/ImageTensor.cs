@@ -34,6 +34,14 @@ public static class ImageTensor
         return [.. Enumerable.Range(0, count).Select(i => new RgbImage(width, height, all[(i * size)..((i + 1) * size)]))];
     }
 
+    /// <summary>8-bit RGB to [3, H, W] in [-1, 1].</summary>
+    public static Tensor FromRgb(RgbImage image)
+    {
+        using var scope = NewDisposeScope();
+        var result = tensor(image.Pixels, [image.Height, image.Width, 3]).permute(2, 0, 1).to(ScalarType.Float32) / 127.5 - 1;
+        return result.contiguous().MoveToOuterDisposeScope();
+    }
+
     /// <summary>Decodes an image file's bytes to [3, H, W] in [-1, 1], compositing transparency on white.</summary>
     public static Tensor FromEncoded(byte[] encoded)
     {

@@ -12,7 +12,7 @@ namespace RefineWeb.Generation;
 public sealed class EventPublisher : IDisposable
 {
     /// <summary>One event to publish; <see cref="Frames"/> become previews, or stored images when <see cref="Store"/>.</summary>
-    sealed record Work(GenerationJob Job, GenerationEvent Event, IReadOnlyList<RgbImage>? Frames, bool Store);
+    sealed record Work(GenerationJob Job, GenerationEvent Event, IReadOnlyList<RgbImage>? Frames, ImageLineage? Store);
 
     readonly Channel<Work> channel = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     readonly ImageStore images;
@@ -26,14 +26,14 @@ public sealed class EventPublisher : IDisposable
         consumer = Task.Run(ConsumeAsync);
     }
 
-    public void Post(GenerationJob job, GenerationEvent update) => channel.Writer.TryWrite(new Work(job, update, null, false));
+    public void Post(GenerationJob job, GenerationEvent update) => channel.Writer.TryWrite(new Work(job, update, null, null));
 
     public void PostPreview(GenerationJob job, GenerationEvent update, IReadOnlyList<RgbImage> frames) =>
-        channel.Writer.TryWrite(new Work(job, update, frames, false));
+        channel.Writer.TryWrite(new Work(job, update, frames, null));
 
     /// <summary>The job's final images: stored, then the event goes out with their ids.</summary>
-    public void PostFinished(GenerationJob job, GenerationEvent update, IReadOnlyList<RgbImage> frames) =>
-        channel.Writer.TryWrite(new Work(job, update, frames, true));
+    public void PostFinished(GenerationJob job, GenerationEvent update, IReadOnlyList<RgbImage> frames, ImageLineage lineage) =>
+        channel.Writer.TryWrite(new Work(job, update, frames, lineage));
 
     async Task ConsumeAsync()
     {
@@ -43,14 +43,14 @@ public sealed class EventPublisher : IDisposable
             pending.Clear();
             while (channel.Reader.TryRead(out var work)) pending.Add(work);
             var newestPreview = new Dictionary<GenerationJob, Work>();
-            foreach (var work in pending.Where(w => w.Frames is not null && !w.Store)) newestPreview[work.Job] = work;
+            foreach (var work in pending.Where(w => w.Frames is not null && w.Store is null)) newestPreview[work.Job] = work;
 
             foreach (var work in pending)
             {
                 var update = work.Event;
-                if (work.Store)
+                if (work.Store is { } lineage)
                 {
-                    var ids = work.Frames!.Select(frame => images.Add(frame.ToPng())).ToList();
+                    var ids = work.Frames!.Select(frame => images.Add(frame.ToPng(), frame.Width, frame.Height, lineage)).ToList();
                     metrics.ImagesDone(ids.Count);
                     update = update with { ImageIds = ids };
                 }

@@ -16,7 +16,7 @@ public static class GenerationEndpoints
     public static IEndpointRouteBuilder MapGenerationApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1").WithTags("Generation");
-        api.MapPost("/generations", Create).WithSummary("Queue a generation; returns its id and status URL.")
+        api.MapPost("/generations", (HttpRequest request, GenerationService service) => Create<GenerationInput>(request, service.Submit, "generation")).WithSummary("Queue a generation; returns its id and status URL.")
             .Accepts<GenerationInput>("application/json").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/generations/{id}", (string id, GenerationService service) =>
@@ -30,26 +30,60 @@ public static class GenerationEndpoints
             })
             .WithSummary("Cancel a generation.").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/images/{id}.png", (string id, ImageStore images) =>
-                images.Find(id) is { } png ? Results.File(png, "image/png") : Results.Problem(statusCode: 404, title: "No such image", detail: $"There is no image '{id}'."))
-            .WithSummary("A finished image as PNG.");
+                images.Find(id) is { } png ? Results.File(png, "image/png") : NoImage(id))
+            .WithSummary("A finished or uploaded image as PNG.");
+        api.MapGet("/images/{id}", (string id, ImageStore images) => images.Get(id) is { } image ? Results.Ok(ImageInfo.Of(image)) : NoImage(id))
+            .WithSummary("An image's size and lineage (what it was made from).").Produces<ImageInfo>().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/images/{id}/mask.png", (string id, ImageStore images) =>
+                images.Get(id)?.Lineage.MaskPng is { } mask ? Results.File(mask, "image/png") : NoImage(id))
+            .WithSummary("The mask a refined image was painted with (white = re-refined).");
+
+        api.MapPost("/refinements", (HttpRequest request, GenerationService service) => Create<RefinementInput>(request, service.SubmitRefinement, "refinement"))
+            .WithSummary("Re-refine the white region of a mask on an image; progress as for generations.")
+            .Accepts<RefinementInput>("application/json").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapPost("/upscales", (HttpRequest request, GenerationService service) => Create<UpscaleInput>(request, service.SubmitUpscale, "upscale"))
+            .WithSummary("Take an image up the cascade (mode upscale) or refine it at the working size (mode refine); progress as for generations.")
+            .Accepts<UpscaleInput>("application/json").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapPost("/uploads", Upload).DisableAntiforgery()
+            .WithSummary("Upload a PNG, JPEG or WebP (multipart field \"file\", at most 10 MB and 2048 px a side); returns its image id.")
+            .Accepts<IFormFile>("multipart/form-data").Produces<ImageInfo>(StatusCodes.Status201Created).ProducesValidationProblem();
         return app;
     }
 
-    static async Task<IResult> Create(HttpRequest request, GenerationService service)
+    static async Task<IResult> Upload(HttpRequest request, ImageStore images)
     {
-        GenerationInput? input;
+        if (!request.HasFormContentType) return UploadProblem("Send the image as multipart/form-data in a field named \"file\".");
+        var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        if (form.Files.GetFile("file") is not { } file) return UploadProblem("Send the image as multipart/form-data in a field named \"file\".");
+        if (file.Length > ImageUpload.MaxBytes) return UploadProblem($"The file is {file.Length / (1024.0 * 1024):0.0} MB; at most {ImageUpload.MaxBytes / (1024 * 1024)} MB.");
+        using var buffer = new MemoryStream();
+        await file.CopyToAsync(buffer, request.HttpContext.RequestAborted);
+        var (image, error) = ImageUpload.Read(buffer.ToArray());
+        if (image is null) return UploadProblem(error!);
+        var id = images.Add(image.ToPng(), image.Width, image.Height, new ImageLineage(ImageOrigin.Uploaded));
+        return Results.Created($"/api/v1/images/{id}", ImageInfo.Of(images.Get(id)!));
+    }
+
+    static IResult UploadProblem(string message) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [message] }, title: "The upload was refused");
+
+    static async Task<IResult> Create<T>(HttpRequest request, Func<T, SubmitResult> submit, string what) where T : class
+    {
+        T? input;
         try
         {
-            input = await JsonSerializer.DeserializeAsync<GenerationInput>(request.Body, RequestJson, request.HttpContext.RequestAborted);
+            input = await JsonSerializer.DeserializeAsync<T>(request.Body, RequestJson, request.HttpContext.RequestAborted);
         }
         catch (JsonException e)
         {
-            return Results.Problem(statusCode: 400, title: "The request body is not a valid generation request", detail: e.Message);
+            return Results.Problem(statusCode: 400, title: $"The request body is not a valid {what} request", detail: e.Message);
         }
         if (input is null) return Results.Problem(statusCode: 400, title: "The request body is empty");
 
-        var result = service.Submit(input);
-        if (result.Errors is { } errors) return Results.ValidationProblem(errors, title: "The generation request has invalid fields");
+        var result = submit(input);
+        if (result.Errors is { } errors) return Results.ValidationProblem(errors, title: $"The {what} request has invalid fields");
         if (result.Unavailable is { } reason) return Results.Problem(statusCode: 503, title: "The model is not loaded", detail: reason);
         if (result.QueueFull)
         {
@@ -59,6 +93,8 @@ public static class GenerationEndpoints
         var job = result.Job!;
         return Results.Accepted($"/api/v1/generations/{job.Id}", GenerationStatusResponse.Of(job));
     }
+
+    static IResult NoImage(string id) => Results.Problem(statusCode: 404, title: "No such image", detail: $"There is no image '{id}'.");
 
     static IResult NotFound(string id) => Results.Problem(statusCode: 404, title: "No such generation", detail: $"There is no generation '{id}'.");
 }
@@ -73,4 +109,11 @@ public sealed record GenerationStatusResponse(string Id, GenerationStatus Status
         return new(job.Id, latest.Status, latest.QueuePosition, latest.Progress, latest.StageName, latest.Step, latest.TotalSteps,
             [.. (latest.ImageIds ?? []).Select(id => $"/api/v1/images/{id}.png")], latest.Error);
     }
+}
+
+/// <summary>GET /api/v1/images/{id}: size and lineage.</summary>
+public sealed record ImageInfo(string Id, string Url, int Width, int Height, ImageOrigin Origin, string? ParentId, string? MaskUrl, string? Prompt)
+{
+    public static ImageInfo Of(StoredImage image) => new(image.Id, $"/api/v1/images/{image.Id}.png", image.Width, image.Height, image.Lineage.Origin,
+        image.Lineage.ParentId, image.Lineage.MaskPng is null ? null : $"/api/v1/images/{image.Id}/mask.png", image.Lineage.Prompt);
 }

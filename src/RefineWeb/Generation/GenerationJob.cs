@@ -14,10 +14,11 @@ public sealed class GenerationJob
     readonly Lock gate = new();
     readonly List<Channel<GenerationEvent>> listeners = [];
 
-    public GenerationJob(GenerationInput input, IReadOnlyList<long> seeds)
+    public GenerationJob(GenerationInput input, IReadOnlyList<long> seeds, EditPlan? edit = null)
     {
         Input = input;
         Seeds = seeds;
+        Edit = edit;
         Latest = new GenerationEvent { JobId = Id, Status = GenerationStatus.Queued };
     }
 
@@ -25,6 +26,8 @@ public sealed class GenerationJob
     public string Id { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     public GenerationInput Input { get; }
     public IReadOnlyList<long> Seeds { get; }
+    /// <summary>Refinements and upscales; null for a generation from text.</summary>
+    public EditPlan? Edit { get; }
     public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
     public GenerationEvent Latest { get; private set; }
     public CancellationToken CancellationToken => cancellation.Token;

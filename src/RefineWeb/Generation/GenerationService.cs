@@ -1,20 +1,135 @@
+using RefineWeb.Engine.Imaging;
+
 namespace RefineWeb.Generation;
 
 /// <summary>Why a submission was not queued; null fields when it was.</summary>
 public sealed record SubmitResult(GenerationJob? Job, Dictionary<string, string[]>? Errors = null, bool QueueFull = false, string? Unavailable = null);
 
-/// <summary>The one way in for the page, the hub and the API: validate, then queue. Nothing is queued on bad input.</summary>
-public sealed class GenerationService(GenerationQueue queue, ModelHost models)
+/// <summary>
+/// The one way in for the page, the hub and the API: validate, resolve the images a request refers to, then queue.
+/// Nothing is queued on bad input.
+/// </summary>
+public sealed class GenerationService(GenerationQueue queue, ModelHost models, ImageStore images)
 {
     public SubmitResult Submit(GenerationInput input)
     {
         var errors = GenerationLimits.Validate(input, models.StageCount);
         if (errors.Count > 0) return new SubmitResult(null, errors);
-        if (models.LoadError is { } reason) return new SubmitResult(null, Unavailable: reason);
-        long first = input.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
-        var job = new GenerationJob(input, [.. Enumerable.Range(0, input.Count).Select(i => first + i)]);
-        return queue.TryEnqueue(job) ? new SubmitResult(job) : new SubmitResult(null, QueueFull: true);
+        return Enqueue(input, null);
+    }
+
+    public SubmitResult SubmitRefinement(RefinementInput input)
+    {
+        var errors = new Errors();
+        errors.Prompts(input.Prompt, input.NegativePrompt);
+        if (input.Strength is < RefinementInput.MinStrength or > RefinementInput.MaxStrength)
+            errors.Add("strength", $"Strength must be between {RefinementInput.MinStrength} and {RefinementInput.MaxStrength}.");
+        if (input.Feather is < 0 or > RefinementInput.MaxFeather) errors.Add("feather", $"Feather must be between 0 and {RefinementInput.MaxFeather} px.");
+        var generationErrors = GenerationLimits.Validate(new GenerationInput { Prompt = input.Prompt, Steps = input.Steps, GuidanceScale = input.GuidanceScale }, models.StageCount);
+        foreach (var field in new[] { "steps", "guidanceScale" })
+            foreach (var message in generationErrors.GetValueOrDefault(field, [])) errors.Add(field, message);
+        if (input.Seed is < 0) errors.Add("seed", "The seed cannot be negative.");
+
+        var parent = images.Get(input.ParentImageId);
+        if (parent is null) errors.Add("parentImageId", $"There is no image '{input.ParentImageId}'.");
+        else if (!models.Resolutions.Contains(parent.Width) || parent.Width != parent.Height)
+            errors.Add("parentImageId", $"The image is {parent.Width}x{parent.Height} px; refine works on {Sizes()} px images (refine an upload at the working size with /api/v1/upscales, mode \"refine\").");
+
+        bool[]? mask = null;
+        if (input.Mask is not { Length: > 0 }) errors.Add("mask", "Paint the region to re-refine: the mask is missing.");
+        else if (parent is not null && !errors.Has("parentImageId"))
+        {
+            try
+            {
+                mask = MaskImage.Decode(input.Mask, parent.Width, parent.Height);
+                if (!mask.Any(m => m)) errors.Add("mask", "The mask is empty: paint (white) the region to re-refine.");
+            }
+            catch (InvalidDataException e)
+            {
+                errors.Add("mask", e.Message);
+            }
+        }
+        if (errors.Count > 0) return new SubmitResult(null, errors.ToDictionary());
+
+        var source = Decode(parent!.Png);
+        var plan = new EditPlan(EditKind.RefineRegion, parent.Id, source, input.Strength, mask,
+            MaskCompositor.Editable(mask!, source.Width, source.Height, input.Feather), input.Feather, MaskImage.ToPng(mask!, source.Width, source.Height));
+        return Enqueue(new GenerationInput { Prompt = input.Prompt, NegativePrompt = input.NegativePrompt, Seed = input.Seed, Steps = input.Steps, GuidanceScale = input.GuidanceScale }, plan);
+    }
+
+    public SubmitResult SubmitUpscale(UpscaleInput input)
+    {
+        var errors = new Errors();
+        errors.Prompts(input.Prompt, input.NegativePrompt);
+        if (input.Mode == UpscaleMode.Refine && input.Strength is < RefinementInput.MinStrength or > RefinementInput.MaxStrength)
+            errors.Add("strength", $"Strength must be between {RefinementInput.MinStrength} and {RefinementInput.MaxStrength}.");
+        if (input.Seed is < 0) errors.Add("seed", "The seed cannot be negative.");
+        var image = images.Get(input.ImageId);
+        if (image is null) errors.Add("imageId", $"There is no image '{input.ImageId}'.");
+        int largest = models.Resolutions.LastOrDefault();
+        int? entry = null;
+        if (image is not null && input.Mode == UpscaleMode.Upscale)
+        {
+            // The stage to enter at: the largest resolution below the model's last that the picture reaches.
+            entry = models.Resolutions.SkipLast(1).Where(r => r <= Math.Min(image.Width, image.Height)).Cast<int?>().LastOrDefault();
+            if (Math.Min(image.Width, image.Height) >= largest)
+                errors.Add("imageId", $"The image is {image.Width}x{image.Height} px, already at or above the model's largest size ({largest} px): refine it instead (mode \"refine\").");
+            else if (entry is null)
+                errors.Add("imageId", $"The image is {image.Width}x{image.Height} px; upscaling starts from at least {models.Resolutions.First()} px.");
+        }
+        if (errors.Count > 0) return new SubmitResult(null, errors.ToDictionary());
+
+        var decoded = Decode(image!.Png);
+        int size = input.Mode == UpscaleMode.Upscale ? entry!.Value : largest;
+        var source = Resize(decoded, size);
+        var plan = input.Mode == UpscaleMode.Upscale
+            ? new EditPlan(EditKind.Upscale, image.Id, source, 1.0)
+            : new EditPlan(EditKind.RefineWhole, image.Id, source, input.Strength, Enumerable.Repeat(true, size * size).ToArray(), Enumerable.Repeat(true, size * size).ToArray());
+        return Enqueue(new GenerationInput { Prompt = input.Prompt, NegativePrompt = input.NegativePrompt, Seed = input.Seed }, plan);
     }
 
     public GenerationJob? Find(string id) => queue.Find(id);
+
+    SubmitResult Enqueue(GenerationInput input, EditPlan? plan)
+    {
+        if (models.LoadError is { } reason) return new SubmitResult(null, Unavailable: reason);
+        long first = input.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
+        var job = new GenerationJob(input, [.. Enumerable.Range(0, plan is null ? input.Count : 1).Select(i => first + i)], plan);
+        return queue.TryEnqueue(job) ? new SubmitResult(job) : new SubmitResult(null, QueueFull: true);
+    }
+
+    string Sizes() => string.Join("/", models.Resolutions);
+
+    static RgbImage Decode(byte[] png) => ImageUpload.Read(png).Image ?? throw new InvalidDataException("A stored image no longer decodes.");
+
+    /// <summary>Square <paramref name="size"/> px: centre-cropped to square, then area-averaged (or bicubic when growing).</summary>
+    static RgbImage Resize(RgbImage image, int size)
+    {
+        if (image.Width == size && image.Height == size) return image;
+        using var bitmap = image.ToBitmap();
+        int side = Math.Min(image.Width, image.Height);
+        using var square = new SkiaSharp.SKBitmap(side, side, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque);
+        bitmap.ExtractSubset(square, SkiaSharp.SKRectI.Create((image.Width - side) / 2, (image.Height - side) / 2, side, side));
+        using var resized = square.Resize(new SkiaSharp.SKImageInfo(size, size, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque),
+            side > size ? new SkiaSharp.SKSamplingOptions(SkiaSharp.SKFilterMode.Linear, SkiaSharp.SKMipmapMode.Linear) : new SkiaSharp.SKSamplingOptions(SkiaSharp.SKCubicResampler.CatmullRom));
+        using var tensor = ImageTensor.FromBitmap(resized);
+        return ImageTensor.ToRgb(tensor);
+    }
+
+    /// <summary>Field name to messages, as ProblemDetails wants them.</summary>
+    sealed class Errors
+    {
+        readonly Dictionary<string, List<string>> byField = [];
+        public int Count => byField.Count;
+        public bool Has(string field) => byField.ContainsKey(field);
+        public void Add(string field, string message) => (byField.TryGetValue(field, out var list) ? list : byField[field] = []).Add(message);
+
+        public void Prompts(string prompt, string? negative)
+        {
+            foreach (var (field, messages) in GenerationLimits.Validate(new GenerationInput { Prompt = prompt, NegativePrompt = negative }, 1))
+                foreach (var message in messages) Add(field, message);
+        }
+
+        public Dictionary<string, string[]> ToDictionary() => byField.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
+    }
 }

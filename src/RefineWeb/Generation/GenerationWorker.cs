@@ -3,6 +3,8 @@ using Microsoft.Extensions.Options;
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Cascade;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace RefineWeb.Generation;
 
@@ -49,18 +51,22 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                 foreach (var job in batch) job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = models.LoadError });
                 continue;
             }
-            RunBatch(model, batch);
+            if (batch[0].Edit is not null) RunEdit(model, batch[0]);
+            else RunBatch(model, batch);
         }
     }
 
-    /// <summary>The oldest job, plus later ones with the same settings while the images fit in one batch.</summary>
+    /// <summary>
+    /// The oldest job, plus later ones with the same settings while the images fit in one batch. Refinements and
+    /// upscales run alone (each starts from its own picture and stage).
+    /// </summary>
     internal static List<GenerationJob> TakeBatch(List<GenerationJob> pending, int maxImages)
     {
         var head = pending[0];
         var batch = new List<GenerationJob> { head };
         int count = head.Seeds.Count;
-        foreach (var job in pending.Skip(1))
-            if (SameSettings(head.Input, job.Input) && count + job.Seeds.Count <= maxImages)
+        foreach (var job in head.Edit is null ? pending.Skip(1) : [])
+            if (job.Edit is null && SameSettings(head.Input, job.Input) && count + job.Seeds.Count <= maxImages)
             {
                 batch.Add(job);
                 count += job.Seeds.Count;
@@ -98,30 +104,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
         double lastStep = 0;
         try
         {
-            using var result = new CascadePipeline(model).Generate(request, preview =>
-            {
-                double now = clock.Elapsed.TotalMilliseconds;
-                metrics.Step(preview.StageName, now - lastStep);
-                lastStep = now;
-                double progress = (preview.StageIndex + (double)preview.Step / preview.TotalSteps) / preview.StageCount;
-                // Frames only when someone watches (a job polled over the API has nobody to show them to).
-                var frames = batch.Any(job => job.HasListeners) ? ImageTensor.ToRgbBatch(preview.PredictedImages) : null;
-                int row = 0;
-                foreach (var job in batch)
-                {
-                    int first = row;
-                    row += job.Seeds.Count;
-                    if (job.CancellationToken.IsCancellationRequested) continue;
-                    var update = new GenerationEvent
-                    {
-                        JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count, StageIndex = preview.StageIndex,
-                        StageCount = preview.StageCount, StageName = preview.StageName, Resolution = preview.Resolution, Step = preview.Step,
-                        TotalSteps = preview.TotalSteps, Progress = progress,
-                    };
-                    if (frames is not null && job.HasListeners) publisher.PostPreview(job, update, frames[first..row]);
-                    else publisher.Post(job, update);
-                }
-            }, everyoneCancelled.Token);
+            using var result = new CascadePipeline(model).Generate(request, preview => PublishStep(batch, preview, clock, ref lastStep), everyoneCancelled.Token);
 
             var finished = ImageTensor.ToRgbBatch(result);
             int offset = 0;
@@ -132,7 +115,8 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                 if (job.CancellationToken.IsCancellationRequested)
                     publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });
                 else
-                    publisher.PostFinished(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, finished[first..offset]);
+                    publisher.PostFinished(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, finished[first..offset],
+                        new ImageLineage(ImageOrigin.Generated, Prompt: job.Input.Prompt));
             }
             logger.LogInformation("Generated {Images} images for {Jobs} jobs in {Milliseconds:F0} ms", items.Count, batch.Count, clock.Elapsed.TotalMilliseconds);
         }
@@ -155,6 +139,89 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
         finally
         {
             foreach (var registration in registrations) registration.Dispose();
+        }
+    }
+
+    /// <summary>One step's progress (and, for watched jobs, its frames) for every job of a batch.</summary>
+    void PublishStep(List<GenerationJob> batch, StepPreview preview, Stopwatch clock, ref double lastStep)
+    {
+        double now = clock.Elapsed.TotalMilliseconds;
+        metrics.Step(preview.StageName, now - lastStep);
+        lastStep = now;
+        double progress = (preview.StageIndex + (double)preview.Step / preview.TotalSteps) / preview.StageCount;
+        // Frames only when someone watches (a job polled over the API has nobody to show them to).
+        var frames = batch.Any(job => job.HasListeners) ? ImageTensor.ToRgbBatch(preview.PredictedImages) : null;
+        int row = 0;
+        foreach (var job in batch)
+        {
+            int first = row;
+            row += job.Seeds.Count;
+            if (job.CancellationToken.IsCancellationRequested) continue;
+            var update = new GenerationEvent
+            {
+                JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count, StageIndex = preview.StageIndex,
+                StageCount = preview.StageCount, StageName = preview.StageName, Resolution = preview.Resolution, Step = preview.Step,
+                TotalSteps = preview.TotalSteps, Progress = progress,
+            };
+            if (frames is not null && job.HasListeners) publisher.PostPreview(job, update, frames[first..row]);
+            else publisher.Post(job, update);
+        }
+    }
+
+    /// <summary>A refinement (masked or whole) or an upscale: one job, its own start picture, streamed like a generation.</summary>
+    void RunEdit(CascadeModel model, GenerationJob job)
+    {
+        var edit = job.Edit!;
+        var input = job.Input;
+        publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = 1 });
+        var clock = Stopwatch.StartNew();
+        double lastStep = 0;
+        List<GenerationJob> batch = [job];
+        try
+        {
+            var pipeline = new CascadePipeline(model);
+            using var source = ImageTensor.FromRgb(edit.Source);
+            Tensor result;
+            if (edit.Kind == EditKind.Upscale)
+            {
+                using var start = source.unsqueeze(0);
+                result = pipeline.Generate(new CascadeRequest
+                {
+                    Prompt = input.Prompt, NegativePrompt = input.NegativePrompt ?? "", Seeds = job.Seeds, StartImages = start,
+                }, preview => PublishStep(batch, preview, clock, ref lastStep), job.CancellationToken);
+            }
+            else
+            {
+                using var mask = tensor(edit.Editable!.Select(m => m ? 1f : 0f).ToArray(), [edit.Source.Height, edit.Source.Width]);
+                result = pipeline.Refine(new RefinementRequest
+                {
+                    Prompt = input.Prompt, NegativePrompt = input.NegativePrompt ?? "", Seed = job.Seeds[0], Parent = source, Mask = mask,
+                    Strength = edit.Strength, StepsPerStage = input.Steps, GuidanceScale = input.GuidanceScale,
+                }, preview => PublishStep(batch, preview, clock, ref lastStep), job.CancellationToken);
+            }
+            using (result)
+            {
+                var image = ImageTensor.ToRgbBatch(result)[0];
+                // Masked refinements go back onto the parent in bytes: outside the mask (and feather) nothing changes.
+                if (edit.Kind == EditKind.RefineRegion) image = MaskCompositor.Composite(edit.Source, image, edit.Mask!, edit.Feather);
+                var lineage = edit.Kind switch
+                {
+                    EditKind.RefineRegion => new ImageLineage(ImageOrigin.Refined, edit.SourceId, edit.MaskPng, input.Prompt),
+                    EditKind.RefineWhole => new ImageLineage(ImageOrigin.Refined, edit.SourceId, Prompt: input.Prompt),
+                    _ => new ImageLineage(ImageOrigin.Upscaled, edit.SourceId, Prompt: input.Prompt),
+                };
+                publisher.PostFinished(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, [image], lineage);
+            }
+            logger.LogInformation("{Kind} of {Source} done in {Milliseconds:F0} ms", edit.Kind, edit.SourceId, clock.Elapsed.TotalMilliseconds);
+        }
+        catch (OperationCanceledException)
+        {
+            publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "{Kind} {Job} failed", edit.Kind, job.Id);
+            publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = "The engine failed on this request: " + e.Message });
         }
     }
 }

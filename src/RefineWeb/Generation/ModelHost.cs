@@ -21,6 +21,8 @@ public sealed class ModelHost(IOptions<ModelOptions> options, IHostEnvironment e
     /// <summary>Completes once loading has been tried (either way).</summary>
     public Task Loaded => loaded.Task;
     public int StageCount => Model?.Stages.Count ?? 3;
+    /// <summary>The stages' resolutions, coarsest first (empty until loaded).</summary>
+    public IReadOnlyList<int> Resolutions => Model?.Stages.Select(s => s.Config.Resolution).ToList() ?? [];
 
     /// <summary>Called by the engine, on its own thread, once.</summary>
     internal CascadeModel? Load()

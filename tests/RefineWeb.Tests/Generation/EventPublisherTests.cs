@@ -26,7 +26,7 @@ public sealed class EventPublisherTests
 
         for (int step = 1; step <= 200; step++)
             publisher.PostPreview(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running, Step = step, TotalSteps = 200 }, [Frame((byte)step)]);
-        publisher.PostFinished(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, [Frame(7)]);
+        publisher.PostFinished(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, [Frame(7)], new ImageLineage(ImageOrigin.Generated));
 
         var received = new List<GenerationEvent>();
         await foreach (var update in listener.ReadAllAsync()) received.Add(update);

@@ -1,0 +1,37 @@
+namespace RefineWeb.Generation;
+
+/// <summary>The body of POST /api/v1/refinements: re-refine the white region of <see cref="Mask"/> on an image.</summary>
+public sealed record RefinementInput
+{
+    public string ParentImageId { get; init; } = "";
+    /// <summary>PNG (base64 in JSON) the size of the parent or any size with its aspect: white = re-refine, black or transparent = keep.</summary>
+    public byte[]? Mask { get; init; }
+    public string Prompt { get; init; } = "";
+    public string? NegativePrompt { get; init; }
+    /// <summary>How much noise the region starts from: 0.3 (a light touch) to 1.0 (from scratch).</summary>
+    public double Strength { get; init; } = 0.75;
+    public long? Seed { get; init; }
+    /// <summary>Pixels around the mask that blend softly; 0 keeps every pixel outside the mask byte for byte.</summary>
+    public int Feather { get; init; }
+    public int[]? Steps { get; init; }
+    public double? GuidanceScale { get; init; }
+
+    public const double MinStrength = 0.3, MaxStrength = 1.0;
+    public const int MaxFeather = 16;
+}
+
+public enum UpscaleMode { Upscale, Refine }
+
+/// <summary>The body of POST /api/v1/upscales: an (uploaded) image taken up the cascade, or refined at the working size.</summary>
+public sealed record UpscaleInput
+{
+    public string ImageId { get; init; } = "";
+    public string Prompt { get; init; } = "";
+    public string? NegativePrompt { get; init; }
+    /// <summary>upscale: enter the cascade at the stage of the image's size and let the refiners take it up;
+    /// refine: scale it to the model's working size and refine all of it with the prompt.</summary>
+    public UpscaleMode Mode { get; init; } = UpscaleMode.Upscale;
+    /// <summary>Refine mode only.</summary>
+    public double Strength { get; init; } = 0.6;
+    public long? Seed { get; init; }
+}

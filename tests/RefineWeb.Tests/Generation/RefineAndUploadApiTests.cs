@@ -1,0 +1,167 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using RefineWeb.Engine.Imaging;
+using RefineWeb.Generation;
+using SkiaSharp;
+
+namespace RefineWeb.Tests.Generation;
+
+/// <summary>Uploads (and every refusal), masked refinements and upscales over the REST API, on the real host.</summary>
+public sealed class RefineAndUploadApiTests : IAsyncLifetime
+{
+    TinyModelApp app = null!;
+
+    public async Task InitializeAsync() => app = await TinyModelApp.StartAsync();
+    public async Task DisposeAsync() => await app.DisposeAsync();
+
+    static byte[] Png(int width, int height, SKColor color, SKEncodedImageFormat format = SKEncodedImageFormat.Png)
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        bitmap.Erase(color);
+        using var data = bitmap.Encode(format, 90);
+        return data.ToArray();
+    }
+
+    async Task<HttpResponseMessage> UploadAsync(byte[] file, string name = "picture.png")
+    {
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(file), "file", name } };
+        return await app.Client.PostAsync("/api/v1/uploads", form);
+    }
+
+    async Task<string> UploadedIdAsync(byte[] file)
+    {
+        using var response = await UploadAsync(file);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    async Task<byte[]> FinishedImageAsync(string jobId)
+    {
+        var done = await app.WaitForAsync(jobId);
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        return await app.Client.GetByteArrayAsync(done.GetProperty("images")[0].GetString());
+    }
+
+    static RgbImage Rgb(byte[] png)
+    {
+        using var bitmap = SKBitmap.Decode(png);
+        using var tensor = ImageTensor.FromBitmap(bitmap);
+        return ImageTensor.ToRgb(tensor);
+    }
+
+    public static TheoryData<string, byte[]> Refusals()
+    {
+        var valid = Png(32, 32, SKColors.Red);
+        return new()
+        {
+            { "empty", [] },
+            { "a renamed text file", "just some text, not a picture"u8.ToArray() },
+            { "a truncated PNG", valid[..(valid.Length / 2)] },
+            { "a decompression bomb (3000 x 3000 px in a few KB)", Png(3000, 3000, SKColors.White) },
+            { "over 10 MB", new byte[10 * 1024 * 1024 + 1] },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public async Task Bad_uploads_are_refused_with_a_reason_and_nothing_is_stored(string what, byte[] file)
+    {
+        int before = app.Service<ImageStore>().Count;
+        using var response = await UploadAsync(file);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var message = problem.GetProperty("errors").GetProperty("file")[0].GetString();
+        Assert.False(string.IsNullOrWhiteSpace(message), what);
+        Assert.Equal(before, app.Service<ImageStore>().Count);
+    }
+
+    [Fact]
+    public async Task Png_jpeg_and_webp_are_accepted_and_transparency_becomes_white()
+    {
+        foreach (var format in new[] { SKEncodedImageFormat.Jpeg, SKEncodedImageFormat.Webp })
+            await UploadedIdAsync(Png(40, 30, SKColors.Blue, format));
+        var id = await UploadedIdAsync(Png(20, 20, new SKColor(255, 0, 0, 0))); // fully transparent red
+        var info = await app.Client.GetFromJsonAsync<JsonElement>($"/api/v1/images/{id}");
+        Assert.Equal("uploaded", info.GetProperty("origin").GetString());
+        var stored = Rgb(await app.Client.GetByteArrayAsync($"/api/v1/images/{id}.png"));
+        Assert.All(stored.Pixels, value => Assert.Equal(255, value));
+    }
+
+    [Fact]
+    public async Task A_refinement_changes_only_the_masked_pixels_and_records_its_lineage()
+    {
+        var generation = await app.PostAsync(new { prompt = "red heart", seed = 4 });
+        var done = await app.WaitForAsync(generation);
+        var parentUrl = done.GetProperty("images")[0].GetString()!;
+        var parentId = Path.GetFileNameWithoutExtension(parentUrl);
+        var parent = Rgb(await app.Client.GetByteArrayAsync(parentUrl));
+
+        var mask = new bool[64 * 64];
+        for (int y = 10; y < 30; y++)
+            for (int x = 30; x < 50; x++) mask[y * 64 + x] = true;
+        var job = await app.PostRefinementAsync(new { parentImageId = parentId, mask = MaskImage.ToPng(mask, 64, 64), prompt = "blue heart", strength = 0.8, seed = 1 });
+        var refinedPng = await FinishedImageAsync(job);
+        var refined = Rgb(refinedPng);
+
+        int changed = 0;
+        for (int p = 0; p < mask.Length; p++)
+        {
+            bool same = parent.Pixels.AsSpan(3 * p, 3).SequenceEqual(refined.Pixels.AsSpan(3 * p, 3));
+            if (!mask[p]) Assert.True(same, $"pixel {p % 64},{p / 64} outside the mask changed");
+            else if (!same) changed++;
+        }
+        Assert.True(changed > 100, $"{changed} masked pixels changed");
+
+        var refinedId = Path.GetFileNameWithoutExtension((await app.StatusAsync(job)).GetProperty("images")[0].GetString()!);
+        var info = await app.Client.GetFromJsonAsync<JsonElement>($"/api/v1/images/{refinedId}");
+        Assert.Equal("refined", info.GetProperty("origin").GetString());
+        Assert.Equal(parentId, info.GetProperty("parentId").GetString());
+        var storedMask = MaskImage.Decode(await app.Client.GetByteArrayAsync(info.GetProperty("maskUrl").GetString()), 64, 64);
+        Assert.Equal(mask, storedMask);
+    }
+
+    [Theory]
+    [InlineData("missing", "mask")]
+    [InlineData("empty", "mask")]
+    [InlineData("strength", "strength")]
+    [InlineData("parent", "parentImageId")]
+    [InlineData("feather", "feather")]
+    public async Task Bad_refinements_get_a_validation_problem_and_queue_nothing(string fault, string field)
+    {
+        var parentId = await UploadedIdAsync(Png(64, 64, SKColors.Green));
+        var someMask = MaskImage.ToPng([.. Enumerable.Range(0, 64 * 64).Select(i => i % 3 == 0)], 64, 64);
+        object body = fault switch
+        {
+            "missing" => new { parentImageId = parentId, prompt = "cat face" },
+            "empty" => new { parentImageId = parentId, prompt = "cat face", mask = MaskImage.ToPng(new bool[64 * 64], 64, 64) },
+            "strength" => new { parentImageId = parentId, prompt = "cat face", mask = someMask, strength = 0.1 },
+            "feather" => new { parentImageId = parentId, prompt = "cat face", mask = someMask, feather = 99 },
+            _ => new { parentImageId = "nope", prompt = "cat face", mask = someMask },
+        };
+        using var response = await app.Client.PostAsJsonAsync("/api/v1/refinements", body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        Assert.Equal(0, app.Service<GenerationQueue>().Length);
+    }
+
+    [Fact]
+    public async Task A_16_px_upload_is_upscaled_to_64_px_and_a_64_px_one_is_refined_at_size_instead()
+    {
+        var small = await UploadedIdAsync(Png(16, 16, SKColors.Orange));
+        var job = await app.PostUpscaleAsync(new { imageId = small, prompt = "red heart", seed = 2 });
+        using (var upscaled = SKBitmap.Decode(await FinishedImageAsync(job)))
+            Assert.Equal((64, 64), (upscaled.Width, upscaled.Height));
+
+        var large = await UploadedIdAsync(Png(64, 64, SKColors.Orange));
+        using (var refused = await app.Client.PostAsJsonAsync("/api/v1/upscales", new { imageId = large, prompt = "red heart" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("refine", await refused.Content.ReadAsStringAsync());
+        }
+        var refine = await app.PostUpscaleAsync(new { imageId = large, prompt = "red heart", mode = "refine", strength = 0.5 });
+        using var refined = SKBitmap.Decode(await FinishedImageAsync(refine));
+        Assert.Equal((64, 64), (refined.Width, refined.Height));
+    }
+}
