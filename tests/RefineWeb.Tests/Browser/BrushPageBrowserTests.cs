@@ -1,0 +1,85 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using RefineWeb.Engine.Imaging;
+using SkiaSharp;
+
+namespace RefineWeb.Tests.Browser;
+
+/// <summary>Brush and re-refine in real Chromium against the shipped model.</summary>
+public sealed class BrushPageBrowserTests
+{
+    static RgbImage Rgb(byte[] png)
+    {
+        using var bitmap = SKBitmap.Decode(png);
+        using var tensor = ImageTensor.FromBitmap(bitmap);
+        return ImageTensor.ToRgb(tensor);
+    }
+
+    [Fact]
+    public async Task A_brushed_stroke_is_refined_live_and_only_its_area_changes()
+    {
+        await using var app = await BrowserApp.StartAsync();
+        var page = await app.OpenAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Address) };
+
+        await page.Locator("textarea[data-testid=prompt], [data-testid=prompt] textarea").FillAsync("red heart");
+        await page.Locator("[data-testid=generate]").ClickAsync();
+        await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 });
+        var parentUrl = await page.Locator("img[data-testid=preview]").GetAttributeAsync("src");
+        var parent = Rgb(await http.GetByteArrayAsync(parentUrl));
+
+        await page.Locator("[data-testid=brush]").First.ClickAsync();
+        var canvas = page.Locator("canvas[data-testid=mask-canvas]");
+        await canvas.WaitForAsync();
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=refine]')?.hasAttribute('disabled')");
+        // A horizontal stroke across the upper-middle of the image (canvas coordinates: the image is 64 px across).
+        var box = (await canvas.BoundingBoxAsync())!;
+        float scale = box.Width / 64;
+        await page.Mouse.MoveAsync(box.X + 20 * scale, box.Y + 24 * scale);
+        await page.Mouse.DownAsync();
+        for (int x = 20; x <= 44; x += 2) await page.Mouse.MoveAsync(box.X + x * scale, box.Y + 24 * scale);
+        await page.Mouse.UpAsync();
+
+        var promptBox = page.Locator("input[data-testid=refine-prompt], [data-testid=refine-prompt] input");
+        await promptBox.FillAsync("blue heart");
+        await page.EvaluateAsync("""
+            () => {
+              window.previewLog = [];
+              new MutationObserver(() => {
+                const img = document.querySelector('img[data-testid=preview]');
+                if (img && img.src.startsWith('data:') && window.previewLog[window.previewLog.length - 1] !== img.src) window.previewLog.push(img.src);
+              }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['src'] });
+            }
+            """);
+        await page.Locator("[data-testid=refine]").ClickAsync();
+        // The last generation's "Done" is on screen until the refinement's first event replaces it.
+        await page.WaitForFunctionAsync("() => window.previewLog.length > 0", null, new() { Timeout = 60_000 });
+        await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 });
+        int livePreviews = await page.EvaluateAsync<int>("() => window.previewLog.length");
+        Assert.True(livePreviews >= 3, $"{livePreviews} live previews during the refinement");
+
+        var resultUrl = await page.Locator("img[data-testid=preview]").GetAttributeAsync("src");
+        var result = Rgb(await http.GetByteArrayAsync(resultUrl));
+        var info = await http.GetFromJsonAsync<JsonElement>(resultUrl!.Replace(".png", ""));
+        var mask = MaskImage.Decode(await http.GetByteArrayAsync(info.GetProperty("maskUrl").GetString()), 64, 64);
+
+        int changed = 0;
+        for (int p = 0; p < mask.Length; p++)
+        {
+            int x = p % 64, y = p / 64;
+            bool same = parent.Pixels.AsSpan(3 * p, 3).SequenceEqual(result.Pixels.AsSpan(3 * p, 3));
+            if (!mask[p]) Assert.True(same, $"pixel {x},{y} outside the painted area changed");
+            else
+            {
+                // The painted area is the stroke: a band around y = 24 from x = 20 to 44, as wide as the brush.
+                Assert.InRange(y, 24 - 6, 24 + 6);
+                Assert.InRange(x, 20 - 6, 44 + 6);
+                if (!same) changed++;
+            }
+        }
+        Assert.True(mask.Count(m => m) > 50, "the stroke reached the mask");
+        Assert.True(changed > 0, "the painted area was refined");
+        await page.ScreenshotAsync(new() { Path = BrowserApp.ScreenshotPath("refine.png"), FullPage = true });
+    }
+}
