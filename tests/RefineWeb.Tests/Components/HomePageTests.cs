@@ -24,6 +24,7 @@ public sealed class HomePageTests : IAsyncLifetime
     readonly BunitContext bunit = new();
     readonly string model = Directory.CreateTempSubdirectory("refineweb-page-").FullName;
     readonly GenerationQueue queue = new(Options.Create(new GenerationOptions()));
+    readonly ImageStore images = new();
 
     public HomePageTests()
     {
@@ -32,6 +33,7 @@ public sealed class HomePageTests : IAsyncLifetime
         bunit.JSInterop.Mode = JSRuntimeMode.Loose;
         bunit.Services.AddMudServices();
         bunit.Services.AddSingleton(queue);
+        bunit.Services.AddSingleton(images);
     }
 
     IRenderedComponent<Home> RenderPage(string modelDirectory)
@@ -122,6 +124,27 @@ public sealed class HomePageTests : IAsyncLifetime
         Assert.Equal("/api/v1/images/abc123.png", page.Find("a[download]").GetAttribute("href"));
         Assert.Equal("/api/v1/images/abc123.png", page.Find("img[data-testid=preview]").GetAttribute("src"));
         Assert.False(page.Find("[data-testid=generate]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void A_refined_result_shows_its_parent_and_mask_and_goes_back_to_the_parent()
+    {
+        var page = RenderPage(model);
+        PromptBox(page).Input("red heart");
+        page.Find("[data-testid=generate]").Click();
+        var job = QueuedJob();
+        var parent = new RgbImage(64, 64, new byte[64 * 64 * 3]);
+        var parentId = images.Add(parent.ToPng(), 64, 64, new ImageLineage(ImageOrigin.Generated, Prompt: "red heart"));
+        var mask = MaskImage.ToPng([.. Enumerable.Range(0, 64 * 64).Select(i => i < 100)], 64, 64);
+        var childId = images.Add(parent.ToPng(), 64, 64, new ImageLineage(ImageOrigin.Refined, parentId, mask, "blue heart"));
+        job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1, ImageIds = [childId] });
+
+        page.WaitForAssertion(() => Assert.Contains("Refined from", page.Find("[data-testid=lineage]").TextContent));
+        var thumbs = page.FindAll("[data-testid=lineage] img");
+        Assert.Equal($"/api/v1/images/{parentId}.png", thumbs[0].GetAttribute("src"));
+        Assert.Equal($"/api/v1/images/{childId}/mask.png", thumbs[1].GetAttribute("src"));
+        thumbs[0].Click(); // back to the parent, in the editor
+        page.WaitForAssertion(() => Assert.Contains($"/api/v1/images/{parentId}.png", page.Find("[data-testid=mask-editor] img").GetAttribute("src")));
     }
 
     [Fact]
