@@ -12,7 +12,7 @@ namespace RefineWeb.Generation;
 public sealed class EventPublisher : IDisposable
 {
     /// <summary>One event to publish; <see cref="Frames"/> become previews, or stored images when <see cref="Store"/>.</summary>
-    sealed record Work(GenerationJob Job, GenerationEvent Event, IReadOnlyList<RgbImage>? Frames, ImageLineage? Store);
+    sealed record Work(GenerationJob Job, GenerationEvent Event, IReadOnlyList<RgbImage>? Frames, ImageLineage? Store, IReadOnlyList<ImageParameters>? Parameters = null);
 
     readonly Channel<Work> channel = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     readonly ImageStore images;
@@ -31,9 +31,10 @@ public sealed class EventPublisher : IDisposable
     public void PostPreview(GenerationJob job, GenerationEvent update, IReadOnlyList<RgbImage> frames) =>
         channel.Writer.TryWrite(new Work(job, update, frames, null));
 
-    /// <summary>The job's final images: stored, then the event goes out with their ids.</summary>
-    public void PostFinished(GenerationJob job, GenerationEvent update, IReadOnlyList<RgbImage> frames, ImageLineage lineage) =>
-        channel.Writer.TryWrite(new Work(job, update, frames, lineage));
+    /// <summary>The job's final images: stored (with their parameters inside the PNG), then the event goes out with their ids.</summary>
+    public void PostFinished(GenerationJob job, GenerationEvent update, IReadOnlyList<RgbImage> frames, ImageLineage lineage,
+        IReadOnlyList<ImageParameters>? parameters = null) =>
+        channel.Writer.TryWrite(new Work(job, update, frames, lineage, parameters));
 
     async Task ConsumeAsync()
     {
@@ -50,7 +51,12 @@ public sealed class EventPublisher : IDisposable
                 var update = work.Event;
                 if (work.Store is { } lineage)
                 {
-                    var ids = work.Frames!.Select(frame => images.Add(frame.ToPng(), frame.Width, frame.Height, lineage)).ToList();
+                    var ids = work.Frames!.Select((frame, i) =>
+                    {
+                        var png = frame.ToPng();
+                        if (work.Parameters is { } parameters) png = parameters[i].AddTo(png);
+                        return images.Add(png, frame.Width, frame.Height, lineage);
+                    }).ToList();
                     metrics.ImagesDone(ids.Count);
                     update = update with { ImageIds = ids };
                 }

@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Imaging;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -62,8 +63,20 @@ public static class GenerationEndpoints
         await file.CopyToAsync(buffer, request.HttpContext.RequestAborted);
         var (image, error) = ImageUpload.Read(buffer.ToArray());
         if (image is null) return UploadProblem(error!);
-        var id = images.Add(image.ToPng(), image.Width, image.Height, new ImageLineage(ImageOrigin.Uploaded));
+        var id = StoreUpload(images, image, buffer.ToArray()).Id;
         return Results.Created($"/api/v1/images/{id}", ImageInfo.Of(images.Get(id)!));
+    }
+
+    /// <summary>
+    /// Keeps an accepted upload (re-encoded as PNG) with the settings its file carried, if any; a damaged settings
+    /// chunk is dropped, not fatal.
+    /// </summary>
+    internal static (string Id, ImageParameters? Parameters, string? Problem) StoreUpload(ImageStore images, RgbImage image, byte[] file)
+    {
+        var (parameters, problem) = ImageParameters.Read(file);
+        var png = image.ToPng();
+        if (parameters is not null) png = parameters.AddTo(png);
+        return (images.Add(png, image.Width, image.Height, new ImageLineage(ImageOrigin.Uploaded, Prompt: parameters?.Prompt)), parameters, problem);
     }
 
     static IResult UploadProblem(string message) =>
@@ -112,8 +125,10 @@ public sealed record GenerationStatusResponse(string Id, GenerationStatus Status
 }
 
 /// <summary>GET /api/v1/images/{id}: size and lineage.</summary>
-public sealed record ImageInfo(string Id, string Url, int Width, int Height, ImageOrigin Origin, string? ParentId, string? MaskUrl, string? Prompt)
+public sealed record ImageInfo(string Id, string Url, int Width, int Height, ImageOrigin Origin, string? ParentId, string? MaskUrl, string? Prompt,
+    ImageParameters? Parameters)
 {
     public static ImageInfo Of(StoredImage image) => new(image.Id, $"/api/v1/images/{image.Id}.png", image.Width, image.Height, image.Lineage.Origin,
-        image.Lineage.ParentId, image.Lineage.MaskPng is null ? null : $"/api/v1/images/{image.Id}/mask.png", image.Lineage.Prompt);
+        image.Lineage.ParentId, image.Lineage.MaskPng is null ? null : $"/api/v1/images/{image.Id}/mask.png", image.Lineage.Prompt,
+        ImageParameters.Read(image.Png).Parameters);
 }

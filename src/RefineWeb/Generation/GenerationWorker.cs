@@ -116,7 +116,8 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                     publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });
                 else
                     publisher.PostFinished(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, finished[first..offset],
-                        new ImageLineage(ImageOrigin.Generated, Prompt: job.Input.Prompt));
+                        new ImageLineage(ImageOrigin.Generated, Prompt: job.Input.Prompt),
+                        [.. job.Seeds.Select(seed => Parameters(model, job, seed, finished[first], ImageOrigin.Generated))]);
             }
             logger.LogInformation("Generated {Images} images for {Jobs} jobs in {Milliseconds:F0} ms", items.Count, batch.Count, clock.Elapsed.TotalMilliseconds);
         }
@@ -210,7 +211,8 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                     EditKind.RefineWhole => new ImageLineage(ImageOrigin.Refined, edit.SourceId, Prompt: input.Prompt),
                     _ => new ImageLineage(ImageOrigin.Upscaled, edit.SourceId, Prompt: input.Prompt),
                 };
-                publisher.PostFinished(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, [image], lineage);
+                publisher.PostFinished(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, [image], lineage,
+                    [Parameters(model, job, job.Seeds[0], image, lineage.Origin) with { Strength = edit.Kind == EditKind.Upscale ? null : edit.Strength }]);
             }
             logger.LogInformation("{Kind} of {Source} done in {Milliseconds:F0} ms", edit.Kind, edit.SourceId, clock.Elapsed.TotalMilliseconds);
         }
@@ -223,5 +225,18 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
             logger.LogError(e, "{Kind} {Job} failed", edit.Kind, job.Id);
             publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = "The engine failed on this request: " + e.Message });
         }
+    }
+
+    /// <summary>What goes inside the PNG: the request's settings with each stage's defaults filled in.</summary>
+    static ImageParameters Parameters(CascadeModel model, GenerationJob job, long seed, RgbImage image, ImageOrigin origin)
+    {
+        var input = job.Input;
+        int stages = input.Stages ?? model.Stages.Count;
+        return new ImageParameters
+        {
+            Prompt = input.Prompt, NegativePrompt = input.NegativePrompt, Seed = seed, Stages = stages,
+            Steps = [.. model.Stages.Take(stages).Select((s, i) => input.Steps is { } steps && i < steps.Length ? steps[i] : s.Config.DefaultSteps)],
+            GuidanceScale = input.GuidanceScale, Width = image.Width, Height = image.Height, Model = model.Manifest.Name, Origin = origin,
+        };
     }
 }

@@ -164,4 +164,33 @@ public sealed class RefineAndUploadApiTests : IAsyncLifetime
         using var refined = SKBitmap.Decode(await FinishedImageAsync(refine));
         Assert.Equal((64, 64), (refined.Width, refined.Height));
     }
+
+    [Fact]
+    public async Task Generated_pngs_carry_their_parameters_and_an_upload_of_one_brings_them_back()
+    {
+        var job = await app.PostAsync(new { prompt = "red heart", negativePrompt = "blue", seed = 4, steps = new[] { 3, 2, 2 }, guidanceScale = 2.5 });
+        var png = await FinishedImageAsync(job);
+        var (entries, problems) = PngText.Read(png);
+        Assert.Empty(problems);
+        Assert.Equal("red heart\nNegative prompt: blue\nSteps: 3/2/2, Guidance: 2.5, Seed: 4, Size: 64x64, Model: emoji-cascade-v1", entries["parameters"]);
+
+        using var response = await UploadAsync(png);
+        var info = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var parameters = info.GetProperty("parameters");
+        Assert.Equal("red heart", parameters.GetProperty("prompt").GetString());
+        Assert.Equal(4, parameters.GetProperty("seed").GetInt64());
+        Assert.Equal([3, 2, 2], parameters.GetProperty("steps").EnumerateArray().Select(e => e.GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_damaged_parameters_chunk_is_ignored_and_the_picture_still_uploads()
+    {
+        var png = PngText.With(Png(16, 16, SKColors.Red), new Dictionary<string, string> { ["refineweb"] = """{"prompt":"red heart","seed":1}""" });
+        int at = Enumerable.Range(0, png.Length - 13).First(i => png.AsSpan(i, 13).SequenceEqual("tEXtrefineweb"u8));
+        png[at + 20] ^= 0x55; // corrupt the JSON: the CRC no longer matches
+        using var response = await UploadAsync(png);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var info = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(JsonValueKind.Null, info.GetProperty("parameters").ValueKind);
+    }
 }

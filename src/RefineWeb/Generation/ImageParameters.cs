@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text.Json;
+using RefineWeb.Engine.Imaging;
+
+namespace RefineWeb.Generation;
+
+/// <summary>
+/// How an image was made, carried inside its PNG: key "parameters" holds one human-readable block as common image
+/// UIs write it, key "refineweb" the same as JSON for an exact round trip (dropping the file back on the page
+/// restores the settings).
+/// </summary>
+public sealed record ImageParameters
+{
+    public const string TextKey = "parameters", JsonKey = "refineweb";
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public required string Prompt { get; init; }
+    public string? NegativePrompt { get; init; }
+    public long Seed { get; init; }
+    public int[]? Steps { get; init; }
+    public double? GuidanceScale { get; init; }
+    public int? Stages { get; init; }
+    public int Width { get; init; }
+    public int Height { get; init; }
+    public string? Model { get; init; }
+    public ImageOrigin Origin { get; init; }
+    public double? Strength { get; init; }
+
+    /// <summary>"red heart / Negative prompt: ... / Steps: 20/10/8, Guidance: 3, Seed: 1, Size: 64x64, Model: ...".</summary>
+    public string ToText()
+    {
+        var settings = new List<string>();
+        if (Steps is { Length: > 0 }) settings.Add($"Steps: {string.Join("/", Steps)}");
+        settings.Add($"Guidance: {(GuidanceScale is { } g ? g.ToString(CultureInfo.InvariantCulture) : "default")}");
+        settings.Add($"Seed: {Seed}");
+        settings.Add($"Size: {Width}x{Height}");
+        if (Strength is { } s) settings.Add($"Strength: {s.ToString(CultureInfo.InvariantCulture)}");
+        if (Origin != ImageOrigin.Generated) settings.Add($"Origin: {Origin.ToString().ToLowerInvariant()}");
+        if (Model is not null) settings.Add($"Model: {Model}");
+        var lines = new List<string> { Prompt };
+        if (!string.IsNullOrEmpty(NegativePrompt)) lines.Add($"Negative prompt: {NegativePrompt}");
+        lines.Add(string.Join(", ", settings));
+        return string.Join("\n", lines);
+    }
+
+    public byte[] AddTo(byte[] png) => PngText.With(png, new Dictionary<string, string> { [TextKey] = ToText(), [JsonKey] = JsonSerializer.Serialize(this, Json) });
+
+    /// <summary>The parameters inside a file, or null with the reason they could not be read (a damaged chunk is not an error).</summary>
+    public static (ImageParameters? Parameters, string? Problem) Read(byte[] file)
+    {
+        var (entries, problems) = PngText.Read(file);
+        if (!entries.TryGetValue(JsonKey, out var json))
+            return (null, problems.FirstOrDefault(p => p != "not a PNG file") is { } problem ? $"The image's settings could not be read ({problem})." : null);
+        try
+        {
+            var parameters = JsonSerializer.Deserialize<ImageParameters>(json, Json);
+            return parameters is { Prompt.Length: > 0 } ? (parameters, null) : (null, "The image's settings are incomplete.");
+        }
+        catch (JsonException e)
+        {
+            return (null, $"The image's settings are not valid JSON ({e.Message}).");
+        }
+    }
+}
