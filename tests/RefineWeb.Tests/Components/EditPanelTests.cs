@@ -1,0 +1,96 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using RefineWeb.Components.Pages.Home;
+using RefineWeb.Engine.Imaging;
+using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Text;
+using RefineWeb.Extensions;
+using RefineWeb.Generation;
+
+namespace RefineWeb.Tests.Components;
+
+/// <summary>The brush-and-refine panel (bUnit; the canvas script is stood in for by bUnit's JS interop).</summary>
+public sealed class EditPanelTests : IAsyncLifetime
+{
+    readonly string model = Directory.CreateTempSubdirectory("refineweb-edit-").FullName;
+    readonly BunitContext bunit = new();
+    readonly GenerationQueue queue = new(Options.Create(new GenerationOptions()));
+    readonly ImageStore images = new();
+    BunitJSModuleInterop canvasScript = null!;
+
+    public Task InitializeAsync()
+    {
+        Engine.Runtime.TorchRuntime.Initialize();
+        CascadeBlueprint.Write(model, WordTokenizer.BuildVocabulary(["red heart"]), CascadePreset.Tiny);
+        var host = new ModelHost(Options.Create(new ModelOptions { Directory = model }), new HostingEnvironment { ContentRootPath = model }, NullLogger<ModelHost>.Instance);
+        host.Load();
+        bunit.JSInterop.Mode = JSRuntimeMode.Loose;
+        canvasScript = bunit.JSInterop.SetupModule("./js/mask-canvas.js");
+        bunit.Services.AddMudServices();
+        bunit.Services.AddSingleton(queue).AddSingleton(images).AddSingleton(host).AddSingleton<GenerationService>();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await bunit.DisposeAsync();
+        Directory.Delete(model, recursive: true);
+    }
+
+    SessionImage Stored(int width, int height, ImageOrigin origin) =>
+        SessionImage.Of(images.Get(images.Add(new RgbImage(width, height, new byte[width * height * 3]).ToPng(), width, height, new ImageLineage(origin, Prompt: "red heart")))!);
+
+    IRenderedComponent<EditPanel> Render(SessionImage image, List<SubmitResult> submitted) =>
+        bunit.Render<EditPanel>(p => p.Add(x => x.Image, image).Add(x => x.OnSubmitted, (SubmitResult r) => submitted.Add(r)));
+
+    [Fact]
+    public void Refine_needs_paint_and_sends_the_painted_mask()
+    {
+        var image = Stored(64, 64, ImageOrigin.Generated);
+        var mask = new bool[64 * 64];
+        for (int i = 0; i < 200; i++) mask[i] = true;
+        canvasScript.Setup<string?>("exportMask", _ => true).SetResult("data:image/png;base64," + Convert.ToBase64String(MaskImage.ToPng(mask, 64, 64)));
+        var submitted = new List<SubmitResult>();
+        var panel = Render(image, submitted);
+
+        Assert.True(panel.Find("[data-testid=refine]").HasAttribute("disabled"), "nothing painted yet");
+        panel.InvokeAsync(() => panel.FindComponent<MaskEditor>().Instance.MaskChanged(6, false, true, false, true));
+        panel.WaitForAssertion(() => Assert.False(panel.Find("[data-testid=refine]").HasAttribute("disabled")));
+        panel.Find("[data-testid=refine]").Click();
+
+        var job = Assert.Single(submitted).Job!;
+        Assert.Equal(EditKind.RefineRegion, job.Edit!.Kind);
+        Assert.Equal(mask, job.Edit.Mask);
+        Assert.Equal("red heart", job.Input.Prompt); // the image's own prompt, ready to edit
+    }
+
+    [Fact]
+    public void An_unusable_mask_is_explained_and_nothing_is_queued()
+    {
+        canvasScript.Setup<string?>("exportMask", _ => true).SetResult("data:image/png;base64," + Convert.ToBase64String(MaskImage.ToPng(new bool[64 * 64], 64, 64)));
+        var submitted = new List<SubmitResult>();
+        var panel = Render(Stored(64, 64, ImageOrigin.Generated), submitted);
+        panel.InvokeAsync(() => panel.FindComponent<MaskEditor>().Instance.MaskChanged(6, false, true, false, true));
+        panel.Find("[data-testid=refine]").Click();
+        panel.WaitForAssertion(() => Assert.Contains("mask is empty", panel.Find("[data-testid=edit-error]").TextContent));
+        Assert.Null(Assert.Single(submitted).Job);
+        Assert.Equal(0, queue.Length);
+    }
+
+    [Fact]
+    public void An_upload_of_another_size_offers_refine_at_size_and_upscale_instead_of_the_brush()
+    {
+        var submitted = new List<SubmitResult>();
+        var panel = Render(Stored(20, 20, ImageOrigin.Uploaded), submitted);
+        Assert.Empty(panel.FindAll("[data-testid=mask-editor]"));
+        panel.Find("[data-testid=upscale]").Click();
+        var job = Assert.Single(submitted).Job!;
+        Assert.Equal(EditKind.Upscale, job.Edit!.Kind);
+        Assert.Equal(16, job.Edit.Source.Width); // enters the cascade at the 16 px stage
+        Assert.NotNull(panel.Find("[data-testid=refine-at-size]"));
+    }
+}
