@@ -1,3 +1,5 @@
+using RefineWeb.Engine.Text;
+
 namespace RefineWeb.Generation;
 
 /// <summary>What a user asks for (the body of POST /api/v1/generations, the hub's Generate, the page's form).</summary>
@@ -28,6 +30,7 @@ public static class GenerationLimits
         void Add(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
         if (string.IsNullOrWhiteSpace(input.Prompt)) Add("prompt", "Type a prompt: what should the picture show?");
         else if (input.Prompt.Length > MaxPromptLength) Add("prompt", $"The prompt is {input.Prompt.Length} characters; at most {MaxPromptLength}.");
+        else if (SyntaxError(input.Prompt) is { } syntax) Add("prompt", syntax);
         if (input.NegativePrompt is { Length: > MaxPromptLength }) Add("negativePrompt", $"The negative prompt is {input.NegativePrompt.Length} characters; at most {MaxPromptLength}.");
         if (input.Count is < 1 or > MaxCount) Add("count", $"Number of images must be between 1 and {MaxCount}.");
         if (input.Stages is { } stages && (stages < 1 || stages > stageCount)) Add("stages", $"Stages must be between 1 and {stageCount}.");
@@ -40,5 +43,18 @@ public static class GenerationLimits
             Add("guidanceScale", $"Guidance scale must be between 0 and {MaxGuidanceScale}.");
         if (input.Seed is < 0) Add("seed", "The seed cannot be negative.");
         return errors;
+    }
+
+    /// <summary>Why the prompt's emphasis syntax, such as (blue:1.4), cannot be read; null when it can.</summary>
+    static string? SyntaxError(string prompt)
+    {
+        try
+        {
+            return PromptEmphasis.Parse(prompt).Text.Trim().Length == 0 ? "The prompt has no words outside its brackets." : null;
+        }
+        catch (PromptSyntaxException e)
+        {
+            return e.Message;
+        }
     }
 }

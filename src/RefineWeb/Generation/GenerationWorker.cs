@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Cascade;
+using RefineWeb.Engine.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -84,8 +85,8 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
         var settings = batch[0].Input;
         var request = new CascadeRequest
         {
-            Prompt = settings.Prompt,
-            ItemPrompts = [.. items.Select(i => i.Job.Input.Prompt)],
+            Prompt = ModelText(settings.Prompt),
+            ItemPrompts = [.. items.Select(i => ModelText(i.Job.Input.Prompt))],
             ItemNegativePrompts = [.. items.Select(i => i.Job.Input.NegativePrompt ?? "")],
             Seeds = [.. items.Select(i => i.Seed)],
             StepsPerStage = settings.Steps,
@@ -188,7 +189,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                 using var start = source.unsqueeze(0);
                 result = pipeline.Generate(new CascadeRequest
                 {
-                    Prompt = input.Prompt, NegativePrompt = input.NegativePrompt ?? "", Seeds = job.Seeds, StartImages = start,
+                    Prompt = ModelText(input.Prompt), NegativePrompt = input.NegativePrompt ?? "", Seeds = job.Seeds, StartImages = start,
                 }, preview => PublishStep(batch, preview, clock, ref lastStep), job.CancellationToken);
             }
             else
@@ -196,7 +197,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                 using var mask = tensor(edit.Editable!.Select(m => m ? 1f : 0f).ToArray(), [edit.Source.Height, edit.Source.Width]);
                 result = pipeline.Refine(new RefinementRequest
                 {
-                    Prompt = input.Prompt, NegativePrompt = input.NegativePrompt ?? "", Seed = job.Seeds[0], Parent = source, Mask = mask,
+                    Prompt = ModelText(input.Prompt), NegativePrompt = input.NegativePrompt ?? "", Seed = job.Seeds[0], Parent = source, Mask = mask,
                     Strength = edit.Strength, StepsPerStage = input.Steps, GuidanceScale = input.GuidanceScale,
                 }, preview => PublishStep(batch, preview, clock, ref lastStep), job.CancellationToken);
             }
@@ -239,4 +240,10 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
             GuidanceScale = input.GuidanceScale, Width = image.Width, Height = image.Height, Model = model.Manifest.Name, Origin = origin,
         };
     }
+
+    /// <summary>
+    /// The words the model reads: emphasis syntax such as (blue:1.4) taken out (validated at submission). The weights
+    /// themselves steer nothing yet; semantic emphasis is its own issue.
+    /// </summary>
+    static string ModelText(string prompt) => PromptEmphasis.Parse(prompt).Text;
 }

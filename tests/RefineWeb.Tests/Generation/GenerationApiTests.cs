@@ -47,6 +47,7 @@ public sealed class GenerationApiTests : IAsyncLifetime
     [InlineData("""{"prompt":"red heart","steps":[0]}""", "steps")]
     [InlineData("""{"prompt":"red heart","guidanceScale":99}""", "guidanceScale")]
     [InlineData("""{"prompt":"red heart","stages":4}""", "stages")]
+    [InlineData("""{"prompt":"(blue heart"}""", "prompt")]
     public async Task Invalid_fields_get_a_validation_problem_and_queue_nothing(string body, string field)
     {
         var queue = app.Service<GenerationQueue>();

@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text;
+
+namespace RefineWeb.Engine.Text;
+
+/// <summary>A phrase the user emphasized, with its weight and where it sits in the plain prompt.</summary>
+public sealed record EmphasizedPhrase(string Text, double Weight, int Start);
+
+/// <summary>A prompt with its emphasis syntax taken out: the words the model reads, and the weighted phrases.</summary>
+public sealed record EmphasizedPrompt(string Text, IReadOnlyList<EmphasizedPhrase> Phrases);
+
+/// <summary>Emphasis syntax that cannot be read: the message says what and where (a 0-based character position).</summary>
+public sealed class PromptSyntaxException(string message, int position) : FormatException(message)
+{
+    public int Position { get; } = position;
+}
+
+/// <summary>
+/// The emphasis syntax image-UI users know: <c>(blue:1.4)</c> sets a weight, <c>(blue)</c> multiplies by 1.1
+/// (nesting multiplies again: <c>((blue))</c> = 1.21), <c>[blue]</c> divides by 1.1; <c>\(</c>, <c>\)</c>, <c>\[</c>,
+/// <c>\]</c> are literal brackets. Weights multiply through nesting and must end between 0.1 and 3.
+/// </summary>
+public static class PromptEmphasis
+{
+    public const double Step = 1.1, MinWeight = 0.1, MaxWeight = 3.0;
+
+    public static EmphasizedPrompt Parse(string prompt)
+    {
+        var text = new StringBuilder();
+        var phrases = new List<EmphasizedPhrase>();
+        // Open groups: bracket, where it opened (in the prompt and in the plain text), the weight outside it.
+        var open = new Stack<(char Bracket, int At, int Start, double Outer)>();
+        double weight = 1;
+        for (int i = 0; i < prompt.Length; i++)
+        {
+            char c = prompt[i];
+            if (c == '\\' && i + 1 < prompt.Length && "()[]".Contains(prompt[i + 1]))
+            {
+                text.Append(prompt[++i]);
+                continue;
+            }
+            switch (c)
+            {
+                case '(' or '[':
+                    open.Push((c, i, text.Length, weight));
+                    weight *= c == '(' ? Step : 1 / Step;
+                    break;
+                case ')' or ']':
+                    if (open.Count == 0) throw new PromptSyntaxException($"'{c}' at position {i + 1} closes nothing.", i);
+                    var group = open.Pop();
+                    if ((group.Bracket == '(') != (c == ')'))
+                        throw new PromptSyntaxException($"'{group.Bracket}' at position {group.At + 1} is closed by '{c}' at position {i + 1}.", i);
+                    double groupWeight = weight;
+                    var inner = text.ToString(group.Start, text.Length - group.Start);
+                    int colon = c == ')' ? inner.LastIndexOf(':') : -1;
+                    if (colon >= 0)
+                    {
+                        var number = inner[(colon + 1)..].Trim();
+                        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var explicitWeight) || !double.IsFinite(explicitWeight))
+                            throw new PromptSyntaxException($"'{number}' in '({inner})' is not a weight; write it like (blue:1.4).", group.At);
+                        groupWeight = group.Outer * explicitWeight;
+                        text.Length = group.Start + colon;
+                        inner = inner[..colon];
+                    }
+                    var phrase = inner.Trim();
+                    if (phrase.Length == 0) throw new PromptSyntaxException($"The brackets at position {group.At + 1} hold no words.", group.At);
+                    if (groupWeight < MinWeight || groupWeight > MaxWeight)
+                        throw new PromptSyntaxException($"'{phrase}' would weigh {groupWeight:0.##}; weights go from {MinWeight} to {MaxWeight}.", group.At);
+                    // Nested groups around the same words ((blue)) are one phrase with the innermost, effective weight.
+                    int start = group.Start + (inner.Length - inner.TrimStart().Length);
+                    if (!phrases.Any(p => p.Start == start && p.Text == phrase))
+                        phrases.Add(new EmphasizedPhrase(phrase, Math.Round(groupWeight, 4), start));
+                    weight = group.Outer;
+                    break;
+                default:
+                    text.Append(c);
+                    break;
+            }
+        }
+        if (open.Count > 0)
+        {
+            var unclosed = open.Last();
+            throw new PromptSyntaxException($"'{unclosed.Bracket}' at position {unclosed.At + 1} is never closed.", unclosed.At);
+        }
+        return new EmphasizedPrompt(text.ToString(), [.. phrases.OrderBy(p => p.Start)]);
+    }
+}
