@@ -16,10 +16,10 @@ train() { # stage, then its options
   "${CLI[@]}" --stage "$stage" "${resume[@]}" "$@" >> "runs/$stage.out" 2>&1
 }
 
-train base --steps 1700 --batch-size 64 --learning-rate 8e-4 --sample-every 300 &
+train base --steps 3000 --batch-size 64 --learning-rate 8e-4 --sample-every 300 &
 BASE=$!
 {
-  train refiner32 --steps 1000 --batch-size 32 --learning-rate 8e-4 --sample-every 200
+  train refiner32 --steps 1200 --batch-size 32 --learning-rate 8e-4 --sample-every 200
   train refiner64 --steps 1000 --batch-size 32 --crop 32 --learning-rate 8e-4 --sample-every 200
   train align --steps 800 --batch-size 128 --learning-rate 1e-3 --sample-every 200
 } &

@@ -33,8 +33,10 @@ public static class CascadeBlueprint
         return
         [
             new StageConfig { Name = "base", Resolution = 16, TextEncoder = text, UNet = UNet(64, [1, 2, 2], [1, 2], 0), DefaultSteps = tiny ? 4 : 20, DefaultGuidanceScale = 3.0 },
-            new StageConfig { Name = "refiner32", Resolution = 32, TextEncoder = text, UNet = UNet(32, [1, 2, 2], [2], 3), DefaultSteps = tiny ? 3 : 10, DefaultGuidanceScale = 2.0, LowResolutionNoiseLevel = 100 },
-            new StageConfig { Name = "refiner64", Resolution = 64, TextEncoder = text, UNet = UNet(32, [1, 1, 2], [2], 3), DefaultSteps = tiny ? 3 : 8, DefaultGuidanceScale = 1.5, LowResolutionNoiseLevel = 50 },
+            // The emoji refiners denoise the residual over bicubic (scaled to about unit variance: measured RMS
+            // 0.128 at 16 -> 32 px and 0.073 at 32 -> 64 px in [-1, 1] units); the tiny test preset keeps plain refiners.
+            new StageConfig { Name = "refiner32", Resolution = 32, TextEncoder = text, UNet = UNet(32, [1, 2, 2], [2], 3), DefaultSteps = tiny ? 3 : 2, DefaultGuidanceScale = 2.0, LowResolutionNoiseLevel = 100, ResidualScale = tiny ? 0 : 4 },
+            new StageConfig { Name = "refiner64", Resolution = 64, TextEncoder = text, UNet = UNet(32, [1, 1, 2], [2], 3), DefaultSteps = tiny ? 3 : 2, DefaultGuidanceScale = 1.5, LowResolutionNoiseLevel = 50, ResidualScale = tiny ? 0 : 6 },
         ];
     }
 
