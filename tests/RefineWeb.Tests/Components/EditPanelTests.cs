@@ -75,6 +75,7 @@ public sealed class EditPanelTests : IAsyncLifetime
         var submitted = new List<SubmitResult>();
         var panel = Render(Stored(64, 64, ImageOrigin.Generated), submitted);
         panel.InvokeAsync(() => panel.FindComponent<MaskEditor>().Instance.MaskChanged(6, false, true, false, true));
+        panel.WaitForAssertion(() => Assert.False(panel.Find("[data-testid=refine]").HasAttribute("disabled")));
         panel.Find("[data-testid=refine]").Click();
         panel.WaitForAssertion(() => Assert.Contains("mask is empty", panel.Find("[data-testid=edit-error]").TextContent));
         Assert.Null(Assert.Single(submitted).Job);

@@ -155,9 +155,10 @@ public sealed class HomePageTests : IAsyncLifetime
         page.Find("[data-testid=generate]").Click();
         var job = QueuedJob();
         job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running });
-        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=cancel]").HasAttribute("disabled")));
+        // Click only once the page has rendered the running state, so the click is not on a render about to be replaced.
+        page.WaitForAssertion(() => Assert.Contains("Encoding the prompt", page.Markup));
         page.Find("[data-testid=cancel]").Click();
-        Assert.True(job.CancellationToken.IsCancellationRequested);
+        page.WaitForAssertion(() => Assert.True(job.CancellationToken.IsCancellationRequested));
     }
 
     [Fact]
