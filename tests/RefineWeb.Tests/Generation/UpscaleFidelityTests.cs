@@ -14,7 +14,7 @@ namespace RefineWeb.Tests.Generation;
 /// images (never trained on; every 17th of the validation split, in tests/RefineWeb.Tests/Fixtures/validation),
 /// box-downsampled to 16 px, taken to 64 px with their captions, scored against the true 64 px image.
 /// </summary>
-public sealed class UpscaleFidelityTests
+public sealed class UpscaleFidelityTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     sealed record Fixture(string Image, string Caption);
 
@@ -52,6 +52,7 @@ public sealed class UpscaleFidelityTests
             upscaledPsnr += ImageQuality.Psnr(upscaled, truth) / fixtures.Count;
             bicubicPsnr += ImageQuality.Psnr(StageSampling.UpsampleForRefiner(small, 64), truth) / fixtures.Count;
         }
+        output.WriteLine($"upscaled {upscaledPsnr:F2} dB, bicubic {bicubicPsnr:F2} dB (mean of {fixtures.Count})");
         Assert.True(upscaledPsnr > bicubicPsnr, $"upscaled {upscaledPsnr:F2} dB vs bicubic {bicubicPsnr:F2} dB (mean of {fixtures.Count})");
     }
 }
