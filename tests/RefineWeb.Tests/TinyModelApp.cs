@@ -19,11 +19,13 @@ public sealed class TinyModelApp : IAsyncDisposable
         Engine.Runtime.TorchRuntime.Initialize();
         CascadeBlueprint.Write(model, WordTokenizer.BuildVocabulary(["red heart", "blue heart", "green apple", "cat face"]), CascadePreset.Tiny, seed: 2);
         Factory = new RefineWebFactory(model, settings);
-        Client = Factory.CreateClient();
+        (Client, Cookies) = Factory.CreateSession();
     }
 
     public RefineWebFactory Factory { get; }
+    /// <summary>The first browser session; <see cref="RefineWebFactory.CreateSession"/> makes others.</summary>
     public HttpClient Client { get; }
+    public CookieJar Cookies { get; }
     public T Service<T>() where T : notnull => Factory.Services.GetRequiredService<T>();
 
     public static async Task<TinyModelApp> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
@@ -33,10 +35,12 @@ public sealed class TinyModelApp : IAsyncDisposable
         return app;
     }
 
-    public async Task<HubConnection> ConnectAsync()
+    /// <summary>A SignalR client in the first session (its cookie), or in <paramref name="cookies"/>' session.</summary>
+    public async Task<HubConnection> ConnectAsync(CookieJar? cookies = null)
     {
+        var jar = cookies ?? Cookies;
         var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(Factory.Server.BaseAddress, GenerationHub.Path), o => o.HttpMessageHandlerFactory = _ => Factory.Server.CreateHandler())
+            .WithUrl(new Uri(Factory.ClientOptions.BaseAddress, GenerationHub.Path), o => o.HttpMessageHandlerFactory = _ => jar.Over(Factory.Server.CreateHandler()))
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
             .Build();
         await connection.StartAsync();

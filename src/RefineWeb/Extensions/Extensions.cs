@@ -1,4 +1,5 @@
 using MudBlazor.Services;
+using RefineWeb.Gallery;
 using RefineWeb.Generation;
 using RefineWeb.Health;
 
@@ -18,6 +19,7 @@ public static class Extensions
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(); // /openapi/v1.json
         builder.Services.AddHealthChecks().AddCheck<ModelFilesHealthCheck>("model");
+        builder.AddGallery();
         builder.Services.AddGeneration();
     }
 
@@ -29,6 +31,8 @@ public static class Extensions
             app.UseHsts();
         }
         app.UseStaticFiles(); // the top-level wwwroot/
+        app.UseSessions();
+        app.UseRateLimiter();
         app.UseAntiforgery();
         app.MapStaticAssets(); // MudBlazor's _content/
     }
@@ -38,5 +42,6 @@ public static class Extensions
         app.MapHealthChecks("/healthz", new() { ResponseWriter = HealthResponse.WriteJson });
         app.MapOpenApi();
         app.MapGeneration();
+        app.MapGallery();
     }
 }

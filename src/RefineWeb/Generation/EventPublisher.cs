@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using RefineWeb.Engine.Imaging;
+using RefineWeb.Gallery;
 
 namespace RefineWeb.Generation;
 
@@ -19,9 +20,12 @@ public sealed class EventPublisher : IDisposable
     readonly GenerationMetrics metrics;
     readonly Task consumer;
 
-    public EventPublisher(ImageStore images, GenerationMetrics metrics)
+    readonly ILogger<EventPublisher> log;
+
+    public EventPublisher(ImageStore images, GenerationMetrics metrics, ILogger<EventPublisher> log)
     {
         this.images = images;
+        this.log = log;
         this.metrics = metrics;
         consumer = Task.Run(ConsumeAsync);
     }
@@ -51,12 +55,23 @@ public sealed class EventPublisher : IDisposable
                 var update = work.Event;
                 if (work.Store is { } lineage)
                 {
-                    var ids = work.Frames!.Select((frame, i) =>
+                    var ids = new List<string>();
+                    try
                     {
-                        var png = frame.ToPng();
-                        if (work.Parameters is { } parameters) png = parameters[i].AddTo(png);
-                        return images.Add(png, frame.Width, frame.Height, lineage);
-                    }).ToList();
+                        for (int i = 0; i < work.Frames!.Count; i++)
+                        {
+                            var frame = work.Frames[i];
+                            var parameters = work.Parameters?[i];
+                            var png = parameters is null ? frame.ToPng() : parameters.AddTo(frame.ToPng());
+                            ids.Add((await images.AddAsync(work.Job.Owner, png, frame.Width, frame.Height, lineage, parameters)).Id);
+                        }
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        log.LogError(e, "Could not store the images of generation {JobId}", work.Job.Id);
+                        work.Job.Publish(new GenerationEvent { JobId = work.Job.Id, Status = GenerationStatus.Failed, Error = "The finished image could not be saved to the gallery." });
+                        continue;
+                    }
                     metrics.ImagesDone(ids.Count);
                     update = update with { ImageIds = ids };
                 }

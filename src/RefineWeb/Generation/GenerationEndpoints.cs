@@ -1,10 +1,15 @@
+using System.Security.Claims;
 using RefineWeb.Engine.Imaging;
+using RefineWeb.Gallery;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace RefineWeb.Generation;
 
-/// <summary>The REST API (/api/v1): generations and their images. Same engine path as the page and the hub.</summary>
+/// <summary>
+/// The REST API (/api/v1): generations and their images. Same engine path as the page and the hub. Everything
+/// belongs to the caller's session (cookie): another session's job or image answers 404, as a missing one does.
+/// </summary>
 public static class GenerationEndpoints
 {
     /// <summary>Request bodies: camelCase, unknown fields refused (a typo must not be silently ignored).</summary>
@@ -17,37 +22,44 @@ public static class GenerationEndpoints
     public static IEndpointRouteBuilder MapGenerationApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1").WithTags("Generation");
-        api.MapPost("/generations", (HttpRequest request, GenerationService service) => Create<GenerationInput>(request, service.Submit, "generation")).WithSummary("Queue a generation; returns its id and status URL.")
+        api.MapPost("/generations", (HttpRequest request, GenerationService service) =>
+                Create<GenerationInput>(request, input => Task.FromResult(service.Submit(request.HttpContext.User.Owner(), input)), "generation"))
+            .RequireRateLimiting(CreationRateLimit.Policy).WithSummary("Queue a generation; returns its id and status URL.")
             .Accepts<GenerationInput>("application/json").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        api.MapGet("/generations/{id}", (string id, GenerationService service) =>
-                service.Find(id) is { } job ? Results.Ok(GenerationStatusResponse.Of(job)) : NotFound(id))
+        api.MapGet("/generations/{id}", (string id, ClaimsPrincipal user, GenerationService service) =>
+                service.Find(user.Owner(), id) is { } job ? Results.Ok(GenerationStatusResponse.Of(job)) : NotFound(id))
             .WithSummary("Status, progress and image URLs of a generation.").Produces<GenerationStatusResponse>().ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapDelete("/generations/{id}", (string id, GenerationService service) =>
+        api.MapDelete("/generations/{id}", (string id, ClaimsPrincipal user, GenerationService service) =>
             {
-                if (service.Find(id) is not { } job) return NotFound(id);
+                if (service.Find(user.Owner(), id) is not { } job) return NotFound(id);
                 job.Cancel();
                 return Results.Accepted($"/api/v1/generations/{id}", GenerationStatusResponse.Of(job));
             })
             .WithSummary("Cancel a generation.").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/images/{id}.png", (string id, ImageStore images) =>
-                images.Find(id) is { } png ? Results.File(png, "image/png") : NoImage(id))
+        api.MapGet("/images/{id}.png", async (string id, ClaimsPrincipal user, ImageStore images, CancellationToken cancellation) =>
+                await images.ReadPngAsync(user.Owner(), id, cancellation) is { } png ? Results.File(png, "image/png") : NoImage(id))
             .WithSummary("A finished or uploaded image as PNG.");
-        api.MapGet("/images/{id}", (string id, ImageStore images) => images.Get(id) is { } image ? Results.Ok(ImageInfo.Of(image)) : NoImage(id))
-            .WithSummary("An image's size and lineage (what it was made from).").Produces<ImageInfo>().ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/images/{id}/mask.png", (string id, ImageStore images) =>
-                images.Get(id)?.Lineage.MaskPng is { } mask ? Results.File(mask, "image/png") : NoImage(id))
+        api.MapGet("/images/{id}", async (string id, ClaimsPrincipal user, ImageStore images, CancellationToken cancellation) =>
+                await images.GetAsync(user.Owner(), id, cancellation) is { } image ? Results.Ok(ImageInfo.Of(image)) : NoImage(id))
+            .WithSummary("An image's size, settings and lineage (what it was made from).").Produces<ImageInfo>().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/images/{id}/mask.png", async (string id, ClaimsPrincipal user, ImageStore images, CancellationToken cancellation) =>
+                await images.ReadMaskAsync(user.Owner(), id, cancellation) is { } mask ? Results.File(mask, "image/png") : NoImage(id))
             .WithSummary("The mask a refined image was painted with (white = re-refined).");
 
-        api.MapPost("/refinements", (HttpRequest request, GenerationService service) => Create<RefinementInput>(request, service.SubmitRefinement, "refinement"))
+        api.MapPost("/refinements", (HttpRequest request, GenerationService service) =>
+                Create<RefinementInput>(request, input => service.SubmitRefinementAsync(request.HttpContext.User.Owner(), input), "refinement"))
+            .RequireRateLimiting(CreationRateLimit.Policy)
             .WithSummary("Re-refine the white region of a mask on an image; progress as for generations.")
             .Accepts<RefinementInput>("application/json").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        api.MapPost("/upscales", (HttpRequest request, GenerationService service) => Create<UpscaleInput>(request, service.SubmitUpscale, "upscale"))
+        api.MapPost("/upscales", (HttpRequest request, GenerationService service) =>
+                Create<UpscaleInput>(request, input => service.SubmitUpscaleAsync(request.HttpContext.User.Owner(), input), "upscale"))
+            .RequireRateLimiting(CreationRateLimit.Policy)
             .WithSummary("Take an image up the cascade (mode upscale) or refine it at the working size (mode refine); progress as for generations.")
             .Accepts<UpscaleInput>("application/json").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        api.MapPost("/uploads", Upload).DisableAntiforgery()
+        api.MapPost("/uploads", Upload).DisableAntiforgery().RequireRateLimiting(CreationRateLimit.Policy)
             .WithSummary("Upload a PNG, JPEG or WebP (multipart field \"file\", at most 10 MB and 2048 px a side); returns its image id.")
             .Accepts<IFormFile>("multipart/form-data").Produces<ImageInfo>(StatusCodes.Status201Created).ProducesValidationProblem();
         return app;
@@ -63,26 +75,27 @@ public static class GenerationEndpoints
         await file.CopyToAsync(buffer, request.HttpContext.RequestAborted);
         var (image, error) = ImageUpload.Read(buffer.ToArray());
         if (image is null) return UploadProblem(error!);
-        var id = StoreUpload(images, image, buffer.ToArray()).Id;
-        return Results.Created($"/api/v1/images/{id}", ImageInfo.Of(images.Get(id)!));
+        var (stored, _, _) = await StoreUploadAsync(images, request.HttpContext.User.Owner(), image, buffer.ToArray());
+        return Results.Created($"/api/v1/images/{stored.Id}", ImageInfo.Of(stored));
     }
 
     /// <summary>
     /// Keeps an accepted upload (re-encoded as PNG) with the settings its file carried, if any; a damaged settings
     /// chunk is dropped, not fatal.
     /// </summary>
-    internal static (string Id, ImageParameters? Parameters, string? Problem) StoreUpload(ImageStore images, RgbImage image, byte[] file)
+    internal static async Task<(StoredImage Image, ImageParameters? Parameters, string? Problem)> StoreUploadAsync(ImageStore images, Guid owner, RgbImage image, byte[] file)
     {
         var (parameters, problem) = ImageParameters.Read(file);
         var png = image.ToPng();
         if (parameters is not null) png = parameters.AddTo(png);
-        return (images.Add(png, image.Width, image.Height, new ImageLineage(ImageOrigin.Uploaded, Prompt: parameters?.Prompt)), parameters, problem);
+        var stored = await images.AddAsync(owner, png, image.Width, image.Height, new ImageLineage(ImageOrigin.Uploaded, Prompt: parameters?.Prompt), parameters);
+        return (stored, parameters, problem);
     }
 
     static IResult UploadProblem(string message) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [message] }, title: "The upload was refused");
 
-    static async Task<IResult> Create<T>(HttpRequest request, Func<T, SubmitResult> submit, string what) where T : class
+    static async Task<IResult> Create<T>(HttpRequest request, Func<T, Task<SubmitResult>> submit, string what) where T : class
     {
         T? input;
         try
@@ -95,7 +108,7 @@ public static class GenerationEndpoints
         }
         if (input is null) return Results.Problem(statusCode: 400, title: "The request body is empty");
 
-        var result = submit(input);
+        var result = await submit(input);
         if (result.Errors is { } errors) return Results.ValidationProblem(errors, title: $"The {what} request has invalid fields");
         if (result.Unavailable is { } reason) return Results.Problem(statusCode: 503, title: "The model is not loaded", detail: reason);
         if (result.QueueFull)
@@ -124,11 +137,10 @@ public sealed record GenerationStatusResponse(string Id, GenerationStatus Status
     }
 }
 
-/// <summary>GET /api/v1/images/{id}: size and lineage.</summary>
+/// <summary>GET /api/v1/images/{id} and the gallery: size, settings and lineage.</summary>
 public sealed record ImageInfo(string Id, string Url, int Width, int Height, ImageOrigin Origin, string? ParentId, string? MaskUrl, string? Prompt,
-    ImageParameters? Parameters)
+    ImageParameters? Parameters, DateTimeOffset CreatedAt)
 {
-    public static ImageInfo Of(StoredImage image) => new(image.Id, $"/api/v1/images/{image.Id}.png", image.Width, image.Height, image.Lineage.Origin,
-        image.Lineage.ParentId, image.Lineage.MaskPng is null ? null : $"/api/v1/images/{image.Id}/mask.png", image.Lineage.Prompt,
-        ImageParameters.Read(image.Png).Parameters);
+    public static ImageInfo Of(StoredImage image) => new(image.Id, image.Url, image.Width, image.Height, image.Origin,
+        image.ParentId, image.MaskUrl, image.Prompt, image.Parameters, image.CreatedAt);
 }

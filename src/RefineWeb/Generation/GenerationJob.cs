@@ -14,8 +14,9 @@ public sealed class GenerationJob
     readonly Lock gate = new();
     readonly List<Channel<GenerationEvent>> listeners = [];
 
-    public GenerationJob(GenerationInput input, IReadOnlyList<long> seeds, EditPlan? edit = null)
+    public GenerationJob(Guid owner, GenerationInput input, IReadOnlyList<long> seeds, EditPlan? edit = null)
     {
+        Owner = owner;
         Input = input;
         Seeds = seeds;
         Edit = edit;
@@ -24,6 +25,8 @@ public sealed class GenerationJob
 
     /// <summary>128 random bits, hex: not guessable.</summary>
     public string Id { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    /// <summary>The session it was made for: its images go to that gallery, and only it can see or cancel the job.</summary>
+    public Guid Owner { get; }
     public GenerationInput Input { get; }
     public IReadOnlyList<long> Seeds { get; }
     /// <summary>Refinements and upscales; null for a generation from text.</summary>

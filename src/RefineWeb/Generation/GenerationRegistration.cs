@@ -12,7 +12,6 @@ public static class GenerationRegistration
             .Validate(o => o.QueueCapacity >= 1 && o.MaxBatchImages >= 1, "Generation:QueueCapacity and Generation:MaxBatchImages must be at least 1.");
         services.AddSingleton<ModelHost>();
         services.AddSingleton<GenerationQueue>();
-        services.AddSingleton<ImageStore>();
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<GenerationMetrics>();
         services.AddSingleton<GenerationService>();

@@ -1,4 +1,5 @@
 using RefineWeb.Engine.Imaging;
+using RefineWeb.Gallery;
 
 namespace RefineWeb.Generation;
 
@@ -11,14 +12,15 @@ public sealed record SubmitResult(GenerationJob? Job, Dictionary<string, string[
 /// </summary>
 public sealed class GenerationService(GenerationQueue queue, ModelHost models, ImageStore images)
 {
-    public SubmitResult Submit(GenerationInput input)
+    public SubmitResult Submit(Guid owner, GenerationInput input)
     {
         var errors = GenerationLimits.Validate(input, models.StageCount);
         if (errors.Count > 0) return new SubmitResult(null, errors);
-        return Enqueue(input, null);
+        return Enqueue(owner, input, null);
     }
 
-    public SubmitResult SubmitRefinement(RefinementInput input)
+    /// <summary>Another session's image is "no such image", exactly as a missing one.</summary>
+    public async Task<SubmitResult> SubmitRefinementAsync(Guid owner, RefinementInput input)
     {
         var errors = new Errors();
         errors.Prompts(input.Prompt, input.NegativePrompt);
@@ -30,7 +32,7 @@ public sealed class GenerationService(GenerationQueue queue, ModelHost models, I
             foreach (var message in generationErrors.GetValueOrDefault(field, [])) errors.Add(field, message);
         if (input.Seed is < 0) errors.Add("seed", "The seed cannot be negative.");
 
-        var parent = images.Get(input.ParentImageId);
+        var parent = await images.GetAsync(owner, input.ParentImageId);
         if (parent is null) errors.Add("parentImageId", $"There is no image '{input.ParentImageId}'.");
         else if (!models.Resolutions.Contains(parent.Width) || parent.Width != parent.Height)
             errors.Add("parentImageId", $"The image is {parent.Width}x{parent.Height} px; refine works on {Sizes()} px images (refine an upload at the working size with /api/v1/upscales, mode \"refine\").");
@@ -51,20 +53,20 @@ public sealed class GenerationService(GenerationQueue queue, ModelHost models, I
         }
         if (errors.Count > 0) return new SubmitResult(null, errors.ToDictionary());
 
-        var source = Decode(parent!.Png);
+        var source = await DecodeAsync(owner, parent!.Id);
         var plan = new EditPlan(EditKind.RefineRegion, parent.Id, source, input.Strength, mask,
             MaskCompositor.Editable(mask!, source.Width, source.Height, input.Feather), input.Feather, MaskImage.ToPng(mask!, source.Width, source.Height));
-        return Enqueue(new GenerationInput { Prompt = input.Prompt, NegativePrompt = input.NegativePrompt, Seed = input.Seed, Steps = input.Steps, GuidanceScale = input.GuidanceScale }, plan);
+        return Enqueue(owner, new GenerationInput { Prompt = input.Prompt, NegativePrompt = input.NegativePrompt, Seed = input.Seed, Steps = input.Steps, GuidanceScale = input.GuidanceScale }, plan);
     }
 
-    public SubmitResult SubmitUpscale(UpscaleInput input)
+    public async Task<SubmitResult> SubmitUpscaleAsync(Guid owner, UpscaleInput input)
     {
         var errors = new Errors();
         errors.Prompts(input.Prompt, input.NegativePrompt);
         if (input.Mode == UpscaleMode.Refine && input.Strength is < RefinementInput.MinStrength or > RefinementInput.MaxStrength)
             errors.Add("strength", $"Strength must be between {RefinementInput.MinStrength} and {RefinementInput.MaxStrength}.");
         if (input.Seed is < 0) errors.Add("seed", "The seed cannot be negative.");
-        var image = images.Get(input.ImageId);
+        var image = await images.GetAsync(owner, input.ImageId);
         if (image is null) errors.Add("imageId", $"There is no image '{input.ImageId}'.");
         int largest = models.Resolutions.LastOrDefault();
         int? entry = null;
@@ -79,28 +81,31 @@ public sealed class GenerationService(GenerationQueue queue, ModelHost models, I
         }
         if (errors.Count > 0) return new SubmitResult(null, errors.ToDictionary());
 
-        var decoded = Decode(image!.Png);
+        var decoded = await DecodeAsync(owner, image!.Id);
         int size = input.Mode == UpscaleMode.Upscale ? entry!.Value : largest;
         var source = Resize(decoded, size);
         var plan = input.Mode == UpscaleMode.Upscale
             ? new EditPlan(EditKind.Upscale, image.Id, source, 1.0)
             : new EditPlan(EditKind.RefineWhole, image.Id, source, input.Strength, Enumerable.Repeat(true, size * size).ToArray(), Enumerable.Repeat(true, size * size).ToArray());
-        return Enqueue(new GenerationInput { Prompt = input.Prompt, NegativePrompt = input.NegativePrompt, Seed = input.Seed }, plan);
+        return Enqueue(owner, new GenerationInput { Prompt = input.Prompt, NegativePrompt = input.NegativePrompt, Seed = input.Seed }, plan);
     }
 
-    public GenerationJob? Find(string id) => queue.Find(id);
+    /// <summary>The owner's job; another session's is not found.</summary>
+    public GenerationJob? Find(Guid owner, string id) => queue.Find(id) is { } job && job.Owner == owner ? job : null;
 
-    SubmitResult Enqueue(GenerationInput input, EditPlan? plan)
+    SubmitResult Enqueue(Guid owner, GenerationInput input, EditPlan? plan)
     {
         if (models.LoadError is { } reason) return new SubmitResult(null, Unavailable: reason);
         long first = input.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
-        var job = new GenerationJob(input, [.. Enumerable.Range(0, plan is null ? input.Count : 1).Select(i => first + i)], plan);
+        var job = new GenerationJob(owner, input, [.. Enumerable.Range(0, plan is null ? input.Count : 1).Select(i => first + i)], plan);
         return queue.TryEnqueue(job) ? new SubmitResult(job) : new SubmitResult(null, QueueFull: true);
     }
 
     string Sizes() => string.Join("/", models.Resolutions);
 
-    static RgbImage Decode(byte[] png) => ImageUpload.Read(png).Image ?? throw new InvalidDataException("A stored image no longer decodes.");
+    async Task<RgbImage> DecodeAsync(Guid owner, string id) =>
+        (await images.ReadPngAsync(owner, id) is { } png ? ImageUpload.Read(png).Image : null)
+        ?? throw new InvalidDataException($"The stored image '{id}' can no longer be read.");
 
     /// <summary>Square <paramref name="size"/> px: centre-cropped to square, then area-averaged (or bicubic when growing).</summary>
     static RgbImage Resize(RgbImage image, int size)

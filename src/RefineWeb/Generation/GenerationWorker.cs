@@ -4,6 +4,7 @@ using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Cascade;
 using RefineWeb.Engine.Text;
+using RefineWeb.Gallery;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -43,7 +43,23 @@ public sealed record ImageParameters
         return string.Join("\n", lines);
     }
 
-    public byte[] AddTo(byte[] png) => PngText.With(png, new Dictionary<string, string> { [TextKey] = ToText(), [JsonKey] = JsonSerializer.Serialize(this, Json) });
+    public byte[] AddTo(byte[] png) => PngText.With(png, new Dictionary<string, string> { [TextKey] = ToText(), [JsonKey] = ToJson() });
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Parameters saved by <see cref="ToJson"/>; null for null or unreadable JSON.</summary>
+    public static ImageParameters? FromJson(string? json)
+    {
+        if (json is null) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<ImageParameters>(json, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The parameters inside a file, or null with the reason they could not be read (a damaged chunk is not an error).</summary>
     public static (ImageParameters? Parameters, string? Problem) Read(byte[] file)

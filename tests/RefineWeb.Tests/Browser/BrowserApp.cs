@@ -36,7 +36,8 @@ public sealed class BrowserApp : IAsyncDisposable
         var factory = new RefineWebFactory(modelDirectory ?? Path.Combine(RefineWebFactory.RepositoryRoot, "models", "emoji-cascade-v1"));
         factory.UseKestrel(0);
         factory.StartServer();
-        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        // Browsers treat http://localhost as a secure context, so the session's Secure cookie works without TLS.
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("127.0.0.1", "localhost");
         await factory.Services.GetRequiredService<ModelHost>().Loaded;
         var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true });
@@ -51,6 +52,15 @@ public sealed class BrowserApp : IAsyncDisposable
         // Generate turns on once Blazor's circuit is up (before that, a click would do nothing).
         await page.WaitForSelectorAsync("[data-testid=generate]:not([disabled])");
         return page;
+    }
+
+    /// <summary>Fetches a URL as the page's browser session would (its cookies): images belong to a session.</summary>
+    public async Task<byte[]> FetchAsync(IPage page, string? url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var response = await page.Context.APIRequest.GetAsync(new Uri(new Uri(Address), url).ToString());
+        if (!response.Ok) throw new InvalidOperationException($"GET {url} gave {response.Status}.");
+        return await response.BodyAsync();
     }
 
     public async ValueTask DisposeAsync()

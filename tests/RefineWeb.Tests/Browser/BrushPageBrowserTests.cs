@@ -21,13 +21,12 @@ public sealed class BrushPageBrowserTests
     {
         await using var app = await BrowserApp.StartAsync();
         var page = await app.OpenAsync();
-        using var http = new HttpClient { BaseAddress = new Uri(app.Address) };
 
         await page.Locator("textarea[data-testid=prompt], [data-testid=prompt] textarea").FillAsync("red heart");
         await page.Locator("[data-testid=generate]").ClickAsync();
         await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 });
         var parentUrl = await page.Locator("img[data-testid=preview]").GetAttributeAsync("src");
-        var parent = Rgb(await http.GetByteArrayAsync(parentUrl));
+        var parent = Rgb(await app.FetchAsync(page, parentUrl));
 
         await page.Locator("[data-testid=brush]").First.ClickAsync();
         var canvas = page.Locator("canvas[data-testid=mask-canvas]");
@@ -60,9 +59,9 @@ public sealed class BrushPageBrowserTests
         Assert.True(livePreviews >= 3, $"{livePreviews} live previews during the refinement");
 
         var resultUrl = await page.Locator("img[data-testid=preview]").GetAttributeAsync("src");
-        var result = Rgb(await http.GetByteArrayAsync(resultUrl));
-        var info = await http.GetFromJsonAsync<JsonElement>(resultUrl!.Replace(".png", ""));
-        var mask = MaskImage.Decode(await http.GetByteArrayAsync(info.GetProperty("maskUrl").GetString()), 64, 64);
+        var result = Rgb(await app.FetchAsync(page, resultUrl));
+        var info = JsonSerializer.Deserialize<JsonElement>(await app.FetchAsync(page, resultUrl!.Replace(".png", "")));
+        var mask = MaskImage.Decode(await app.FetchAsync(page, info.GetProperty("maskUrl").GetString()!), 64, 64);
 
         int changed = 0;
         for (int p = 0; p < mask.Length; p++)

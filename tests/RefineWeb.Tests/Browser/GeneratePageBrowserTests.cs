@@ -42,8 +42,7 @@ public sealed class GeneratePageBrowserTests
         var src = await page.Locator("img[data-testid=preview]").GetAttributeAsync("src");
         var href = await page.Locator("a[download]").GetAttributeAsync("href");
         Assert.Equal(href, src);
-        using var http = new HttpClient { BaseAddress = new Uri(app.Address) };
-        using (var bitmap = SKBitmap.Decode(await http.GetByteArrayAsync(href)))
+        using (var bitmap = SKBitmap.Decode(await app.FetchAsync(page, href)))
             Assert.Equal((64, 64), (bitmap.Width, bitmap.Height));
 
         Directory.CreateDirectory(Path.GetDirectoryName(BrowserApp.ScreenshotPath("generate.png"))!);

@@ -9,6 +9,7 @@ using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Text;
 using RefineWeb.Extensions;
+using RefineWeb.Gallery;
 using RefineWeb.Generation;
 
 namespace RefineWeb.Tests.Components;
@@ -19,11 +20,13 @@ public sealed class EditPanelTests : IAsyncLifetime
     readonly string model = Directory.CreateTempSubdirectory("refineweb-edit-").FullName;
     readonly BunitContext bunit = new();
     readonly GenerationQueue queue = new(Options.Create(new GenerationOptions()));
-    readonly ImageStore images = new();
+    readonly Guid owner = Guid.NewGuid();
+    TestGallery gallery = null!;
     BunitJSModuleInterop canvasScript = null!;
 
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
+        gallery = await TestGallery.CreateAsync();
         Engine.Runtime.TorchRuntime.Initialize();
         CascadeBlueprint.Write(model, WordTokenizer.BuildVocabulary(["red heart"]), CascadePreset.Tiny);
         var host = new ModelHost(Options.Create(new ModelOptions { Directory = model }), new HostingEnvironment { ContentRootPath = model }, NullLogger<ModelHost>.Instance);
@@ -31,20 +34,20 @@ public sealed class EditPanelTests : IAsyncLifetime
         bunit.JSInterop.Mode = JSRuntimeMode.Loose;
         canvasScript = bunit.JSInterop.SetupModule("./js/mask-canvas.js");
         bunit.Services.AddMudServices();
-        bunit.Services.AddSingleton(queue).AddSingleton(images).AddSingleton(host).AddSingleton<GenerationService>();
-        return Task.CompletedTask;
+        bunit.Services.AddSingleton(queue).AddSingleton(gallery.Images).AddSingleton(host).AddSingleton<GenerationService>();
     }
 
     public async Task DisposeAsync()
     {
         await bunit.DisposeAsync();
+        await gallery.DisposeAsync();
         Directory.Delete(model, recursive: true);
     }
 
-    SessionImage Stored(int width, int height, ImageOrigin origin) =>
-        SessionImage.Of(images.Get(images.Add(new RgbImage(width, height, new byte[width * height * 3]).ToPng(), width, height, new ImageLineage(origin, Prompt: "red heart")))!);
+    StoredImage Stored(int width, int height, ImageOrigin origin) => gallery.Images.AddAsync(owner,
+        new RgbImage(width, height, new byte[width * height * 3]).ToPng(), width, height, new ImageLineage(origin, Prompt: "red heart")).GetAwaiter().GetResult();
 
-    IRenderedComponent<EditPanel> Render(SessionImage image, List<SubmitResult> submitted) =>
+    IRenderedComponent<EditPanel> Render(StoredImage image, List<SubmitResult> submitted) =>
         bunit.Render<EditPanel>(p => p.Add(x => x.Image, image).Add(x => x.OnSubmitted, (SubmitResult r) => submitted.Add(r)));
 
     [Fact]
@@ -62,7 +65,8 @@ public sealed class EditPanelTests : IAsyncLifetime
         panel.WaitForAssertion(() => Assert.False(panel.Find("[data-testid=refine]").HasAttribute("disabled")));
         panel.Find("[data-testid=refine]").Click();
 
-        var job = Assert.Single(submitted).Job!;
+        panel.WaitForAssertion(() => Assert.Single(submitted)); // submitting reads the parent from the gallery first
+        var job = submitted[0].Job!;
         Assert.Equal(EditKind.RefineRegion, job.Edit!.Kind);
         Assert.Equal(mask, job.Edit.Mask);
         Assert.Equal("red heart", job.Input.Prompt); // the image's own prompt, ready to edit
@@ -89,7 +93,8 @@ public sealed class EditPanelTests : IAsyncLifetime
         var panel = Render(Stored(20, 20, ImageOrigin.Uploaded), submitted);
         Assert.Empty(panel.FindAll("[data-testid=mask-editor]"));
         panel.Find("[data-testid=upscale]").Click();
-        var job = Assert.Single(submitted).Job!;
+        panel.WaitForAssertion(() => Assert.Single(submitted));
+        var job = submitted[0].Job!;
         Assert.Equal(EditKind.Upscale, job.Edit!.Kind);
         Assert.Equal(16, job.Edit.Source.Width); // enters the cascade at the 16 px stage
         Assert.NotNull(panel.Find("[data-testid=refine-at-size]"));

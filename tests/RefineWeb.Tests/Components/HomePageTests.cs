@@ -9,7 +9,9 @@ using RefineWeb.Components.Pages.Home;
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Text;
+using System.Security.Claims;
 using RefineWeb.Extensions;
+using RefineWeb.Gallery;
 using RefineWeb.Generation;
 using static TorchSharp.torch;
 
@@ -24,7 +26,8 @@ public sealed class HomePageTests : IAsyncLifetime
     readonly BunitContext bunit = new();
     readonly string model = Directory.CreateTempSubdirectory("refineweb-page-").FullName;
     readonly GenerationQueue queue = new(Options.Create(new GenerationOptions()));
-    readonly ImageStore images = new();
+    readonly Guid owner = Guid.NewGuid();
+    TestGallery gallery = null!;
 
     public HomePageTests()
     {
@@ -33,8 +36,10 @@ public sealed class HomePageTests : IAsyncLifetime
         bunit.JSInterop.Mode = JSRuntimeMode.Loose;
         bunit.Services.AddMudServices();
         bunit.Services.AddSingleton(queue);
-        bunit.Services.AddSingleton(images);
+        bunit.AddAuthorization().SetAuthorized("session").SetClaims(new Claim(SessionIdentity.OwnerClaim, owner.ToString()));
     }
+
+    ImageStore images => gallery.Images;
 
     IRenderedComponent<Home> RenderPage(string modelDirectory)
     {
@@ -42,6 +47,7 @@ public sealed class HomePageTests : IAsyncLifetime
             new HostingEnvironment { ContentRootPath = model }, NullLogger<ModelHost>.Instance);
         host.Load();
         bunit.Services.AddSingleton(host);
+        bunit.Services.AddSingleton(gallery.Images).AddSingleton(gallery.Notifier);
         bunit.Services.AddSingleton<GenerationService>();
         return bunit.Render<Home>();
     }
@@ -54,11 +60,12 @@ public sealed class HomePageTests : IAsyncLifetime
         return queue.Reader.TryRead(out var job) ? job : throw new InvalidOperationException("nothing queued");
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public async Task InitializeAsync() => gallery = await TestGallery.CreateAsync();
 
     public async Task DisposeAsync()
     {
         await bunit.DisposeAsync(); // MudBlazor's services only dispose asynchronously
+        await gallery.DisposeAsync();
         Directory.Delete(model, recursive: true);
     }
 
@@ -127,16 +134,16 @@ public sealed class HomePageTests : IAsyncLifetime
     }
 
     [Fact]
-    public void A_refined_result_shows_its_parent_and_mask_and_goes_back_to_the_parent()
+    public async Task A_refined_result_shows_its_parent_and_mask_and_goes_back_to_the_parent()
     {
         var page = RenderPage(model);
         PromptBox(page).Input("red heart");
         page.Find("[data-testid=generate]").Click();
         var job = QueuedJob();
         var parent = new RgbImage(64, 64, new byte[64 * 64 * 3]);
-        var parentId = images.Add(parent.ToPng(), 64, 64, new ImageLineage(ImageOrigin.Generated, Prompt: "red heart"));
+        var parentId = (await images.AddAsync(owner, parent.ToPng(), 64, 64, new ImageLineage(ImageOrigin.Generated, Prompt: "red heart"))).Id;
         var mask = MaskImage.ToPng([.. Enumerable.Range(0, 64 * 64).Select(i => i < 100)], 64, 64);
-        var childId = images.Add(parent.ToPng(), 64, 64, new ImageLineage(ImageOrigin.Refined, parentId, mask, "blue heart"));
+        var childId = (await images.AddAsync(owner, parent.ToPng(), 64, 64, new ImageLineage(ImageOrigin.Refined, parentId, mask, "blue heart"))).Id;
         job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1, ImageIds = [childId] });
 
         page.WaitForAssertion(() => Assert.Contains("Refined from", page.Find("[data-testid=lineage]").TextContent));

@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using RefineWeb.Engine.Imaging;
+using RefineWeb.Gallery;
 using RefineWeb.Generation;
 
 namespace RefineWeb.Tests.Generation;
@@ -18,10 +20,11 @@ public sealed class EventPublisherTests
     [Fact]
     public async Task Events_arrive_in_order_with_the_newest_preview_encoded_and_the_final_images_stored()
     {
-        var images = new ImageStore();
+        await using var gallery = await TestGallery.CreateAsync();
+        var owner = Guid.NewGuid();
         var queue = new GenerationQueue(Options.Create(new GenerationOptions()));
-        using var publisher = new EventPublisher(images, new GenerationMetrics(new Meters(), queue));
-        var job = new GenerationJob(new GenerationInput { Prompt = "red heart" }, [1]);
+        using var publisher = new EventPublisher(gallery.Images, new GenerationMetrics(new Meters(), queue), NullLogger<EventPublisher>.Instance);
+        var job = new GenerationJob(owner, new GenerationInput { Prompt = "red heart" }, [1]);
         var listener = job.Listen(buffer: 1000);
 
         for (int step = 1; step <= 200; step++)
@@ -37,7 +40,9 @@ public sealed class EventPublisherTests
 
         var final = received[^1];
         Assert.Equal(GenerationStatus.Succeeded, final.Status);
-        using var stored = SkiaSharp.SKBitmap.Decode(images.Find(Assert.Single(final.ImageIds!)));
+        var id = Assert.Single(final.ImageIds!);
+        using var stored = SkiaSharp.SKBitmap.Decode(await gallery.Images.ReadPngAsync(owner, id));
+        Assert.Null(await gallery.Images.ReadPngAsync(Guid.NewGuid(), id)); // in its owner's gallery only
         Assert.Equal(7, stored.GetPixel(1, 1).Green);
     }
 }
