@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test. On a fresh Debian 12 machine with the .NET 10 SDK it first installs, once, the Debian packages
 # the tests use (librsvg2-bin for the data builder's SVG rasterizing, chromium for the browser tests, which drive
-# Debian's Chromium through Playwright since browsers cannot be downloaded here). Prints "N passed, N failed" last.
+# Debian's Chromium through Playwright since browsers cannot be downloaded here, postgresql for the gallery's
+# repository tests). It starts a throwaway PostgreSQL server on 127.0.0.1 for the run and stops it after.
+# Prints "N passed, N failed" last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -16,9 +19,25 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# A throwaway PostgreSQL cluster (trust auth, loopback only). initdb refuses to run as root: root runs it as postgres.
+pg_bin=$(dirname "$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
+pg_port=${REFINEWEB_PG_PORT:-55432}
+pg_dir=$(mktemp -d)
+as_pg=()
+if [ "$(id -u)" -eq 0 ]; then chown postgres "$pg_dir"; as_pg=(runuser -u postgres --); fi
+"${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust -E UTF8 >/dev/null
+"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
+  -o "-h 127.0.0.1 -p $pg_port -k $pg_dir -c fsync=off" start >/dev/null
+export REFINEWEB_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres"
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+cleanup() {
+  rm -f "$log"
+  "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+trap cleanup EXIT
 status=0
 dotnet test RefineWeb.sln 2>&1 | tee "$log" || status=$?
 

@@ -7,10 +7,12 @@ using RefineWeb.Generation;
 
 namespace RefineWeb.Benchmarks;
 
-/// <summary>The real app on Kestrel (loopback, free port) with the shipped model, quiet logs.</summary>
+/// <summary>The real app on Kestrel (loopback, free port) with the shipped model, quiet logs, a throwaway gallery and
+/// no creation rate limit (the benchmark is one session asking for many images).</summary>
 sealed class BenchHost : WebApplicationFactory<Program>
 {
     int? maxBatchImages;
+    readonly string data = Directory.CreateTempSubdirectory("refineweb-bench-").FullName;
 
     public string Address { get; private set; } = "";
 
@@ -19,7 +21,8 @@ sealed class BenchHost : WebApplicationFactory<Program>
         var host = new BenchHost { maxBatchImages = maxBatchImages };
         host.UseKestrel(0);
         host.StartServer();
-        host.Address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        // localhost, not 127.0.0.1: browsers accept the Secure session cookie from http://localhost only.
+        host.Address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("127.0.0.1", "localhost");
         var models = host.Services.GetRequiredService<ModelHost>();
         await models.Loaded;
         if (models.LoadError is { } error) throw new InvalidOperationException(error);
@@ -31,7 +34,17 @@ sealed class BenchHost : WebApplicationFactory<Program>
         builder.UseContentRoot(RepositoryRoot());
         builder.UseEnvironment("Production");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("ConnectionStrings:Gallery", $"Data Source={Path.Combine(data, "gallery.db")}");
+        builder.UseSetting("Gallery:ImageDirectory", Path.Combine(data, "images"));
+        builder.UseSetting("Gallery:CreationsPerMinute", "1000000");
         if (maxBatchImages is { } images) builder.UseSetting("Generation:MaxBatchImages", images.ToString());
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(data, recursive: true);
     }
 
     static string RepositoryRoot()

@@ -20,6 +20,9 @@ static class WebBenchmark
         int? maxBatch = args.SkipWhile(a => a != "--max-batch").Skip(1).Select(int.Parse).Cast<int?>().FirstOrDefault();
         await using var host = await BenchHost.StartAsync(maxBatch);
         using var http = new HttpClient { BaseAddress = new Uri(host.Address) };
+        // One session for the REST client: HttpClient will not send a Secure cookie over http, so it is sent by hand.
+        using (var first = await http.GetAsync("/api/v1/gallery"))
+            http.DefaultRequestHeaders.Add("Cookie", first.Headers.GetValues("Set-Cookie").First().Split(';')[0]);
         long seed = 0;
 
         async Task<HubConnection> ConnectAsync()
@@ -47,7 +50,7 @@ static class WebBenchmark
         async Task<double> EncodedOnlyAsync(string prompt)
         {
             var clock = Stopwatch.StartNew();
-            var job = host.Services.GetRequiredService<GenerationService>().Submit(new GenerationInput { Prompt = prompt, Seed = seed++ }).Job!;
+            var job = host.Services.GetRequiredService<GenerationService>().Submit(Guid.NewGuid(), new GenerationInput { Prompt = prompt, Seed = seed++ }).Job!;
             await foreach (var update in job.Listen().ReadAllAsync()) { }
             return clock.Elapsed.TotalMilliseconds;
         }

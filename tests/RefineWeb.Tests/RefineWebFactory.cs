@@ -13,9 +13,12 @@ public sealed class RefineWebFactory : WebApplicationFactory<Program>
     readonly string modelDirectory;
     readonly IReadOnlyDictionary<string, string> settings;
     readonly bool ownsData;
+    readonly Action<IWebHostBuilder>? configure;
 
-    public RefineWebFactory(string modelDirectory, IReadOnlyDictionary<string, string>? settings = null, string? dataDirectory = null)
+    public RefineWebFactory(string modelDirectory, IReadOnlyDictionary<string, string>? settings = null, string? dataDirectory = null,
+        Action<IWebHostBuilder>? configure = null)
     {
+        this.configure = configure;
         this.modelDirectory = modelDirectory;
         this.settings = settings ?? new Dictionary<string, string>();
         ownsData = dataDirectory is null;
@@ -51,6 +54,7 @@ public sealed class RefineWebFactory : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Gallery", $"Data Source={Path.Combine(DataDirectory, "gallery.db")}");
         builder.UseSetting("Gallery:ImageDirectory", Path.Combine(DataDirectory, "images"));
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        configure?.Invoke(builder);
     }
 
     public override async ValueTask DisposeAsync()

@@ -14,11 +14,11 @@ public sealed class TinyModelApp : IAsyncDisposable
 {
     readonly string model = Directory.CreateTempSubdirectory("refineweb-app-").FullName;
 
-    TinyModelApp(IReadOnlyDictionary<string, string>? settings)
+    TinyModelApp(IReadOnlyDictionary<string, string>? settings, Action<Microsoft.AspNetCore.Hosting.IWebHostBuilder>? configure)
     {
         Engine.Runtime.TorchRuntime.Initialize();
         CascadeBlueprint.Write(model, WordTokenizer.BuildVocabulary(["red heart", "blue heart", "green apple", "cat face"]), CascadePreset.Tiny, seed: 2);
-        Factory = new RefineWebFactory(model, settings);
+        Factory = new RefineWebFactory(model, settings, configure: configure);
         (Client, Cookies) = Factory.CreateSession();
     }
 
@@ -28,9 +28,10 @@ public sealed class TinyModelApp : IAsyncDisposable
     public CookieJar Cookies { get; }
     public T Service<T>() where T : notnull => Factory.Services.GetRequiredService<T>();
 
-    public static async Task<TinyModelApp> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<TinyModelApp> StartAsync(IReadOnlyDictionary<string, string>? settings = null,
+        Action<Microsoft.AspNetCore.Hosting.IWebHostBuilder>? configure = null)
     {
-        var app = new TinyModelApp(settings);
+        var app = new TinyModelApp(settings, configure);
         await app.Service<ModelHost>().Loaded;
         return app;
     }

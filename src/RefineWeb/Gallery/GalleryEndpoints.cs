@@ -19,7 +19,7 @@ public static class GalleryEndpoints
 {
     public static IEndpointRouteBuilder MapGallery(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1").WithTags("Gallery");
+        var api = app.MapGroup("/api/v1").WithTags("Gallery").WithMetadata(new RequiresSessionAttribute());
         api.MapGet("/gallery", async (ClaimsPrincipal user, ImageStore images, CancellationToken cancellation) =>
                 (await images.ListAsync(user.Owner(), cancellation: cancellation)).Select(ImageInfo.Of))
             .WithSummary("This session's images, newest first.").Produces<IEnumerable<ImageInfo>>();

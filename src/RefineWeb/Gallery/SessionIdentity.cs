@@ -1,8 +1,17 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components.Endpoints;
 
 namespace RefineWeb.Gallery;
+
+/// <summary>Endpoint metadata: requests to it get a session if they have none (the API, the hub).</summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
+public sealed class RequiresSessionAttribute : Attribute;
+
+/// <summary>On a page: anyone may open it and it starts no session (share links).</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class PublicPageAttribute : Attribute;
 
 /// <summary>
 /// A browser session is an owner: a random id in a cookie-authentication ticket (HttpOnly, Secure, SameSite=Lax,
@@ -42,15 +51,17 @@ public static class SessionIdentity
         services.AddCascadingAuthenticationState();
     }
 
-    /// <summary>Gives a request without a session a new one (cookie set on the response, usable by this request already).
-    /// Public share pages and health checks do not start sessions.</summary>
+    /// <summary>
+    /// Gives a request without a session a new one (cookie set on the response, usable by this request already) when
+    /// it goes to a page or an endpoint marked <see cref="RequiresSessionAttribute"/>. Scripts, styles, health checks
+    /// and <see cref="PublicPageAttribute"/> pages start none, so a visitor of a share link gets no cookie.
+    /// </summary>
     public static void UseSessions(this WebApplication app)
     {
         app.UseAuthentication();
         app.Use(async (context, next) =>
         {
-            if (context.User.FindOwner() is null && !context.Request.Path.StartsWithSegments(ShareService.PathPrefix.TrimEnd('/'))
-                && !context.Request.Path.StartsWithSegments("/healthz"))
+            if (context.User.FindOwner() is null && NeedsSession(context.GetEndpoint()))
             {
                 var session = NewSession();
                 await context.SignInAsync(Scheme, session, new AuthenticationProperties { IsPersistent = true });
@@ -60,4 +71,8 @@ public static class SessionIdentity
         });
         app.UseAuthorization();
     }
+
+    static bool NeedsSession(Endpoint? endpoint) => endpoint is not null
+        && (endpoint.Metadata.GetMetadata<RequiresSessionAttribute>() is not null
+            || (endpoint.Metadata.GetMetadata<ComponentTypeMetadata>() is not null && endpoint.Metadata.GetMetadata<PublicPageAttribute>() is null));
 }

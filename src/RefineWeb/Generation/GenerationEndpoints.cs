@@ -21,7 +21,7 @@ public static class GenerationEndpoints
 
     public static IEndpointRouteBuilder MapGenerationApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1").WithTags("Generation");
+        var api = app.MapGroup("/api/v1").WithTags("Generation").WithMetadata(new RequiresSessionAttribute());
         api.MapPost("/generations", (HttpRequest request, GenerationService service) =>
                 Create<GenerationInput>(request, input => Task.FromResult(service.Submit(request.HttpContext.User.Owner(), input)), "generation"))
             .RequireRateLimiting(CreationRateLimit.Policy).WithSummary("Queue a generation; returns its id and status URL.")

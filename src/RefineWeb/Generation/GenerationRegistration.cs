@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RefineWeb.Gallery;
 
 namespace RefineWeb.Generation;
 
@@ -27,7 +28,7 @@ public static class GenerationRegistration
     public static IEndpointRouteBuilder MapGeneration(this IEndpointRouteBuilder app)
     {
         app.MapGenerationApi();
-        app.MapHub<GenerationHub>(GenerationHub.Path);
+        app.MapHub<GenerationHub>(GenerationHub.Path).WithMetadata(new RequiresSessionAttribute());
         return app;
     }
 }

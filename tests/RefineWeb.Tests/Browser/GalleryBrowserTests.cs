@@ -1,0 +1,58 @@
+using Microsoft.Playwright;
+
+namespace RefineWeb.Tests.Browser;
+
+/// <summary>The gallery in Chromium: live updates across tabs of one session, and a share link opened with no session at all.</summary>
+public sealed class GalleryBrowserTests
+{
+    [Fact]
+    public async Task A_generated_image_appears_in_the_open_gallery_and_its_share_link_opens_read_only_until_revoked()
+    {
+        await using var app = await BrowserApp.StartAsync();
+        var page = await app.OpenAsync();
+
+        // A second tab of the same session, already on the gallery.
+        var galleryTab = await page.Context.NewPageAsync();
+        var consoleLog = new List<string>(); // a circuit that dies says so here
+        galleryTab.Console += (_, m) => consoleLog.Add(m.Text);
+        await galleryTab.GotoAsync(app.Address + "/gallery");
+        await galleryTab.Locator("[data-testid=gallery-empty]").WaitForAsync();
+        await galleryTab.WaitForSelectorAsync("[data-testid=share-gallery]"); // circuit up (disabled while empty)
+
+        await page.Locator("textarea[data-testid=prompt], [data-testid=prompt] textarea").FillAsync("red heart");
+        await page.Locator("[data-testid=generate]").ClickAsync();
+        await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 });
+
+        // It appears in the other tab without a reload.
+        var card = galleryTab.Locator("[data-testid=gallery-card]");
+        await card.WaitForAsync(new() { Timeout = 15_000 });
+        Assert.DoesNotContain(consoleLog, line => line.Contains("unhandled exception"));
+        Assert.Equal(1, await card.CountAsync());
+        Assert.Equal("red heart", (await card.Locator("[data-testid=card-prompt]").InnerTextAsync()).Trim());
+        await galleryTab.WaitForFunctionAsync("() => document.querySelector('img[data-testid=gallery-image]')?.naturalWidth === 64");
+        Directory.CreateDirectory(Path.GetDirectoryName(BrowserApp.ScreenshotPath("gallery.png"))!);
+        await galleryTab.ScreenshotAsync(new() { Path = BrowserApp.ScreenshotPath("gallery.png"), FullPage = true });
+
+        await card.Locator("[data-testid=share]").ClickAsync();
+        var url = await galleryTab.Locator("input[data-testid=share-url], [data-testid=share-url] input").InputValueAsync();
+        Assert.Matches("/s/[A-Za-z0-9_-]{22}$", url);
+        await galleryTab.Locator("[data-testid=share-done]").ClickAsync();
+
+        // Someone else: a fresh browser context, no cookie.
+        var stranger = await (await app.Browser.NewContextAsync()).NewPageAsync();
+        var opened = await stranger.GotoAsync(url);
+        Assert.Equal(200, opened!.Status);
+        await stranger.WaitForFunctionAsync("() => document.querySelector('img[data-testid=shared-image]')?.naturalWidth === 64");
+        Assert.Contains("red heart", await stranger.InnerTextAsync("[data-testid=shared-images]"));
+        Assert.Equal(0, await stranger.Locator("[data-testid=delete], [data-testid=share], [data-testid=refine]").CountAsync()); // read-only
+        Assert.DoesNotContain(await stranger.Context.CookiesAsync(), c => c.Name == "refineweb.session");
+
+        // The owner revokes it: the stranger's next visit finds nothing.
+        await galleryTab.Locator("[data-testid=share-links] [data-testid=revoke]").ClickAsync();
+        await galleryTab.Locator("[data-testid=share-links]").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        var again = await stranger.GotoAsync(url);
+        Assert.Equal(404, again!.Status);
+        Assert.Contains("revoked", await stranger.InnerTextAsync("[data-testid=not-found]"));
+        Assert.Equal(0, await stranger.Locator("img[data-testid=shared-image]").CountAsync());
+    }
+}
