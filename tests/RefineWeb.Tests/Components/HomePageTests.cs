@@ -41,7 +41,8 @@ public sealed class HomePageTests : IAsyncLifetime
 
     ImageStore images => gallery.Images;
 
-    IRenderedComponent<Home> RenderPage(string modelDirectory)
+    /// <summary>The page at <paramref name="uri"/> ("/?reuse=..." as the gallery links to it).</summary>
+    IRenderedComponent<Home> RenderPage(string modelDirectory, string uri = "/")
     {
         var host = new ModelHost(Options.Create(new ModelOptions { Directory = modelDirectory }),
             new HostingEnvironment { ContentRootPath = model }, NullLogger<ModelHost>.Instance);
@@ -49,6 +50,7 @@ public sealed class HomePageTests : IAsyncLifetime
         bunit.Services.AddSingleton(host);
         bunit.Services.AddSingleton(gallery.Images).AddSingleton(gallery.Notifier);
         bunit.Services.AddSingleton<GenerationService>();
+        bunit.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo(uri);
         return bunit.Render<Home>();
     }
 
@@ -152,6 +154,36 @@ public sealed class HomePageTests : IAsyncLifetime
         Assert.Equal($"/api/v1/images/{childId}/mask.png", thumbs[1].GetAttribute("src"));
         thumbs[0].Click(); // back to the parent, in the editor
         page.WaitForAssertion(() => Assert.Contains($"/api/v1/images/{parentId}.png", page.Find("[data-testid=mask-editor] img").GetAttribute("src")));
+    }
+
+    [Fact]
+    public async Task Reuse_from_the_gallery_fills_the_form_with_the_image_s_settings_and_generate_queues_them()
+    {
+        var parameters = new ImageParameters { Prompt = "blue heart", NegativePrompt = "red", Seed = 4242, Steps = [7, 5, 3], GuidanceScale = 2.5, Stages = 3, Width = 64, Height = 64 };
+        var image = await images.AddAsync(owner, new RgbImage(64, 64, new byte[64 * 64 * 3]).ToPng(), 64, 64, new ImageLineage(ImageOrigin.Generated, Prompt: "blue heart"), parameters);
+        var page = RenderPage(model, $"/?reuse={image.Id}");
+        page.WaitForAssertion(() => Assert.Equal("blue heart", PromptBox(page).GetAttribute("value") ?? PromptBox(page).TextContent));
+        page.Find("[data-testid=generate]").Click();
+        var job = QueuedJob();
+        Assert.Equal(("blue heart", "red", 4242L, 2.5), (job.Input.Prompt, job.Input.NegativePrompt, job.Seeds[0], job.Input.GuidanceScale));
+        Assert.Equal([7, 5, 3], job.Input.Steps!);
+        Assert.Equal(owner, job.Owner);
+    }
+
+    [Fact]
+    public async Task Refine_from_the_gallery_opens_the_image_in_the_editor_but_not_another_session_s()
+    {
+        var mine = await images.AddAsync(owner, new RgbImage(64, 64, new byte[64 * 64 * 3]).ToPng(), 64, 64, new ImageLineage(ImageOrigin.Generated, Prompt: "red heart"));
+        var theirs = await images.AddAsync(Guid.NewGuid(), new RgbImage(64, 64, new byte[64 * 64 * 3]).ToPng(), 64, 64, new ImageLineage(ImageOrigin.Generated, Prompt: "cat face"));
+        var page = RenderPage(model, $"/?edit={theirs.Id}");
+        var snackbar = bunit.Services.GetRequiredService<MudBlazor.ISnackbar>();
+        page.WaitForAssertion(() => Assert.Contains(snackbar.ShownSnackbars, s => s.Message!.Contains("no longer in your gallery")));
+        Assert.Empty(page.FindAll("[data-testid=mask-editor]"));
+        page.Dispose();
+
+        bunit.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo($"/?edit={mine.Id}");
+        var again = bunit.Render<Home>();
+        again.WaitForAssertion(() => Assert.Contains($"/api/v1/images/{mine.Id}.png", again.Find("[data-testid=mask-editor] img").GetAttribute("src")));
     }
 
     [Fact]
