@@ -40,8 +40,11 @@ public static class GalleryEndpoints
                     : Results.Problem(statusCode: 404, title: "No such share link", detail: $"There is no share link '{id}'."))
             .WithSummary("Revoke a share link; it stops working at once.").ProducesProblem(StatusCodes.Status404NotFound);
 
-        app.MapGet(ShareService.PathPrefix + "{token}/images/{id}.png", async (string token, string id, ShareService shares, CancellationToken cancellation) =>
-                await shares.ReadPngAsync(token, id, cancellation) is { } png ? Results.File(png, "image/png") : Results.NotFound())
+        app.MapGet(ShareService.PathPrefix + "{token}/images/{id}.png", async (string token, string id, HttpResponse response, ShareService shares, CancellationToken cancellation) =>
+            {
+                response.Headers.CacheControl = "no-store"; // a revoked link must not live on in caches
+                return await shares.ReadPngAsync(token, id, cancellation) is { } png ? Results.File(png, "image/png") : Results.NotFound();
+            })
             .ExcludeFromDescription();
         return app;
     }
