@@ -5,6 +5,7 @@ using RefineWeb.Datasets;
 using RefineWeb.Engine.Evaluation;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Runtime;
+using RefineWeb.Engine.Text;
 using RefineWeb.Engine.Training;
 
 namespace RefineWeb.Cli.Commands;
@@ -28,10 +29,14 @@ static class EvalCommand
         var seed = new Option<long>("--seed") { Description = "Seed of prompt choice and sampling.", DefaultValueFactory = _ => 0 };
         var outFile = new Option<string>("--out") { Description = "JSON report.", DefaultValueFactory = _ => "eval.json" };
         var device = new Option<ComputeDevice>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => ComputeDevice.Auto };
+        var semantic = new Option<bool>("--semantic") { Description = "Measure word emphasis instead: the same seeds with and without an emphasized phrase." };
+        var perCategory = new Option<int>("--per-category") { Description = "--semantic: prompts per category (colour, skin tone, person).", DefaultValueFactory = _ => 20 };
+        var weight = new Option<double>("--weight") { Description = "--semantic: weight of the emphasized phrase.", DefaultValueFactory = _ => 1.5 };
+        var semanticScale = new Option<double?>("--semantic-scale") { Description = "--semantic: strength of the semantic gradient (default: the model's)." };
 
         var command = new Command("eval", "Measure the model: R-precision (train and validation captions), PSNR/SSIM of the refiners vs bicubic, speed.")
         {
-            model, data, prompts, distractors, images, strength, refinerSteps, refinerGuidance, runs, seed, outFile, device,
+            model, data, prompts, distractors, images, strength, refinerSteps, refinerGuidance, runs, seed, outFile, device, semantic, perCategory, weight, semanticScale,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -42,6 +47,9 @@ static class EvalCommand
             var train = TrainCommand.Examples(dataDirectory, DatasetRecord.Train);
             var validation = TrainCommand.Examples(dataDirectory, DatasetRecord.Validation);
             using var cascade = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
+            if (parse.GetValue(semantic))
+                return await Semantic(cascade, train, validation, parse.GetValue(perCategory), parse.GetValue(weight), parse.GetValue(semanticScale),
+                    parse.GetValue(distractors), parse.GetValue(seed), parse.GetResult(outFile) is null ? "eval-semantic.json" : parse.GetValue(outFile)!, output, cancellation);
             var evaluator = new CascadeEvaluator(cascade, refinerOverrides: new RefinerOverrides(
                 parse.GetValue(refinerSteps), parse.GetValue(refinerGuidance), parse.GetValue(strength)));
             long seedValue = parse.GetValue(seed);
@@ -80,6 +88,22 @@ static class EvalCommand
         return command;
     }
 
+    static async Task<int> Semantic(CascadeModel cascade, IReadOnlyList<TrainingExample> train, IReadOnlyList<TrainingExample> validation, int perCategory,
+        double weight, double? scale, int distractors, long seed, string path, TextWriter output, CancellationToken cancellation)
+    {
+        if (perCategory < 1) throw new ArgumentException("--per-category must be at least 1.");
+        if (weight is < PromptEmphasis.MinWeight or > PromptEmphasis.MaxWeight) throw new ArgumentException($"--weight must be between {PromptEmphasis.MinWeight} and {PromptEmphasis.MaxWeight}.");
+        var cases = SemanticCases.FromCaptions(train.Select(e => e.Captions[0]), perCategory, seed);
+        await output.WriteLineAsync($"Semantic emphasis: {cases.Count} prompts ({string.Join(", ", cases.GroupBy(c => c.Category).Select(g => $"{g.Count()} {g.Key}"))}), weight {weight}");
+        var report = new SemanticEvaluator(cascade).Run(cases, [.. train.Concat(validation).Select(e => e.Captions[0])], weight, scale, distractors, seed,
+            line => output.WriteLine(line));
+        await output.WriteLineAsync(EvaluationTable.Format(report));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, Json), cancellation);
+        await output.WriteLineAsync($"wrote {path}");
+        return 0;
+    }
+
     /// <summary>A seeded sample without replacement (all of them when there are fewer).</summary>
     static IReadOnlyList<TrainingExample> Choose(IReadOnlyList<TrainingExample> examples, int count, long seed)
     {
@@ -116,6 +140,19 @@ static class EvaluationTable
             foreach (var (stage, ms) in s.MedianStepMsByStage)
                 w.WriteLine(string.Format(c, "| one denoising step, {0} | {1:F1} |", stage, ms));
         }
+        return w.ToString().TrimEnd();
+    }
+
+    public static string Format(SemanticReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var w = new StringWriter(c);
+        w.WriteLine(string.Format(c, "| Emphasis ({0}, weight {1}, gradient scale {2}) | prompts | phrase similarity | phrase top-1 | prompt similarity | prompt top-1 (1 of {3}) | ms / image |",
+            report.Model, report.Weight, report.SemanticGuidanceScale, report.PromptDistractors + 1));
+        w.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in report.Conditions)
+            w.WriteLine(string.Format(c, "| {0} | {1} | {2:F2} | {3:F3} | {4:F2} | {5:F3} | {6:F0} |",
+                r.Condition, r.Prompts, r.PhraseSimilarity, r.PhraseTop1, r.PromptSimilarity, r.PromptTop1, r.MsPerImage));
         return w.ToString().TrimEnd();
     }
 }

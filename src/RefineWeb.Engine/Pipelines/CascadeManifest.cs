@@ -16,6 +16,10 @@ public sealed record CascadeManifest
     public string[] Stages { get; init; } = ["base", "refiner32", "refiner64"];
     /// <summary>The alignment model ("{name}.json" and "{name}.safetensors"), used for scoring and semantic guidance.</summary>
     public string? Alignment { get; init; } = "align";
+    /// <summary>The alignment model's embeddings of the training images (semantic guidance's references); optional.</summary>
+    public string References { get; init; } = Semantic.ReferenceIndex.FileName;
+    /// <summary>Default strength of semantic guidance for emphasized words (tuned with `refineweb eval --semantic`).</summary>
+    public double SemanticGuidanceScale { get; init; } = 0.5;
 
     public static CascadeManifest Load(string directory)
     {

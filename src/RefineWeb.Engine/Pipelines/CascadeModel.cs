@@ -1,4 +1,5 @@
 using RefineWeb.Engine.Models;
+using RefineWeb.Engine.Pipelines.Semantic;
 using RefineWeb.Engine.Text;
 using RefineWeb.Engine.Weights;
 using TorchSharp;
@@ -16,10 +17,14 @@ public sealed class CascadeModel : IDisposable
     public Device Device { get; }
     /// <summary>The alignment model (scoring, semantic guidance), or null when the folder has none.</summary>
     public AlignmentModel? Alignment { get; }
+    /// <summary>The training images' alignment embeddings (semantic guidance's references), or null when not shipped.</summary>
+    public ReferenceIndex? References { get; }
 
-    CascadeModel(string directory, CascadeManifest manifest, WordTokenizer tokenizer, IReadOnlyList<DiffusionStage> stages, AlignmentModel? alignment, Device device)
+    CascadeModel(string directory, CascadeManifest manifest, WordTokenizer tokenizer, IReadOnlyList<DiffusionStage> stages, AlignmentModel? alignment,
+        ReferenceIndex? references, Device device)
     {
         Alignment = alignment;
+        References = references;
         Directory = directory;
         Manifest = manifest;
         Tokenizer = tokenizer;
@@ -43,6 +48,7 @@ public sealed class CascadeModel : IDisposable
 
         var stages = new List<DiffusionStage>();
         AlignmentModel? alignment = null;
+        ReferenceIndex? references = null;
         try
         {
             manual_seed(initSeed);
@@ -63,6 +69,10 @@ public sealed class CascadeModel : IDisposable
                 if (!randomWeights) TensorWeights.Load(alignment, CascadeManifest.StageWeightsPath(directory, name));
                 alignment.to(device);
                 alignment.eval();
+                // Guidance differentiates with respect to images only; frozen weights keep their graph out of it.
+                foreach (var parameter in alignment.parameters()) parameter.requires_grad = false;
+                var indexPath = Path.Combine(directory, manifest.References);
+                if (!randomWeights && File.Exists(indexPath)) references = ReferenceIndex.Load(indexPath, config.EmbeddingWidth, device);
             }
         }
         catch
@@ -71,7 +81,7 @@ public sealed class CascadeModel : IDisposable
             alignment?.Dispose();
             throw;
         }
-        return new CascadeModel(directory, manifest, tokenizer, stages, alignment, device);
+        return new CascadeModel(directory, manifest, tokenizer, stages, alignment, references, device);
     }
 
     /// <summary>Token ids [N, L] for the given texts, on the model's device.</summary>
@@ -86,5 +96,6 @@ public sealed class CascadeModel : IDisposable
     {
         foreach (var stage in Stages) stage.Dispose();
         Alignment?.Dispose();
+        References?.Dispose();
     }
 }

@@ -85,6 +85,24 @@ public sealed class NoiseSchedule
     }
 
     /// <summary>
+    /// The network output that, at timestep t and sample x_t, predicts <paramref name="original"/> as x0 (the inverse
+    /// of <see cref="Split"/>): how guidance that moves the x0 estimate hands its result back to a sampler.
+    /// </summary>
+    public Tensor OutputFor(Tensor original, int t, Tensor sample)
+    {
+        double alpha = SignalScale(t), sigma = NoiseScale(t);
+        using var scope = NewDisposeScope();
+        var eps = (sample - alpha * original) / sigma;
+        var output = Prediction switch
+        {
+            PredictionType.Epsilon => eps,
+            PredictionType.Sample => original.alias(),
+            _ => alpha * eps - sigma * original,
+        };
+        return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// Converts a network output at timestep t into (x0, eps) estimates, whatever <see cref="Prediction"/> is.
     /// </summary>
     public (Tensor Original, Tensor Noise) Split(Tensor modelOutput, int t, Tensor sample)

@@ -1,4 +1,5 @@
 using RefineWeb.Engine.Models;
+using RefineWeb.Engine.Pipelines.Semantic;
 using RefineWeb.Engine.Schedulers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -35,13 +36,14 @@ public sealed class CascadePipeline(CascadeModel model)
         try
         {
             var tokens = Model.Tokenize(request.ConditionalThenUnconditional());
+            using var emphasis = StageEmphasis.Create(Model, request.PromptsPerItem(), request.ItemEmphasis, request.SemanticGuidanceScale, request.ReweightTokens);
             Tensor? previous = request.StartImages?.to(Model.Device);
             for (int s = first; s < stageCount; s++)
             {
                 var stage = Model.Stages[s];
                 using var stageScope = NewDisposeScope();
                 var result = StageSampling.Run(stage, tokens, previous, generators, Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.Sampler, request.Eta),
-                    Preview(onStep, s, stageCount - first, first), cancellation);
+                    Preview(onStep, s, stageCount - first, first), cancellation, emphasis: emphasis);
                 previous = result.MoveToOuterDisposeScope();
             }
             return previous!.cpu().MoveToOuterDisposeScope();
@@ -75,6 +77,7 @@ public sealed class CascadePipeline(CascadeModel model)
         try
         {
             var tokens = Model.Tokenize([request.Prompt, request.NegativePrompt]);
+            using var emphasis = StageEmphasis.Create(Model, [request.Prompt], request.Emphasis is { } phrases ? [phrases] : null, request.SemanticGuidanceScale, reweightTokens: true);
             var parent = request.Parent.to(Model.Device).unsqueeze(0);
             var mask = (request.Mask.to(Model.Device) > 0).to(ScalarType.Float32).unsqueeze(0).unsqueeze(0);
             Tensor? previous = null;
@@ -88,7 +91,7 @@ public sealed class CascadePipeline(CascadeModel model)
                     1 - (resolution == size ? mask : nn.functional.adaptive_max_pool2d(mask, [resolution, resolution])),
                     request.Strength);
                 var result = StageSampling.Run(stage, tokens, previous, generators, Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.Sampler, 0),
-                    Preview(onStep, s, stageCount, 0), cancellation, known);
+                    Preview(onStep, s, stageCount, 0), cancellation, known, emphasis);
                 previous = result.MoveToOuterDisposeScope();
             }
             return previous!.cpu().MoveToOuterDisposeScope();

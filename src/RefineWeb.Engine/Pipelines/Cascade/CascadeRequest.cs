@@ -25,11 +25,23 @@ public sealed record CascadeRequest
     /// the stage of resolution r, so only the refiners above it run. Null: start from the base stage.
     /// </summary>
     public TorchSharp.torch.Tensor? StartImages { get; init; }
+    /// <summary>
+    /// Emphasized phrases of each item (positions in its plain prompt), as <see cref="Text.PromptEmphasis.Parse"/>
+    /// gives them; null or weights of 1: no emphasis. One list per seed.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<Text.EmphasizedPhrase>>? ItemEmphasis { get; init; }
+    /// <summary>Strength of the semantic-induced gradient; null takes the model's default, 0 turns it off.</summary>
+    public double? SemanticGuidanceScale { get; init; }
+    /// <summary>Whether emphasized tokens get a larger share of cross-attention.</summary>
+    public bool ReweightTokens { get; init; } = true;
+
+    /// <summary>The plain prompt of every item.</summary>
+    public IReadOnlyList<string> PromptsPerItem() => ItemPrompts ?? Enumerable.Repeat(Prompt, Seeds.Count).ToList();
 
     /// <summary>The prompt of every item, then the negative prompt of every item (the [cond; uncond] batch).</summary>
     public IReadOnlyList<string> ConditionalThenUnconditional()
     {
-        var prompts = ItemPrompts ?? Enumerable.Repeat(Prompt, Seeds.Count).ToList();
+        var prompts = PromptsPerItem();
         var negatives = ItemNegativePrompts ?? Enumerable.Repeat(NegativePrompt, Seeds.Count).ToList();
         if (prompts.Count != Seeds.Count || negatives.Count != Seeds.Count)
             throw new ArgumentException($"Per-item prompts must number as many as the seeds ({Seeds.Count}).");

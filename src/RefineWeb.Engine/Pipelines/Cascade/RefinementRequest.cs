@@ -21,4 +21,7 @@ public sealed record RefinementRequest
     public IReadOnlyList<int>? StepsPerStage { get; init; }
     public double? GuidanceScale { get; init; }
     public SamplerKind Sampler { get; init; } = SamplerKind.DpmSolverPlusPlus2M;
+    /// <summary>Emphasized phrases of <see cref="Prompt"/> (see <see cref="CascadeRequest.ItemEmphasis"/>).</summary>
+    public IReadOnlyList<Text.EmphasizedPhrase>? Emphasis { get; init; }
+    public double? SemanticGuidanceScale { get; init; }
 }

@@ -1,4 +1,5 @@
 using RefineWeb.Engine.Models;
+using RefineWeb.Engine.Pipelines.Semantic;
 using RefineWeb.Engine.Schedulers;
 using static TorchSharp.torch;
 
@@ -30,8 +31,10 @@ public static class StageSampling
     /// <param name="lowerStage">[B, 3, h, w] output of the stage below (refiners only).</param>
     /// <param name="onStep">Called after every step with (step index, step count, x0 estimate).</param>
     /// <param name="known">Masked refinement: the region to keep (null: generate everything).</param>
+    /// <param name="emphasis">Emphasized words: token re-weighting and semantic guidance (null: none).</param>
     public static Tensor Run(DiffusionStage stage, Tensor tokens, Tensor? lowerStage, IReadOnlyList<Generator> generators,
-        StageSamplingSettings settings, Action<int, int, Tensor>? onStep = null, CancellationToken cancellation = default, KnownRegion? known = null)
+        StageSamplingSettings settings, Action<int, int, Tensor>? onStep = null, CancellationToken cancellation = default, KnownRegion? known = null,
+        StageEmphasis? emphasis = null)
     {
         var config = stage.Config;
         int batch = generators.Count, resolution = config.Resolution;
@@ -75,8 +78,18 @@ public static class StageSampling
             cancellation.ThrowIfCancellationRequested();
             using var stepScope = NewDisposeScope();
             var timesteps = full([2 * batch], sampler.Timesteps[i], ScalarType.Int64, device);
-            var output = stage.Denoise(new DenoiserInput(cat([x, x], 0), timesteps, text, lowResolution, noiseLevel));
+            var output = stage.Denoise(new DenoiserInput(cat([x, x], 0), timesteps, text, lowResolution, noiseLevel, emphasis?.TokenWeights));
             var guided = ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale);
+            if (emphasis?.Guide is { } guide)
+            {
+                // SeReDiff: move the step's clean-image estimate along the semantic-induced gradient, by less as the
+                // noise fades (sigma_t), and hand the sampler the output that predicts the moved estimate.
+                int t = sampler.Timesteps[i];
+                var (original, _) = schedule.Split(guided, t, x);
+                var image = config.DenoisesResidual ? upsampled! + original / config.ResidualScale : original;
+                var moved = image + guide.Gradient(image) * (guide.Scale * schedule.NoiseScale(t));
+                guided = schedule.OutputFor(AsDenoised(moved), t, x);
+            }
             var step = sampler.Step(guided, i, x, generators[0]);
             var next = step.PreviousSample;
             var estimate = step.PredictedOriginal;
