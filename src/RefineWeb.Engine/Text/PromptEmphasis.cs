@@ -84,4 +84,37 @@ public static class PromptEmphasis
         }
         return new EmphasizedPrompt(text.ToString(), [.. phrases.OrderBy(p => p.Start)]);
     }
+
+    /// <summary>
+    /// Writes a prompt back in the syntax: every phrase as <c>(words:weight)</c> (nested phrases relative to the one
+    /// around them, as the parser reads them), literal brackets escaped. <c>Parse(Format(p))</c> gives p back. Phrases must be disjoint or nested.
+    /// </summary>
+    public static string Format(EmphasizedPrompt prompt)
+    {
+        var output = new StringBuilder();
+        var ordered = prompt.Phrases.OrderBy(p => p.Start).ThenByDescending(p => p.Text.Length).ToList();
+        int next = 0, cursor = 0;
+        // Writes the text up to `end`, opening a group for every phrase that starts before it.
+        void Emit(int end, double outer)
+        {
+            while (true)
+            {
+                int stop = next < ordered.Count && ordered[next].Start < end ? ordered[next].Start : end;
+                for (; cursor < stop; cursor++)
+                {
+                    if ("()[]".Contains(prompt.Text[cursor])) output.Append('\\');
+                    output.Append(prompt.Text[cursor]);
+                }
+                if (stop == end) return;
+                var phrase = ordered[next++];
+                int phraseEnd = phrase.Start + phrase.Text.Length;
+                if (phraseEnd > end) throw new ArgumentException($"'{phrase.Text}' overlaps another emphasized phrase without being inside it.");
+                output.Append('(');
+                Emit(phraseEnd, outer * Step); // inside "(" the parser's running weight is outer x 1.1 until the ":w)" sets it
+                output.Append(':').Append((phrase.Weight / outer).ToString("0.###", CultureInfo.InvariantCulture)).Append(')');
+            }
+        }
+        Emit(prompt.Text.Length, 1);
+        return output.ToString();
+    }
 }

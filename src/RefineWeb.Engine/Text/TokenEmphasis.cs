@@ -27,6 +27,10 @@ public static partial class TokenEmphasis
         return weights;
     }
 
+    /// <summary>The words of a plain prompt as the tokenizer splits it: start and length of each.</summary>
+    public static IReadOnlyList<(int Start, int Length)> WordSpans(string text) =>
+        [.. WordSpan().Matches(text).Select(m => (m.Index, m.Length))];
+
     [GeneratedRegex(@"[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*")]
     private static partial Regex WordSpan();
 }

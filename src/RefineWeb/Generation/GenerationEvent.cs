@@ -24,6 +24,8 @@ public sealed record GenerationEvent
     public double Progress { get; init; }
     public IReadOnlyList<byte[]>? Previews { get; init; }
     public IReadOnlyList<string>? ImageIds { get; init; }
+    /// <summary>The final event's alignment scores, one per image in <see cref="ImageIds"/> order, with each image's rank.</summary>
+    public IReadOnlyList<ImageScore>? Scores { get; init; }
     public string? Error { get; init; }
 
     public bool IsFinal => Status is GenerationStatus.Succeeded or GenerationStatus.Failed or GenerationStatus.Cancelled;

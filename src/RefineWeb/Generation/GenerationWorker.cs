@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Cascade;
+using RefineWeb.Engine.Pipelines.Semantic;
 using RefineWeb.Engine.Text;
 using RefineWeb.Gallery;
 using TorchSharp;
@@ -77,8 +78,13 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
         return batch;
     }
 
+    /// <summary>
+    /// Jobs that can share a forward pass. Emphasized and plain prompts do not: emphasis changes the attention and
+    /// adds a gradient, and a plain image must come out the same whatever it is batched with.
+    /// </summary>
     static bool SameSettings(GenerationInput a, GenerationInput b) =>
-        a.GuidanceScale == b.GuidanceScale && a.Stages == b.Stages && (a.Steps ?? []).SequenceEqual(b.Steps ?? []);
+        a.GuidanceScale == b.GuidanceScale && a.Stages == b.Stages && (a.Steps ?? []).SequenceEqual(b.Steps ?? [])
+        && Emphasis(a.Prompt).Phrases.Count == 0 == (Emphasis(b.Prompt).Phrases.Count == 0);
 
     void RunBatch(CascadeModel model, List<GenerationJob> batch)
     {
@@ -88,6 +94,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
         {
             Prompt = ModelText(settings.Prompt),
             ItemPrompts = [.. items.Select(i => ModelText(i.Job.Input.Prompt))],
+            ItemEmphasis = [.. items.Select(i => Emphasis(i.Job.Input.Prompt).Phrases)],
             ItemNegativePrompts = [.. items.Select(i => i.Job.Input.NegativePrompt ?? "")],
             Seeds = [.. items.Select(i => i.Seed)],
             StepsPerStage = settings.Steps,
@@ -109,6 +116,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
             using var result = new CascadePipeline(model).Generate(request, preview => PublishStep(batch, preview, clock, ref lastStep), everyoneCancelled.Token);
 
             var finished = ImageTensor.ToRgbBatch(result);
+            var scores = Score(model, result, [.. items.Select(i => i.Job.Input.Prompt)]);
             int offset = 0;
             foreach (var job in batch)
             {
@@ -117,7 +125,11 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                 if (job.CancellationToken.IsCancellationRequested)
                     publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });
                 else
-                    publisher.PostFinished(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, finished[first..offset],
+                    publisher.PostFinished(job, new GenerationEvent
+                        {
+                            JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1,
+                            Scores = scores is null ? null : ImageScore.Ranked(scores[first..offset], Emphasis(job.Input.Prompt).Phrases),
+                        }, finished[first..offset],
                         new ImageLineage(ImageOrigin.Generated, Prompt: job.Input.Prompt),
                         [.. job.Seeds.Select(seed => Parameters(model, job, seed, finished[first], ImageOrigin.Generated))]);
             }
@@ -191,6 +203,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                 result = pipeline.Generate(new CascadeRequest
                 {
                     Prompt = ModelText(input.Prompt), NegativePrompt = input.NegativePrompt ?? "", Seeds = job.Seeds, StartImages = start,
+                    ItemEmphasis = [.. job.Seeds.Select(_ => Emphasis(input.Prompt).Phrases)],
                 }, preview => PublishStep(batch, preview, clock, ref lastStep), job.CancellationToken);
             }
             else
@@ -200,6 +213,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                 {
                     Prompt = ModelText(input.Prompt), NegativePrompt = input.NegativePrompt ?? "", Seed = job.Seeds[0], Parent = source, Mask = mask,
                     Strength = edit.Strength, StepsPerStage = input.Steps, GuidanceScale = input.GuidanceScale,
+                    Emphasis = Emphasis(input.Prompt).Phrases,
                 }, preview => PublishStep(batch, preview, clock, ref lastStep), job.CancellationToken);
             }
             using (result)
@@ -213,7 +227,12 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                     EditKind.RefineWhole => new ImageLineage(ImageOrigin.Refined, edit.SourceId, Prompt: input.Prompt),
                     _ => new ImageLineage(ImageOrigin.Upscaled, edit.SourceId, Prompt: input.Prompt),
                 };
-                publisher.PostFinished(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, [image], lineage,
+                var scores = Score(model, result, [input.Prompt]);
+                publisher.PostFinished(job, new GenerationEvent
+                    {
+                        JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1,
+                        Scores = scores is null ? null : ImageScore.Ranked(scores, Emphasis(input.Prompt).Phrases),
+                    }, [image], lineage,
                     [Parameters(model, job, job.Seeds[0], image, lineage.Origin) with { Strength = edit.Kind == EditKind.Upscale ? null : edit.Strength }]);
             }
             logger.LogInformation("{Kind} of {Source} done in {Milliseconds:F0} ms", edit.Kind, edit.SourceId, clock.Elapsed.TotalMilliseconds);
@@ -242,9 +261,17 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
         };
     }
 
-    /// <summary>
-    /// The words the model reads: emphasis syntax such as (blue:1.4) taken out (validated at submission). The weights
-    /// themselves steer nothing yet; semantic emphasis is its own issue.
-    /// </summary>
+    /// <summary>The words the model reads: emphasis syntax such as (blue:1.4) taken out (validated at submission).</summary>
     static string ModelText(string prompt) => PromptEmphasis.Parse(prompt).Text;
+
+    static EmphasizedPrompt Emphasis(string prompt) => PromptEmphasis.Parse(prompt);
+
+    /// <summary>Each image's alignment with its prompt and emphasized phrases; null without an alignment model.</summary>
+    static AlignmentScores[]? Score(CascadeModel model, Tensor images, IReadOnlyList<string> prompts)
+    {
+        var scorer = new AlignmentScorer(model);
+        if (!scorer.IsAvailable) return null;
+        var parsed = prompts.Select(Emphasis).ToList();
+        return [.. scorer.Score(images, [.. parsed.Select(p => p.Text)], [.. parsed.Select(p => (IReadOnlyList<string>)[.. p.Phrases.Select(x => x.Text)])])];
+    }
 }

@@ -40,7 +40,9 @@ public class ShippedModelTests(ShippedModelFixture fixture) : IClassFixture<Ship
             Assert.True(steps >= 500, $"{name} was trained for {steps} steps only");
             bytes += new FileInfo(path).Length;
         }
-        Assert.True(bytes <= 60 * 1024 * 1024, $"{bytes / 1e6:F1} MB of weights exceed 60 MB");
+        Assert.NotNull(fixture.Model.References);
+        bytes += new FileInfo(System.IO.Path.Combine(ShippedModelFixture.Directory, manifest.References)).Length;
+        Assert.True(bytes <= 60 * 1024 * 1024, $"{bytes / 1e6:F1} MB of weights and reference index exceed 60 MB");
         Assert.Equal([16, 32, 64], fixture.Model.Stages.Select(s => s.Config.Resolution));
     }
 

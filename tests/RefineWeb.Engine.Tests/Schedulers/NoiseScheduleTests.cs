@@ -69,6 +69,24 @@ public class NoiseScheduleTests
         Assert.True(epsHat.allclose(eps, rtol: 1e-4, atol: 1e-4));
     }
 
+    [Theory]
+    [InlineData(PredictionType.Epsilon)]
+    [InlineData(PredictionType.VPrediction)]
+    [InlineData(PredictionType.Sample)]
+    public void OutputFor_is_the_output_that_Split_reads_back_as_the_given_x0(PredictionType prediction)
+    {
+        var schedule = new NoiseSchedule(BetaSchedule.Cosine, 1000, prediction);
+        using var scope = NewDisposeScope();
+        manual_seed(2);
+        var sample = randn(1, 3, 4, 4);
+        var wanted = rand(1, 3, 4, 4) * 2 - 1;
+        var output = schedule.OutputFor(wanted, 300, sample);
+        var (x0, eps) = schedule.Split(output, 300, sample);
+        Assert.True(x0.allclose(wanted, rtol: 1e-4, atol: 1e-4));
+        // and consistent: x_t = alpha x0 + sigma eps
+        Assert.True((schedule.SignalScale(300) * x0 + schedule.NoiseScale(300) * eps).allclose(sample, rtol: 1e-4, atol: 1e-4));
+    }
+
     [Fact]
     public void Trailing_spacing_starts_at_the_last_training_step()
     {

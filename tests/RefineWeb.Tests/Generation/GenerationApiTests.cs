@@ -41,6 +41,29 @@ public sealed class GenerationApiTests : IAsyncLifetime
         Assert.NotEqual(png, await client.GetByteArrayAsync(urls[1])); // seeds 3 and 4
     }
 
+    [Fact]
+    public async Task Emphasized_candidates_come_back_scored_and_ranked_by_prompt_and_phrase()
+    {
+        var created = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "(red:1.5) heart", seed = 5, count = 3 });
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        var done = await WaitForEnd((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+
+        var scores = done.GetProperty("scores").EnumerateArray().ToList();
+        Assert.Equal(3, scores.Count);
+        Assert.Equal([1, 2, 3], scores.Select(s => s.GetProperty("rank").GetInt32()).Order());
+        var combined = scores.Select(s =>
+        {
+            var phrase = Assert.Single(s.GetProperty("phrases").EnumerateArray());
+            Assert.Equal(("red", 1.5), (phrase.GetProperty("text").GetString(), phrase.GetProperty("weight").GetDouble()));
+            double prompt = s.GetProperty("prompt").GetDouble(), red = phrase.GetProperty("score").GetDouble();
+            Assert.InRange(prompt, -1, 1);
+            return (Rank: s.GetProperty("rank").GetInt32(), Combined: prompt + 0.5 * red);
+        }).OrderBy(x => x.Rank).ToList();
+        // Rank 1 has the best prompt-plus-emphasis score.
+        Assert.True(combined.Zip(combined.Skip(1)).All(p => p.First.Combined >= p.Second.Combined - 1e-3), string.Join(", ", combined));
+    }
+
     [Theory]
     [InlineData("""{"prompt":""}""", "prompt")]
     [InlineData("""{"prompt":"red heart","count":9}""", "count")]

@@ -88,7 +88,7 @@ public static class StageSampling
                 var (original, _) = schedule.Split(guided, t, x);
                 var image = config.DenoisesResidual ? upsampled! + original / config.ResidualScale : original;
                 var moved = image + guide.Gradient(image) * (guide.Scale * schedule.NoiseScale(t));
-                guided = schedule.OutputFor(AsDenoised(moved), t, x);
+                guided = where(guide.Active, schedule.OutputFor(AsDenoised(moved), t, x), guided);
             }
             var step = sampler.Step(guided, i, x, generators[0]);
             var next = step.PreviousSample;

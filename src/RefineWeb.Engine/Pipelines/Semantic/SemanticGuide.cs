@@ -21,14 +21,18 @@ public sealed class SemanticGuide : IDisposable
     readonly Tensor targets;      // [B, P, D]
     readonly Tensor coefficients; // [B, P]
 
+    /// <summary>[B, 1, 1, 1]: items with a phrase to steer by; the others' steps are left exactly as they were.</summary>
+    public Tensor Active { get; }
+
     /// <summary>Strength of the step: how far the clean-image estimate moves per unit gradient at full noise.</summary>
     public double Scale { get; }
 
-    SemanticGuide(AlignmentModel alignment, Tensor targets, Tensor coefficients, double scale)
+    SemanticGuide(AlignmentModel alignment, Tensor targets, Tensor coefficients, Tensor active, double scale)
     {
         this.alignment = alignment;
         this.targets = targets;
         this.coefficients = coefficients;
+        Active = active;
         Scale = scale;
     }
 
@@ -55,7 +59,8 @@ public sealed class SemanticGuide : IDisposable
                 weights[b * width + p] = (float)(phrasesPerItem[b][p].Weight - 1);
             }
         var coefficients = tensor(weights, [batch, width], device: model.Device);
-        return new SemanticGuide(alignment, gathered.MoveToOuterDisposeScope(), coefficients.MoveToOuterDisposeScope(), scale);
+        var active = coefficients.abs().sum(1).gt(0).view(-1, 1, 1, 1);
+        return new SemanticGuide(alignment, gathered.MoveToOuterDisposeScope(), coefficients.MoveToOuterDisposeScope(), active.MoveToOuterDisposeScope(), scale);
     }
 
     /// <summary>Unit targets [P, D]: the phrase's text embedding plus the mean of its retrieved reference images.</summary>
@@ -90,5 +95,6 @@ public sealed class SemanticGuide : IDisposable
     {
         targets.Dispose();
         coefficients.Dispose();
+        Active.Dispose();
     }
 }
