@@ -59,6 +59,19 @@ public sealed class GenerateCommandTests : IDisposable
         Assert.False(File.Exists(Path.Combine(root, "y.png")));
     }
 
+    [Theory]
+    [InlineData("(blue heart", "never closed")]
+    [InlineData("(blue:lots) heart", "is not a weight")]
+    [InlineData("(blue:9) heart", "weights go from 0.1 to 3")]
+    public async Task Malformed_emphasis_is_refused_with_the_reason_and_writes_nothing(string prompt, string message)
+    {
+        var (exit, _, error) = await Cli.Run("generate", "--prompt", prompt, "--model", ModelDirectory, "--random-weights", "--out", Path.Combine(root, "z.png"));
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: ", error);
+        Assert.Contains(message, error);
+        Assert.False(File.Exists(Path.Combine(root, "z.png")));
+    }
+
     [Fact]
     public async Task A_missing_prompt_is_a_usage_error()
     {

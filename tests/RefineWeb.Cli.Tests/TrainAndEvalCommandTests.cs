@@ -81,4 +81,32 @@ public sealed class TrainAndEvalCommandTests : IDisposable
         Assert.All(fidelity, f => Assert.InRange(f.GetProperty("bicubic_psnr").GetDouble(), 15, 60));
         Assert.True(json.RootElement.GetProperty("speed").GetProperty("median_image_ms").GetDouble() > 0);
     }
+
+    [Fact]
+    public async Task References_then_semantic_eval_compares_plain_and_emphasized_generations()
+    {
+        var (exit, output, error) = await Cli.Run("model", "references", "--model", Model, "--data", Data, "--device", "cpu");
+        Assert.True(exit == 0, error);
+        var index = SafetensorsFile.Open(Path.Combine(Model, "references.safetensors"));
+        Assert.Equal("F16", index.Entries["embeddings"].DType);
+        Assert.Equal(int.Parse(index.Metadata["images"]), index.Entries["embeddings"].Shape[0]);
+
+        var report = Path.Combine(root, "semantic.json");
+        (exit, output, error) = await Cli.Run("eval", "--semantic", "--model", Model, "--data", Data, "--per-category", "3", "--distractors", "5",
+            "--out", report, "--device", "cpu");
+        Assert.True(exit == 0, error);
+        Assert.Contains("3 colour", output);
+        foreach (var condition in new[] { "plain", "token re-weighting", "semantic gradient", "both" })
+            Assert.Contains($"| {condition} | 3 |", output);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var conditions = json.RootElement.GetProperty("conditions").EnumerateArray().ToList();
+        Assert.Equal(4, conditions.Count);
+        Assert.All(conditions, c => Assert.InRange(c.GetProperty("phrase_top1").GetDouble(), 0, 1));
+        Assert.Equal(1.5, json.RootElement.GetProperty("weight").GetDouble());
+
+        (exit, _, error) = await Cli.Run("eval", "--semantic", "--model", Model, "--data", Data, "--weight", "7", "--device", "cpu");
+        Assert.Equal(1, exit);
+        Assert.Contains("--weight must be between", error);
+    }
 }

@@ -49,7 +49,7 @@ static class EvalCommand
             using var cascade = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
             if (parse.GetValue(semantic))
                 return await Semantic(cascade, train, validation, parse.GetValue(perCategory), parse.GetValue(weight), parse.GetValue(semanticScale),
-                    parse.GetValue(distractors), parse.GetValue(seed), parse.GetResult(outFile) is null ? "eval-semantic.json" : parse.GetValue(outFile)!, output, cancellation);
+                    parse.GetValue(distractors), parse.GetValue(seed), parse.GetResult(outFile) is { Implicit: false } ? parse.GetValue(outFile)! : "eval-semantic.json", output, cancellation);
             var evaluator = new CascadeEvaluator(cascade, refinerOverrides: new RefinerOverrides(
                 parse.GetValue(refinerSteps), parse.GetValue(refinerGuidance), parse.GetValue(strength)));
             long seedValue = parse.GetValue(seed);
@@ -153,6 +153,12 @@ static class EvaluationTable
         foreach (var r in report.Conditions)
             w.WriteLine(string.Format(c, "| {0} | {1} | {2:F2} | {3:F3} | {4:F2} | {5:F3} | {6:F0} |",
                 r.Condition, r.Prompts, r.PhraseSimilarity, r.PhraseTop1, r.PromptSimilarity, r.PromptTop1, r.MsPerImage));
+        w.WriteLine();
+        var categories = report.Conditions[0].PhraseTop1ByCategory.Keys.ToList();
+        w.WriteLine($"| Phrase top-1 by category | {string.Join(" | ", categories.Select(category => $"{category} ({report.CasesPerCategory[category]})"))} |");
+        w.WriteLine($"|---|{string.Concat(categories.Select(_ => "---:|"))}");
+        foreach (var r in report.Conditions)
+            w.WriteLine($"| {r.Condition} | {string.Join(" | ", categories.Select(category => r.PhraseTop1ByCategory[category].ToString("F2", c)))} |");
         return w.ToString().TrimEnd();
     }
 }

@@ -4,6 +4,7 @@ using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Cascade;
 using RefineWeb.Engine.Runtime;
+using RefineWeb.Engine.Text;
 using RefineWeb.Engine.Schedulers;
 
 namespace RefineWeb.Cli.Commands;
@@ -36,10 +37,13 @@ static class GenerateCommand
             if (images is < 1 or > 4) throw new ArgumentException("--count must be between 1 and 4.");
             if (string.IsNullOrWhiteSpace(parse.GetValue(prompt))) throw new ArgumentException("--prompt must not be empty.");
 
+            // (word:1.4) emphasis: a malformed prompt stops here, with the parser's message, before anything loads.
+            var emphasized = PromptEmphasis.Parse(parse.GetValue(prompt)!);
             using var cascade = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)), parse.GetValue(random));
             var request = new CascadeRequest
             {
-                Prompt = parse.GetValue(prompt)!,
+                Prompt = emphasized.Text,
+                ItemEmphasis = [.. Enumerable.Repeat(emphasized.Phrases, images)],
                 NegativePrompt = parse.GetValue(negative)!,
                 Seeds = [.. Enumerable.Range(0, images).Select(i => parse.GetValue(seed) + i)],
                 StepsPerStage = parse.GetValue(steps) is { Length: > 0 } s ? s : null,

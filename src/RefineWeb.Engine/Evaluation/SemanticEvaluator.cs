@@ -8,7 +8,7 @@ namespace RefineWeb.Engine.Evaluation;
 
 /// <summary>How one way of emphasizing (or none) did over all cases; similarities are cosines x 100 ("points").</summary>
 public sealed record SemanticConditionResult(string Condition, int Prompts, double PhraseSimilarity, double PhraseTop1,
-    double PromptSimilarity, double PromptTop1, double MsPerImage);
+    double PromptSimilarity, double PromptTop1, double MsPerImage, IReadOnlyDictionary<string, double> PhraseTop1ByCategory);
 
 public sealed record SemanticReport(string Model, DateTimeOffset MeasuredAt, double Weight, double SemanticGuidanceScale, int PromptDistractors,
     IReadOnlyList<SemanticConditionResult> Conditions, IReadOnlyDictionary<string, int> CasesPerCategory);
@@ -62,6 +62,7 @@ public sealed class SemanticEvaluator(CascadeModel model, int batchSize = 16)
     {
         double phraseSimilarity = 0, promptSimilarity = 0;
         int phraseHits = 0, promptHits = 0;
+        var hitsByCategory = cases.Select(c => c.Category).Distinct().ToDictionary(c => c, _ => 0);
         var clock = new Stopwatch();
         for (int start = 0; start < cases.Count; start += batchSize)
         {
@@ -83,12 +84,17 @@ public sealed class SemanticEvaluator(CascadeModel model, int batchSize = 16)
             {
                 phraseSimilarity += phraseScores[i][0];
                 promptSimilarity += promptScores[i][0];
-                if (phraseScores[i].Skip(1).All(s => s < phraseScores[i][0])) phraseHits++;
+                if (phraseScores[i].Skip(1).All(s => s < phraseScores[i][0]))
+                {
+                    phraseHits++;
+                    hitsByCategory[chunk[i].Category]++;
+                }
                 if (promptScores[i].Skip(1).All(s => s < promptScores[i][0])) promptHits++;
             }
         }
         int n = cases.Count;
         return new SemanticConditionResult(name, n, 100 * phraseSimilarity / n, (double)phraseHits / n, 100 * promptSimilarity / n, (double)promptHits / n,
-            clock.Elapsed.TotalMilliseconds / n);
+            clock.Elapsed.TotalMilliseconds / n,
+            hitsByCategory.ToDictionary(kv => kv.Key, kv => (double)kv.Value / cases.Count(c => c.Category == kv.Key)));
     }
 }
