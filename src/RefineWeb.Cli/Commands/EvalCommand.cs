@@ -153,6 +153,8 @@ static class EvaluationTable
         foreach (var r in report.Conditions)
             w.WriteLine(string.Format(c, "| {0} | {1} | {2:F2} | {3:F3} | {4:F2} | {5:F3} | {6:F0} |",
                 r.Condition, r.Prompts, r.PhraseSimilarity, r.PhraseTop1, r.PromptSimilarity, r.PromptTop1, r.MsPerImage));
+        w.WriteLine(string.Format(c, "| one image alone (median of 5): plain {0:F0} ms, emphasized {1:F0} ms ({2:F2}x) |||||||",
+            report.SingleImagePlainMs, report.SingleImageEmphasizedMs, report.SingleImageEmphasizedMs / report.SingleImagePlainMs));
         w.WriteLine();
         var categories = report.Conditions[0].PhraseTop1ByCategory.Keys.ToList();
         w.WriteLine($"| Phrase top-1 by category | {string.Join(" | ", categories.Select(category => $"{category} ({report.CasesPerCategory[category]})"))} |");

@@ -10,8 +10,11 @@ namespace RefineWeb.Engine.Evaluation;
 public sealed record SemanticConditionResult(string Condition, int Prompts, double PhraseSimilarity, double PhraseTop1,
     double PromptSimilarity, double PromptTop1, double MsPerImage, IReadOnlyDictionary<string, double> PhraseTop1ByCategory);
 
+/// <param name="SingleImagePlainMs">Median wall time of one image alone (the page's usual request), without emphasis.</param>
+/// <param name="SingleImageEmphasizedMs">The same with the phrase emphasized (token re-weighting and gradient).</param>
 public sealed record SemanticReport(string Model, DateTimeOffset MeasuredAt, double Weight, double SemanticGuidanceScale, int PromptDistractors,
-    IReadOnlyList<SemanticConditionResult> Conditions, IReadOnlyDictionary<string, int> CasesPerCategory);
+    IReadOnlyList<SemanticConditionResult> Conditions, IReadOnlyDictionary<string, int> CasesPerCategory,
+    double SingleImagePlainMs, double SingleImageEmphasizedMs);
 
 /// <summary>
 /// Does emphasis work? Every case is generated with the same seed without emphasis, then with the phrase emphasized
@@ -53,8 +56,27 @@ public sealed class SemanticEvaluator(CascadeModel model, int batchSize = 16)
             log?.Invoke($"{condition.Name}: {cases.Count} prompts...");
             results.Add(Measure(condition.Name, cases, promptCandidates, condition.Emphasis ? weight : 1, condition.Tokens, condition.Scale, seed));
         }
+        log?.Invoke("one image at a time...");
         return new SemanticReport(model.Manifest.Name, DateTimeOffset.UtcNow, weight, scale, promptDistractors, results,
-            cases.GroupBy(c => c.Category).ToDictionary(g => g.Key, g => g.Count()));
+            cases.GroupBy(c => c.Category).ToDictionary(g => g.Key, g => g.Count()),
+            SingleImageMs(cases[0], 1, scale), SingleImageMs(cases[0], weight, scale));
+    }
+
+    /// <summary>Median of 5 single-image generations (after one warm-up).</summary>
+    double SingleImageMs(SemanticCase sample, double weight, double scale)
+    {
+        var times = new List<double>();
+        for (int run = -1; run < 5; run++)
+        {
+            var clock = Stopwatch.StartNew();
+            using var image = pipeline.Generate(new CascadeRequest
+            {
+                Prompt = sample.Prompt, Seeds = [run + 1], SemanticGuidanceScale = scale,
+                ItemEmphasis = [[new EmphasizedPhrase(sample.Phrase, weight, sample.Start)]],
+            });
+            if (run >= 0) times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        return times.Order().ElementAt(times.Count / 2);
     }
 
     SemanticConditionResult Measure(string name, IReadOnlyList<SemanticCase> cases, IReadOnlyList<IReadOnlyList<string>> promptCandidates,

@@ -18,8 +18,11 @@ public sealed record CascadeManifest
     public string? Alignment { get; init; } = "align";
     /// <summary>The alignment model's embeddings of the training images (semantic guidance's references); optional.</summary>
     public string References { get; init; } = Semantic.ReferenceIndex.FileName;
-    /// <summary>Default strength of semantic guidance for emphasized words (tuned with `refineweb eval --semantic`).</summary>
-    public double SemanticGuidanceScale { get; init; } = 0.5;
+    /// <summary>
+    /// Default strength of semantic guidance for emphasized words, tuned per model with `refineweb eval --semantic`
+    /// (80 for emoji-cascade-v1: the largest that keeps whole-prompt alignment within 1 point).
+    /// </summary>
+    public double SemanticGuidanceScale { get; init; } = 80;
 
     public static CascadeManifest Load(string directory)
     {
