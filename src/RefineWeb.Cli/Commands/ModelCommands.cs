@@ -64,7 +64,10 @@ static class ModelCommands
             using var index = ReferenceIndex.Build(alignment, Batches());
             var path = Path.Combine(directory, cascade.Manifest.References);
             index.Save(path);
-            await output.WriteLineAsync($"{index.Count} reference images -> {path} ({new FileInfo(path).Length / 1024} KiB)");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using (ReferenceIndex.Load(path, alignment.Config.EmbeddingWidth, cascade.Device))
+                clock.Stop();
+            await output.WriteLineAsync($"{index.Count} reference images -> {path} ({new FileInfo(path).Length / 1024} KiB, loads in {clock.Elapsed.TotalMilliseconds:F0} ms)");
             return 0;
         }));
         return command;
