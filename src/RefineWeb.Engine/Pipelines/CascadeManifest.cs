@@ -20,9 +20,11 @@ public sealed record CascadeManifest
     public string References { get; init; } = Semantic.ReferenceIndex.FileName;
     /// <summary>
     /// Default strength of semantic guidance for emphasized words, tuned per model with `refineweb eval --semantic`
-    /// (80 for emoji-cascade-v1: the largest that keeps whole-prompt alignment within 1 point).
+    /// (emoji-cascade-v1 sets 400 on its base stage only; see its model card).
     /// </summary>
     public double SemanticGuidanceScale { get; init; } = 80;
+    /// <summary>How many stages, from the base up, get the semantic gradient (null: all); token re-weighting applies to all.</summary>
+    public int? SemanticGuidanceStages { get; init; }
 
     public static CascadeManifest Load(string directory)
     {

@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Cascade;
 using RefineWeb.Engine.Pipelines.Semantic;
 using RefineWeb.Engine.Text;
@@ -103,5 +104,27 @@ public class SemanticEmphasisTests(ShippedModelFixture fixture) : IClassFixture<
         File.WriteAllBytes(path, [1, 2, 3]);
         var error = Assert.ThrowsAny<Exception>(() => ReferenceIndex.Load(path, 128, CPU));
         Assert.Contains(path, error.Message);
+    }
+}
+
+public class SemanticGuidanceStagesTests
+{
+    [Fact]
+    public void The_gradient_stops_above_the_model_s_guided_stages_and_token_weights_do_not()
+    {
+        using var directory = new TempDirectory();
+        CascadeBlueprint.Write(directory.Path, WordTokenizer.BuildVocabulary(["blue heart"]), CascadePreset.Tiny, seed: 1);
+        var manifest = CascadeManifest.Load(directory.Path) with { SemanticGuidanceStages = 1 };
+        manifest.Save(directory.Path);
+        using var model = CascadeModel.Load(directory.Path, CPU);
+        var prompt = PromptEmphasis.Parse("(blue:1.5) heart");
+
+        using var emphasis = StageEmphasis.Create(model, [prompt.Text], [prompt.Phrases], semanticScale: null, reweightTokens: true)!;
+        Assert.NotNull(emphasis.ForStage(model, 0).Guide);
+        Assert.Null(emphasis.ForStage(model, 1).Guide);
+        Assert.Same(emphasis.TokenWeights, emphasis.ForStage(model, 1).TokenWeights);
+        // [cond; uncond]: "blue" (after <s>) weighs 1.5 in the conditional row only.
+        Assert.Equal(1.5f, emphasis.TokenWeights![0, 1].item<float>());
+        Assert.Equal(1f, emphasis.TokenWeights[1, 1].item<float>());
     }
 }

@@ -43,7 +43,7 @@ public sealed class CascadePipeline(CascadeModel model)
                 var stage = Model.Stages[s];
                 using var stageScope = NewDisposeScope();
                 var result = StageSampling.Run(stage, tokens, previous, generators, Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.Sampler, request.Eta),
-                    Preview(onStep, s, stageCount - first, first), cancellation, emphasis: emphasis);
+                    Preview(onStep, s, stageCount - first, first), cancellation, emphasis: emphasis?.ForStage(Model, s));
                 previous = result.MoveToOuterDisposeScope();
             }
             return previous!.cpu().MoveToOuterDisposeScope();
@@ -91,7 +91,7 @@ public sealed class CascadePipeline(CascadeModel model)
                     1 - (resolution == size ? mask : nn.functional.adaptive_max_pool2d(mask, [resolution, resolution])),
                     request.Strength);
                 var result = StageSampling.Run(stage, tokens, previous, generators, Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.Sampler, 0),
-                    Preview(onStep, s, stageCount, 0), cancellation, known, emphasis);
+                    Preview(onStep, s, stageCount, 0), cancellation, known, emphasis?.ForStage(Model, s));
                 previous = result.MoveToOuterDisposeScope();
             }
             return previous!.cpu().MoveToOuterDisposeScope();

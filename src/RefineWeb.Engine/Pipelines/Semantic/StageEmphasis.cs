@@ -31,6 +31,10 @@ public sealed record StageEmphasis(Tensor? TokenWeights, SemanticGuide? Guide) :
         return new StageEmphasis(tokenWeights, guide);
     }
 
+    /// <summary>The emphasis of stage <paramref name="index"/>: without the gradient above the model's guided stages.</summary>
+    public StageEmphasis ForStage(CascadeModel model, int index) =>
+        index < (model.Manifest.SemanticGuidanceStages ?? int.MaxValue) ? this : this with { Guide = null };
+
     public void Dispose()
     {
         TokenWeights?.Dispose();
