@@ -20,7 +20,7 @@ public sealed record CascadeManifest
     public string References { get; init; } = Semantic.ReferenceIndex.FileName;
     /// <summary>
     /// Default strength of semantic guidance for emphasized words, tuned per model with `refineweb eval --semantic`
-    /// (emoji-cascade-v1 sets 400 on its base stage only; see its model card).
+    /// (emoji-cascade-v1 sets 1200 on its base stage only; see its model card).
     /// </summary>
     public double SemanticGuidanceScale { get; init; } = 80;
     /// <summary>How many stages, from the base up, get the semantic gradient (null: all); token re-weighting applies to all.</summary>

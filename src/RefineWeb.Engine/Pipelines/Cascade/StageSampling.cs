@@ -82,12 +82,15 @@ public static class StageSampling
             var guided = ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale);
             if (emphasis?.Guide is { } guide)
             {
-                // SeReDiff: move the step's clean-image estimate along the semantic-induced gradient, by less as the
-                // noise fades (sigma_t), and hand the sampler the output that predicts the moved estimate.
+                // SeReDiff: move the step's clean-image estimate along the semantic-induced gradient and hand the
+                // sampler the output that predicts the moved estimate. The move shrinks with the noise variance
+                // (sigma_t^2): early steps, which settle colour and layout, steer; late ones, which would only add
+                // pixel patterns the scorer likes, barely do (measured: same phrase gain, far less prompt loss than sigma_t).
                 int t = sampler.Timesteps[i];
                 var (original, _) = schedule.Split(guided, t, x);
                 var image = config.DenoisesResidual ? upsampled! + original / config.ResidualScale : original;
-                var moved = image + guide.Gradient(image) * (guide.Scale * schedule.NoiseScale(t));
+                double sigma = schedule.NoiseScale(t);
+                var moved = image + guide.Gradient(image) * (guide.Scale * sigma * sigma);
                 guided = where(guide.Active, schedule.OutputFor(AsDenoised(moved), t, x), guided);
             }
             var step = sampler.Step(guided, i, x, generators[0]);
