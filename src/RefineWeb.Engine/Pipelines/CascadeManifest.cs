@@ -19,12 +19,12 @@ public sealed record CascadeManifest
     /// <summary>The alignment model's embeddings of the training images (semantic guidance's references); optional.</summary>
     public string References { get; init; } = Semantic.ReferenceIndex.FileName;
     /// <summary>
-    /// Default strength of semantic guidance for emphasized words, tuned per model with `refineweb eval --semantic`
-    /// (emoji-cascade-v1 sets 1200 on its base stage only; see its model card).
+    /// Strength of semantic guidance for emphasized words, tuned per model with `refineweb eval --semantic`; the
+    /// defaults are the setting measured for emoji-cascade-v1 (see its model card).
     /// </summary>
-    public double SemanticGuidanceScale { get; init; } = 80;
+    public double SemanticGuidanceScale { get; init; } = 1200;
     /// <summary>How many stages, from the base up, get the semantic gradient (null: all); token re-weighting applies to all.</summary>
-    public int? SemanticGuidanceStages { get; init; }
+    public int? SemanticGuidanceStages { get; init; } = 1;
 
     public static CascadeManifest Load(string directory)
     {

@@ -1,36 +1,26 @@
-using System.Text.RegularExpressions;
-
 namespace RefineWeb.Engine.Text;
 
 /// <summary>
 /// Where emphasized phrases fall in the tokenizer's output: one weight per token position (start and end tokens and
 /// padding keep 1), the weight of the innermost phrase that overlaps each word.
 /// </summary>
-public static partial class TokenEmphasis
+public static class TokenEmphasis
 {
     /// <param name="text">The plain prompt (emphasis syntax taken out) that the tokenizer reads.</param>
     /// <param name="phrases">Phrases with their start in <paramref name="text"/>, as <see cref="PromptEmphasis.Parse"/> gives them.</param>
     public static float[] Weights(WordTokenizer tokenizer, string text, IReadOnlyList<EmphasizedPhrase> phrases)
     {
         var weights = Enumerable.Repeat(1f, tokenizer.MaxLength).ToArray();
-        // The same word pattern as the tokenizer, on the unnormalized text, so that spans are positions in it.
-        var words = WordSpan().Matches(text);
+        var words = WordTokenizer.WordSpans(text);
         for (int w = 0; w < words.Count && w + 1 < tokenizer.MaxLength - 1; w++)
         {
-            var word = words[w];
+            var (start, length) = words[w];
             var phrase = phrases
-                .Where(p => p.Start < word.Index + word.Length && word.Index < p.Start + p.Text.Length)
+                .Where(p => p.Start < start + length && start < p.Start + p.Text.Length)
                 .OrderBy(p => p.Text.Length)
                 .FirstOrDefault();
             if (phrase is not null) weights[w + 1] = (float)phrase.Weight;
         }
         return weights;
     }
-
-    /// <summary>The words of a plain prompt as the tokenizer splits it: start and length of each.</summary>
-    public static IReadOnlyList<(int Start, int Length)> WordSpans(string text) =>
-        [.. WordSpan().Matches(text).Select(m => (m.Index, m.Length))];
-
-    [GeneratedRegex(@"[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*")]
-    private static partial Regex WordSpan();
 }

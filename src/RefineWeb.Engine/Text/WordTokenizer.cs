@@ -73,6 +73,13 @@ public sealed partial class WordTokenizer
     public static IEnumerable<string> SplitWords(string text) =>
         WordPattern().Matches(text.ToLowerInvariant().Normalize(NormalizationForm.FormKC)).Select(m => m.Value);
 
+    /// <summary>
+    /// Where each word of <see cref="SplitWords"/> stands in the text (start, length), for mapping emphasis onto tokens.
+    /// Lower-casing keeps positions; compatibility normalization could move them, so spans are taken before it.
+    /// </summary>
+    public static IReadOnlyList<(int Start, int Length)> WordSpans(string text) =>
+        [.. WordPattern().Matches(text.ToLowerInvariant()).Select(m => (m.Index, m.Length))];
+
     /// <summary>Token ids: start, words (truncated to fit), end, then padding to <see cref="MaxLength"/>.</summary>
     public TokenizedText Encode(string text)
     {

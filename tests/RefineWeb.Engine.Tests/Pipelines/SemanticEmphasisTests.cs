@@ -114,17 +114,29 @@ public class SemanticGuidanceStagesTests
     {
         using var directory = new TempDirectory();
         CascadeBlueprint.Write(directory.Path, WordTokenizer.BuildVocabulary(["blue heart"]), CascadePreset.Tiny, seed: 1);
-        var manifest = CascadeManifest.Load(directory.Path) with { SemanticGuidanceStages = 1 };
-        manifest.Save(directory.Path);
-        using var model = CascadeModel.Load(directory.Path, CPU);
         var prompt = PromptEmphasis.Parse("(blue:1.5) heart");
+        StageEmphasis Emphasis(CascadeModel model) =>
+            StageEmphasis.Create(model, [prompt.Text], [prompt.Phrases], semanticScale: null, reweightTokens: true)!;
 
-        using var emphasis = StageEmphasis.Create(model, [prompt.Text], [prompt.Phrases], semanticScale: null, reweightTokens: true)!;
-        Assert.NotNull(emphasis.ForStage(model, 0).Guide);
-        Assert.Null(emphasis.ForStage(model, 1).Guide);
-        Assert.Same(emphasis.TokenWeights, emphasis.ForStage(model, 1).TokenWeights);
-        // [cond; uncond]: "blue" (after <s>) weighs 1.5 in the conditional row only.
-        Assert.Equal(1.5f, emphasis.TokenWeights![0, 1].item<float>());
-        Assert.Equal(1f, emphasis.TokenWeights[1, 1].item<float>());
+        // The default (the built-in model's setting): the base stage only.
+        using (var model = CascadeModel.Load(directory.Path, CPU))
+        using (var emphasis = Emphasis(model))
+        {
+            Assert.NotNull(emphasis.ForStage(model, 0).Guide);
+            Assert.Null(emphasis.ForStage(model, 1).Guide);
+            Assert.Same(emphasis.TokenWeights, emphasis.ForStage(model, 1).TokenWeights);
+            // [cond; uncond]: "blue" (after <s>) weighs 1.5 in the conditional row only.
+            Assert.Equal(1.5f, emphasis.TokenWeights![0, 1].item<float>());
+            Assert.Equal(1f, emphasis.TokenWeights[1, 1].item<float>());
+        }
+
+        // null in cascade.json: every stage.
+        (CascadeManifest.Load(directory.Path) with { SemanticGuidanceStages = null }).Save(directory.Path);
+        using (var model = CascadeModel.Load(directory.Path, CPU))
+        using (var emphasis = Emphasis(model))
+        {
+            Assert.Null(model.Manifest.SemanticGuidanceStages);
+            Assert.NotNull(emphasis.ForStage(model, 2).Guide);
+        }
     }
 }
