@@ -13,10 +13,16 @@ train() { # stage, then its options
   local stage=$1; shift
   local resume=()
   if [[ "$RESUME" == "--resume" && -f runs/$stage/checkpoint.safetensors ]]; then resume=(--resume); fi
+  if [[ "${1:-}" == "--resume" ]]; then resume=(--resume); shift; fi
   "${CLI[@]}" --stage "$stage" "${resume[@]}" "$@" >> "runs/$stage.out" 2>&1
 }
 
-train base --steps 3000 --batch-size 64 --learning-rate 8e-4 --sample-every 300 &
+{
+  train base --steps 3000 --batch-size 64 --learning-rate 8e-4 --sample-every 300
+  # Second phase: a warm restart that draws every emoji equally often (all its styles and skin tones as one),
+  # because half the images are skin-tone variants and the objects and animals were seen too rarely.
+  train base --resume --steps 8000 --batch-size 64 --learning-rate 4e-4 --sample-every 500 --balance-variants
+} &
 BASE=$!
 {
   train refiner32 --steps 1200 --batch-size 32 --learning-rate 8e-4 --sample-every 200

@@ -38,7 +38,7 @@ public sealed class TrainAndEvalCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(work, "samples", "step000002.png")));
 
         (exit, output, error) = await Cli.Run("train", "--stage", stage, "--data", Data, "--model", Model, "--work", work,
-            "--steps", "3", "--batch-size", "4", "--log-every", "1", "--resume", "--device", "cpu");
+            "--steps", "3", "--batch-size", "4", "--log-every", "1", "--resume", "--balance-variants", "--device", "cpu");
         Assert.True(exit == 0, error);
         Assert.Contains("3/3", output);
         Assert.DoesNotContain("1/3", output);

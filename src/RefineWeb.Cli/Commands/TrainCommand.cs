@@ -1,5 +1,6 @@
 using System.CommandLine;
 using RefineWeb.Datasets;
+using RefineWeb.Datasets.Emoji;
 using RefineWeb.Engine.Models;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Runtime;
@@ -35,11 +36,12 @@ static class TrainCommand
         var logEvery = new Option<int>("--log-every") { Description = "Steps between progress lines and log rows.", DefaultValueFactory = _ => 10 };
         var sampleEvery = new Option<int>("--sample-every") { Description = "Steps between sample grids.", DefaultValueFactory = _ => 500 };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => 250 };
+        var balance = new Option<bool>("--balance-variants") { Description = "Draw every emoji (all its styles and skin tones together) equally often instead of every image." };
         var limit = new Option<int?>("--limit") { Description = "Train on the first N training images only (smoke tests)." };
 
         var command = new Command("train", "Train one cascade stage or the alignment model (resumable, EMA, CSV log, sample grids).")
         {
-            stage, data, model, work, steps, batch, learningRate, warmup, ema, crop, seed, resume, threads, device, logEvery, sampleEvery, checkpointEvery, limit,
+            stage, data, model, work, steps, batch, learningRate, warmup, ema, crop, seed, resume, threads, device, logEvery, sampleEvery, checkpointEvery, limit, balance,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -74,7 +76,7 @@ static class TrainCommand
             manual_seed(options.Seed);
             var objective = CreateObjective(stageName, manifest, modelDirectory, tokenizer, target);
             using var module = objective.Module;
-            using var bank = ImageBank.Load(examples, tokenizer);
+            using var bank = ImageBank.Load(examples, tokenizer, balanceGroups: parse.GetValue(balance));
             await output.WriteLineAsync($"{stageName}: {module.parameters().Sum(p => p.numel()):N0} parameters, {bank.Count} training images, {options.Steps} steps of {options.BatchSize} on {target.type.ToString().ToLowerInvariant()} ({get_num_threads()} threads)");
 
             var bar = new ProgressLine(output, stageName);
@@ -119,7 +121,7 @@ static class TrainCommand
         if (!File.Exists(manifestPath))
             throw new FileNotFoundException($"No data set at {Path.GetFullPath(dataDirectory)}: manifest.jsonl is missing (run `refineweb data build`).", manifestPath);
         var examples = DatasetRecord.ReadManifest(manifestPath).Where(r => r.Split == split)
-            .Select(r => new TrainingExample(r.Id, Path.Combine(dataDirectory, r.Image), r.Captions))
+            .Select(r => new TrainingExample(r.Id, Path.Combine(dataDirectory, r.Image), r.Captions, EmojiVariants.GroupOf(r.Hexcode)))
             .Take(limit ?? int.MaxValue).ToList();
         if (examples.Count == 0) throw new InvalidDataException($"{manifestPath} has no {split} images.");
         return examples;

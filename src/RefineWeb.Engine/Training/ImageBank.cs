@@ -10,6 +10,8 @@ namespace RefineWeb.Engine.Training;
 /// The whole training set in memory: images as bytes [N, 3, S, S] (a 10k-image emoji set at 64 px is 130 MB) and
 /// every caption tokenized once [N, C, L]. Batches are drawn by a caller's generator, so a run is reproducible and
 /// resumes exactly. Lower resolutions are box-filtered (average pooling), the same downsampling the evaluation uses.
+/// With <c>balanceGroups</c>, examples are drawn with probability 1 / (size of their group), so every group (one
+/// emoji with all its styles and skin tones) is drawn equally often.
 /// </summary>
 public sealed class ImageBank : IDisposable
 {
@@ -17,13 +19,15 @@ public sealed class ImageBank : IDisposable
     readonly Tensor tokens;      // int64 [N, C, L]
     readonly Tensor captionCounts; // int64 [N]
     readonly Tensor emptyCaption; // int64 [L]
+    readonly Tensor? drawWeights; // float64 [N], null = uniform
 
     public IReadOnlyList<TrainingExample> Examples { get; }
     public int Resolution { get; }
     public int Count => Examples.Count;
 
-    ImageBank(IReadOnlyList<TrainingExample> examples, int resolution, Tensor images, Tensor tokens, Tensor captionCounts, Tensor emptyCaption)
+    ImageBank(IReadOnlyList<TrainingExample> examples, int resolution, Tensor images, Tensor tokens, Tensor captionCounts, Tensor emptyCaption, Tensor? drawWeights)
     {
+        this.drawWeights = drawWeights;
         Examples = examples;
         Resolution = resolution;
         this.images = images;
@@ -32,8 +36,12 @@ public sealed class ImageBank : IDisposable
         this.emptyCaption = emptyCaption;
     }
 
-    /// <summary>Decodes every image (in parallel) and tokenizes every caption. Every image must be <paramref name="resolution"/> square.</summary>
-    public static ImageBank Load(IReadOnlyList<TrainingExample> examples, WordTokenizer tokenizer, int resolution = 64)
+    /// <summary>
+    /// Decodes every image (in parallel) and tokenizes every caption. Every image must be <paramref name="resolution"/>
+    /// square. <paramref name="balanceGroups"/>: draw each <see cref="TrainingExample.Group"/> equally often (an
+    /// example without a group is a group of its own).
+    /// </summary>
+    public static ImageBank Load(IReadOnlyList<TrainingExample> examples, WordTokenizer tokenizer, int resolution = 64, bool balanceGroups = false)
     {
         if (examples.Count == 0) throw new ArgumentException("The training set is empty.", nameof(examples));
         int pixels = 3 * resolution * resolution;
@@ -66,7 +74,13 @@ public sealed class ImageBank : IDisposable
         return new ImageBank(examples, resolution,
             tensor(bytes, [examples.Count, 3, resolution, resolution]),
             tensor(ids, [examples.Count, maxCaptions, tokenizer.MaxLength]),
-            tensor(counts), tensor(empty));
+            tensor(counts), tensor(empty), balanceGroups ? GroupBalancedWeights(examples) : null);
+    }
+
+    static Tensor GroupBalancedWeights(IReadOnlyList<TrainingExample> examples)
+    {
+        var sizes = examples.Where(e => e.Group is not null).CountBy(e => e.Group!).ToDictionary();
+        return tensor(examples.Select(e => e.Group is null ? 1.0 : 1.0 / sizes[e.Group]).ToArray());
     }
 
     static void DecodeInto(byte[] bytes, int offset, TrainingExample example, int resolution)
@@ -87,9 +101,10 @@ public sealed class ImageBank : IDisposable
         }
     }
 
-    /// <summary>Random example indices [B].</summary>
-    public Tensor SampleIndices(int batchSize, Generator generator) =>
-        randint(0, Count, [batchSize], dtype: ScalarType.Int64, generator: generator);
+    /// <summary>Random example indices [B]: uniform, or group-balanced (with replacement) when the bank was loaded so.</summary>
+    public Tensor SampleIndices(int batchSize, Generator generator) => drawWeights is null
+        ? randint(0, Count, [batchSize], dtype: ScalarType.Int64, generator: generator)
+        : multinomial(drawWeights, batchSize, replacement: true, generator: generator);
 
     /// <summary>Images of the given examples at <paramref name="resolution"/> (a divisor of the stored one), floats in [-1, 1].</summary>
     public Tensor ImagesAt(Tensor indices, int resolution)
@@ -133,5 +148,6 @@ public sealed class ImageBank : IDisposable
         tokens.Dispose();
         captionCounts.Dispose();
         emptyCaption.Dispose();
+        drawWeights?.Dispose();
     }
 }

@@ -52,4 +52,27 @@ public sealed class ImageBankTests(SyntheticBank synthetic) : IClassFixture<Synt
         var missing = Assert.Throws<FileNotFoundException>(() => ImageBank.Load([examples[0] with { ImagePath = Temp.File("nope.png") }], Tokenizer));
         Assert.Contains("nope.png", missing.Message);
     }
+
+    [Fact]
+    public void Balanced_draws_give_every_group_the_same_share_and_repeat_with_the_seed()
+    {
+        using var scope = NewDisposeScope();
+        // The three red images form one group; the nine others are groups of their own: ten groups.
+        var examples = Bank.Examples.Select(e => e.Id.StartsWith("red-") ? e with { Group = "red" } : e).ToList();
+        using var balanced = ImageBank.Load(examples, Tokenizer, balanceGroups: true);
+        const int draws = 20_000;
+
+        double RedShare(ImageBank bank, ulong seed)
+        {
+            using var generator = new Generator(seed);
+            var indices = bank.SampleIndices(draws, generator).data<long>().ToArray();
+            return indices.Count(i => Bank.Examples[(int)i].Id.StartsWith("red-")) / (double)draws;
+        }
+
+        Assert.InRange(RedShare(balanced, 5), 0.085, 0.115); // 1 of 10 groups
+        Assert.InRange(RedShare(Bank, 5), 0.235, 0.265);     // uniform: 3 of 12 images
+        using var first = new Generator(9);
+        using var second = new Generator(9);
+        Assert.Equal(balanced.SampleIndices(64, first).data<long>().ToArray(), balanced.SampleIndices(64, second).data<long>().ToArray());
+    }
 }
