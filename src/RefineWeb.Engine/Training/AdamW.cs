@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -14,6 +15,10 @@ public sealed class AdamW : IDisposable
     readonly IReadOnlyList<(string Name, Parameter Parameter)> parameters;
     readonly Dictionary<string, (Tensor First, Tensor Second)> moments;
     readonly double beta1, beta2, epsilon, weightDecay;
+    // Every number handed to libtorch is a Scalar we own and dispose: an implicitly converted one is left to the
+    // finalizer, which may free it while the native call still reads it (a base run died once after 4 900 steps in
+    // this loop with a garbage scalar; TorchSharp PR 1434 disposes such temporaries for the same reason).
+    readonly Scalar beta1Scalar, oneMinusBeta1, beta2Scalar, oneMinusBeta2, epsilonScalar;
 
     public long Steps { get; private set; }
     public double LearningRate { get; set; }
@@ -24,6 +29,9 @@ public sealed class AdamW : IDisposable
         parameters = namedParameters.ToList();
         LearningRate = learningRate;
         (this.beta1, this.beta2, this.epsilon, this.weightDecay) = (beta1, beta2, epsilon, weightDecay);
+        (beta1Scalar, oneMinusBeta1) = (beta1.ToScalar(), (1 - beta1).ToScalar());
+        (beta2Scalar, oneMinusBeta2) = (beta2.ToScalar(), (1 - beta2).ToScalar());
+        epsilonScalar = epsilon.ToScalar();
         moments = parameters.ToDictionary(p => p.Name, p => (zeros_like(p.Parameter).detach(), zeros_like(p.Parameter).detach()));
     }
 
@@ -39,17 +47,19 @@ public sealed class AdamW : IDisposable
     {
         Steps++;
         double correction1 = 1 - Math.Pow(beta1, Steps), correction2 = 1 - Math.Pow(beta2, Steps);
+        using Scalar secondCorrection = correction2.ToScalar(), stepSize = (-LearningRate / correction1).ToScalar();
+        using Scalar decay = (1 - LearningRate * weightDecay).ToScalar();
         using var noGrad = no_grad();
         foreach (var (name, p) in parameters)
         {
             if (p.grad is not { } grad) continue;
             using var scope = NewDisposeScope();
             var (first, second) = moments[name];
-            first.mul_(beta1).add_(grad, alpha: 1 - beta1);
-            second.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);
-            if (weightDecay > 0) p.mul_(1 - LearningRate * weightDecay);
-            var denominator = (second / correction2).sqrt_().add_(epsilon);
-            p.addcdiv_(first, denominator, value: -LearningRate / correction1);
+            first.mul_(beta1Scalar).add_(grad, alpha: oneMinusBeta1);
+            second.mul_(beta2Scalar).addcmul_(grad, grad, value: oneMinusBeta2);
+            if (weightDecay > 0) p.mul_(decay);
+            var denominator = second.div(secondCorrection).sqrt_().add_(epsilonScalar);
+            p.addcdiv_(first, denominator, value: stepSize);
         }
     }
 
@@ -70,6 +80,7 @@ public sealed class AdamW : IDisposable
 
     public void Dispose()
     {
+        foreach (var scalar in new[] { beta1Scalar, oneMinusBeta1, beta2Scalar, oneMinusBeta2, epsilonScalar }) scalar.Dispose();
         foreach (var (first, second) in moments.Values)
         {
             first.Dispose();

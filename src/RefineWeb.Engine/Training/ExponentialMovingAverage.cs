@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Training;
@@ -27,10 +28,12 @@ public sealed class ExponentialMovingAverage : IDisposable
     public void Update(nn.Module module, long updates)
     {
         double decay = Math.Min(Decay, (1.0 + updates) / (10.0 + updates));
+        // Owned scalars, not implicit conversions: see AdamW for why.
+        using Scalar keep = decay.ToScalar(), blend = (1 - decay).ToScalar();
         using var noGrad = no_grad();
         foreach (var (name, value) in module.state_dict())
             if (shadow.TryGetValue(name, out var average))
-                average.mul_(decay).add_(value.detach(), alpha: 1 - decay);
+                average.mul_(keep).add_(value.detach(), alpha: blend);
     }
 
     /// <summary>Copies the shadow into <paramref name="module"/> (a module of the same shape).</summary>
