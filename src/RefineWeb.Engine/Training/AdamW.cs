@@ -14,7 +14,7 @@ public sealed class AdamW : IDisposable
 {
     readonly IReadOnlyList<(string Name, Parameter Parameter)> parameters;
     readonly Dictionary<string, (Tensor First, Tensor Second)> moments;
-    readonly double beta1, beta2, epsilon, weightDecay;
+    readonly double beta1, beta2, weightDecay;
     // Every number handed to libtorch is a Scalar we own and dispose: an implicitly converted one is left to the
     // finalizer, which may free it while the native call still reads it (a base run died once after 4 900 steps in
     // this loop with a garbage scalar; TorchSharp PR 1434 disposes such temporaries for the same reason).
@@ -28,7 +28,7 @@ public sealed class AdamW : IDisposable
     {
         parameters = namedParameters.ToList();
         LearningRate = learningRate;
-        (this.beta1, this.beta2, this.epsilon, this.weightDecay) = (beta1, beta2, epsilon, weightDecay);
+        (this.beta1, this.beta2, this.weightDecay) = (beta1, beta2, weightDecay);
         (beta1Scalar, oneMinusBeta1) = (beta1.ToScalar(), (1 - beta1).ToScalar());
         (beta2Scalar, oneMinusBeta2) = (beta2.ToScalar(), (1 - beta2).ToScalar());
         epsilonScalar = epsilon.ToScalar();
