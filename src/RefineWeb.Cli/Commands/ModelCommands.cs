@@ -57,7 +57,7 @@ static class ModelCommands
             {
                 for (int start = 0; start < bank.Count; start += 256)
                 {
-                    using var indices = torch.arange(start, Math.Min(start + 256, bank.Count), dtype: torch.ScalarType.Int64);
+                    using var indices = ScalarArguments.Range(start, Math.Min(start + 256, bank.Count), torch.ScalarType.Int64);
                     yield return bank.ImagesAt(indices, alignment.Config.InputResolution);
                 }
             }

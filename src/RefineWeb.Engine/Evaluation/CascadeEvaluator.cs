@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using RefineWeb.Engine.Models;
-using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Cascade;
+using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Training;
 using static TorchSharp.torch;
 
@@ -85,7 +86,7 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
         {
             using var scope = NewDisposeScope();
             int count = Math.Min(batchSize, truth.Count - start);
-            var indices = arange(start, start + count, dtype: ScalarType.Int64);
+            var indices = ScalarArguments.Range(start, start + count, ScalarType.Int64);
             var labels = truth.Examples.Skip(start).Take(count).Select(e => e.Captions[0]).ToList();
             var tokens = model.Tokenize([.. labels, .. Enumerable.Repeat("", count)]);
             var generators = Enumerable.Range(0, count).Select(i => new Generator((ulong)(seed + start + i), model.Device)).ToList();

@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Evaluation;
@@ -14,7 +15,7 @@ public static class ImageQuality
     {
         using var scope = NewDisposeScope();
         var mse = (Quantize(images) - Quantize(references)).square().mean([1, 2, 3]);
-        var psnr = (10 * (1.0 / mse.clamp_min(1e-10)).log10()).clamp_max(100);
+        var psnr = (10 * (1.0 / mse.AtLeast(1e-10)).log10()).AtMost(100);
         return psnr.mean().item<double>();
     }
 
@@ -40,11 +41,11 @@ public static class ImageQuality
 
     /// <summary>[-1, 1] to 8-bit levels, then to [0, 1].</summary>
     static Tensor Quantize(Tensor images) =>
-        ((images.detach().to(ScalarType.Float64) + 1) * 127.5).round().clamp(0, 255) / 255.0;
+        ((images.detach().to(ScalarType.Float64) + 1) * 127.5).round().ClampTo(0, 255) / 255.0;
 
     static Tensor GaussianWindow(int size, double sigma)
     {
-        var coordinates = arange(size, dtype: ScalarType.Float64) - (size - 1) / 2.0;
+        var coordinates = ScalarArguments.Range(0, size, ScalarType.Float64) - (size - 1) / 2.0;
         var g = (-(coordinates * coordinates) / (2 * sigma * sigma)).exp();
         g = g / g.sum();
         return g.outer(g).view(1, 1, size, size);

@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using SkiaSharp;
 using static TorchSharp.torch;
 
@@ -27,7 +28,7 @@ public static class ImageTensor
         byte[] all;
         using (NewDisposeScope())
         {
-            var bytes = ((images.detach().cpu().to(ScalarType.Float32) + 1) * 127.5).round().clamp(0, 255).to(ScalarType.Byte);
+            var bytes = ((images.detach().cpu().to(ScalarType.Float32) + 1) * 127.5).round().ClampTo(0, 255).to(ScalarType.Byte);
             all = bytes.permute(0, 2, 3, 1).contiguous().data<byte>().ToArray();
         }
         int size = height * width * 3;

@@ -1,5 +1,6 @@
-using TorchSharp;
+using RefineWeb.Engine.Runtime;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Models;
@@ -44,7 +45,7 @@ public sealed class AlignmentModel : nn.Module
     }
 
     /// <summary>exp of the learned temperature: the scale of similarities in the contrastive loss.</summary>
-    public Tensor LogitScale => logit_scale.exp().clamp_max(100);
+    public Tensor LogitScale => logit_scale.exp().AtMost(100);
 
     /// <summary>Unit text embeddings [B, D] for token ids [B, L].</summary>
     public Tensor EncodeText(Tensor tokenIds) =>

@@ -1,5 +1,6 @@
-using TorchSharp;
+using RefineWeb.Engine.Runtime;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Models;
@@ -36,12 +37,12 @@ public sealed class Attention : nn.Module<Tensor, Tensor, Tensor?, Tensor>
 
         var scores = q.matmul(k.transpose(-2, -1)) * (1.0 / Math.Sqrt(headWidth));
         if (keyMask is not null)
-            scores = scores.masked_fill(keyMask.logical_not().view(batch, 1, 1, keys), float.NegativeInfinity);
+            scores = scores.MaskedFill(keyMask.logical_not().view(batch, 1, 1, keys), double.NegativeInfinity);
         var probabilities = scores.softmax(-1);
         if (keyWeights is not null)
         {
             probabilities = probabilities * keyWeights.view(batch, 1, 1, keys);
-            probabilities = probabilities / probabilities.sum(-1, keepdim: true).clamp_min(1e-9);
+            probabilities = probabilities / probabilities.sum(-1, keepdim: true).AtLeast(1e-9);
         }
         var attended = probabilities.matmul(v).transpose(1, 2).reshape(batch, queries, width);
         return to_out.call(attended);

@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -15,7 +16,7 @@ public static class Normalization
         var norm = nn.GroupNorm(groups, channels);
         using (no_grad())
         {
-            norm.weight!.fill_(1);
+            norm.weight!.Fill(1);
             norm.bias!.zero_();
         }
         return norm;

@@ -1,5 +1,6 @@
-using TorchSharp;
+using RefineWeb.Engine.Runtime;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Models;
@@ -58,12 +59,12 @@ public sealed class TextEncoder : nn.Module<Tensor, TextEncoding>
         long length = tokenIds.shape[1];
         if (length > Config.MaxLength)
             throw new ArgumentException($"{length} tokens exceed the text encoder's maximum of {Config.MaxLength}.");
-        var mask = tokenIds.ne(0);
+        var mask = tokenIds.NotEqualTo(0);
         var x = token_embedding.call(tokenIds) + position_embedding.narrow(0, 0, length).unsqueeze(0);
         foreach (var layer in layers) x = layer.call(x, mask);
         x = final_norm.call(x);
         var weights = mask.unsqueeze(-1).to(x.dtype);
-        var pooled = (x * weights).sum(1) / weights.sum(1).clamp_min(1);
+        var pooled = (x * weights).sum(1) / weights.sum(1).AtLeast(1);
         return new TextEncoding(x, mask, pooled);
     }
 }

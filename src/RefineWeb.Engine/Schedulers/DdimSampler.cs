@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,7 +32,7 @@ public sealed class DdimSampler(NoiseSchedule schedule, double eta = 0.0, bool c
         var (x0, eps) = Schedule.Split(modelOutput, t, sample);
         if (clipSample)
         {
-            x0 = x0.clamp(-1, 1);
+            x0 = x0.ClampTo(-1, 1);
             // Keep eps consistent with the clipped x0 so the step stays on the same trajectory.
             eps = (sample - Math.Sqrt(abT) * x0) / Math.Sqrt(1 - abT);
         }

@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,7 +37,7 @@ public sealed class DpmSolverPlusPlusSampler(NoiseSchedule schedule, bool clipSa
 
         using var scope = NewDisposeScope();
         var (x0, _) = Schedule.Split(modelOutput, t, sample);
-        if (clipSample) x0 = x0.clamp(-1, 1);
+        if (clipSample) x0 = x0.ClampTo(-1, 1);
 
         Tensor result;
         if (next < 0)

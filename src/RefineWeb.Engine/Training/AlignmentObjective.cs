@@ -1,5 +1,6 @@
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Models;
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Schedulers;
 using static TorchSharp.torch;
 
@@ -25,7 +26,7 @@ public sealed class AlignmentObjective(AlignmentModel model, Device? device = nu
         int pick = (int)randint(0, resolutions.Length, [1], dtype: ScalarType.Int64, generator: generator).item<long>();
         var clean = bank.ImagesAt(indices, Math.Min(resolutions[pick], bank.Resolution));
 
-        var noised = rand([batch], generator: generator).lt(0.5);
+        var noised = rand([batch], generator: generator).LessThan(0.5);
         var timesteps = randint(0, schedule.TrainTimesteps, [batch], dtype: ScalarType.Int64, generator: generator) * noised;
         var images = schedule.AddNoise(clean, randn(clean.shape, generator: generator), timesteps);
         var target = device ?? CPU;

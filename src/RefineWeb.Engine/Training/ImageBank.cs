@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using RefineWeb.Engine.Imaging;
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Text;
 using SkiaSharp;
 using static TorchSharp.torch;
@@ -135,7 +136,7 @@ public sealed class ImageBank : IDisposable
         var choice = (rand([batch], generator: generator) * captionCounts.index_select(0, indices).to(ScalarType.Float32)).floor().to(ScalarType.Int64);
         var rows = tokens.index_select(0, indices);
         var picked = rows.gather(1, choice.view(-1, 1, 1).expand(-1, 1, rows.shape[2])).squeeze(1);
-        var drop = rand([batch], generator: generator).lt(dropProbability).view(-1, 1);
+        var drop = rand([batch], generator: generator).LessThan(dropProbability).view(-1, 1);
         return where(drop, emptyCaption.unsqueeze(0).expand_as(picked), picked).MoveToOuterDisposeScope();
     }
 

@@ -1,5 +1,6 @@
 using RefineWeb.Engine.Models;
 using RefineWeb.Engine.Pipelines.Semantic;
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Schedulers;
 using static TorchSharp.torch;
 
@@ -53,15 +54,15 @@ public static class StageSampling
         {
             if (lowerStage is null) throw new InvalidOperationException($"Stage '{config.Name}' is a refiner and needs the images of the stage below.");
             upsampled = UpsampleForRefiner(lowerStage, resolution);
-            var levels = full([batch], config.LowResolutionNoiseLevel, ScalarType.Int64, device);
+            var levels = ScalarArguments.FullOf([batch], config.LowResolutionNoiseLevel, ScalarType.Int64, device);
             var augmented = schedule.AddNoise(upsampled, PerItemNoise(generators, [3, resolution, resolution], device), levels);
             lowResolution = cat([augmented, augmented], 0);
             noiseLevel = cat([levels, levels], 0);
             if (strength < 1) // start from the coarse picture (a zero residual), noised to the first planned timestep
-                x = schedule.AddNoise(config.DenoisesResidual ? zeros_like(upsampled) : upsampled, x, full([batch], sampler.Timesteps[0], ScalarType.Int64, device));
+                x = schedule.AddNoise(config.DenoisesResidual ? zeros_like(upsampled) : upsampled, x, ScalarArguments.FullOf([batch], sampler.Timesteps[0], ScalarType.Int64, device));
         }
         // What the stage denoises, as an image, and back.
-        Tensor AsImage(Tensor denoised) => config.DenoisesResidual ? (upsampled! + denoised / config.ResidualScale).clamp(-1, 1) : denoised;
+        Tensor AsImage(Tensor denoised) => config.DenoisesResidual ? (upsampled! + denoised / config.ResidualScale).ClampTo(-1, 1) : denoised;
         Tensor AsDenoised(Tensor image) => config.DenoisesResidual ? (image - upsampled!) * config.ResidualScale : image;
 
         Tensor? knownDenoised = null, keep = null;
@@ -70,14 +71,14 @@ public static class StageSampling
             knownDenoised = AsDenoised(known.Image.to(device));
             keep = known.Keep.to(device);
             if (strength < 1) x = schedule.AddNoise(knownDenoised, PerItemNoise(generators, [3, resolution, resolution], device),
-                full([batch], sampler.Timesteps[0], ScalarType.Int64, device));
+                ScalarArguments.FullOf([batch], sampler.Timesteps[0], ScalarType.Int64, device));
         }
 
         for (int i = 0; i < sampler.Timesteps.Count; i++)
         {
             cancellation.ThrowIfCancellationRequested();
             using var stepScope = NewDisposeScope();
-            var timesteps = full([2 * batch], sampler.Timesteps[i], ScalarType.Int64, device);
+            var timesteps = ScalarArguments.FullOf([2 * batch], sampler.Timesteps[i], ScalarType.Int64, device);
             var output = stage.Denoise(new DenoiserInput(cat([x, x], 0), timesteps, text, lowResolution, noiseLevel, emphasis?.TokenWeights));
             var guided = ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale);
             if (emphasis?.Guide is { } guide)
@@ -100,7 +101,7 @@ public static class StageSampling
             {
                 // Outside the region, the known picture at the next step's noise level (clean after the last step).
                 var knownNext = i + 1 < sampler.Timesteps.Count
-                    ? schedule.AddNoise(knownDenoised!, PerItemNoise(generators, [3, resolution, resolution], device), full([batch], sampler.Timesteps[i + 1], ScalarType.Int64, device))
+                    ? schedule.AddNoise(knownDenoised!, PerItemNoise(generators, [3, resolution, resolution], device), ScalarArguments.FullOf([batch], sampler.Timesteps[i + 1], ScalarType.Int64, device))
                     : knownDenoised!;
                 next = keep! * knownNext + (1 - keep!) * next;
                 estimate = keep! * knownDenoised! + (1 - keep!) * estimate;
@@ -115,7 +116,7 @@ public static class StageSampling
 
     /// <summary>The refiner's view of the stage below: bicubic upsampling to its resolution, clamped to the image range.</summary>
     public static Tensor UpsampleForRefiner(Tensor lower, int resolution) =>
-        nn.functional.interpolate(lower, [resolution, resolution], mode: InterpolationMode.Bicubic, align_corners: false).clamp(-1, 1);
+        nn.functional.interpolate(lower, [resolution, resolution], mode: InterpolationMode.Bicubic, align_corners: false).ClampTo(-1, 1);
 
     /// <summary>Noise drawn from each item's own generator, so an image depends on its seed alone, not on its batch.</summary>
     public static Tensor PerItemNoise(IReadOnlyList<Generator> generators, long[] shape, Device device) =>

@@ -1,4 +1,5 @@
 using RefineWeb.Engine.Models;
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Text;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -59,7 +60,7 @@ public sealed class SemanticGuide : IDisposable
                 weights[b * width + p] = (float)(phrasesPerItem[b][p].Weight - 1);
             }
         var coefficients = tensor(weights, [batch, width], device: model.Device);
-        var active = coefficients.abs().sum(1).gt(0).view(-1, 1, 1, 1);
+        var active = coefficients.abs().sum(1).GreaterThan(0).view(-1, 1, 1, 1);
         return new SemanticGuide(alignment, gathered.MoveToOuterDisposeScope(), coefficients.MoveToOuterDisposeScope(), active.MoveToOuterDisposeScope(), scale);
     }
 
