@@ -2,10 +2,10 @@ using System.CommandLine;
 using RefineWeb.Datasets;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Semantic;
-using RefineWeb.Engine.Training;
-using TorchSharp;
 using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Text;
+using RefineWeb.Engine.Training;
+using TorchSharp;
 
 namespace RefineWeb.Cli.Commands;
 

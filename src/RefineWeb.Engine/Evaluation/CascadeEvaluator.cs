@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using RefineWeb.Engine.Models;
-using RefineWeb.Engine.Pipelines.Cascade;
 using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Pipelines.Cascade;
 using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Training;
 using static TorchSharp.torch;

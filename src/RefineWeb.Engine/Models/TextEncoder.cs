@@ -1,6 +1,6 @@
 using RefineWeb.Engine.Runtime;
-using TorchSharp.Modules;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Models;
