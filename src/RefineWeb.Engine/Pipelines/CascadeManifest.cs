@@ -22,7 +22,7 @@ public sealed record CascadeManifest
     /// Strength of semantic guidance for emphasized words, tuned per model with `refineweb eval --semantic`; the
     /// defaults are the setting measured for emoji-cascade-v1 (see its model card).
     /// </summary>
-    public double SemanticGuidanceScale { get; init; } = 1500;
+    public double SemanticGuidanceScale { get; init; } = 2000;
     /// <summary>How many stages, from the base up, get the semantic gradient (null: all); token re-weighting applies to all.</summary>
     public int? SemanticGuidanceStages { get; init; } = 1;
 
