@@ -22,7 +22,8 @@ train() { # stage, then its options
   # Second phase: a warm restart that draws every emoji equally often (all its styles and skin tones as one),
   # because half the images are skin-tone variants and the objects and animals were seen too rarely.
   train base --resume --steps 8000 --batch-size 64 --learning-rate 4e-4 --sample-every 500 --balance-variants
-  # Lengthened three more times while the loss still fell: each time the cosine schedule resumes near 1e-4 and ends at 4e-5.
+  # Lengthened three more times while the loss still fell: each time the cosine schedule resumes between 8e-5 and
+  # 1e-4 and ends at 4e-5.
   train base --resume --steps 11000 --batch-size 64 --learning-rate 4e-4 --sample-every 500 --balance-variants
   train base --resume --steps 15000 --batch-size 64 --learning-rate 4e-4 --sample-every 500 --balance-variants
   train base --resume --steps 19000 --batch-size 64 --learning-rate 4e-4 --sample-every 500 --balance-variants
