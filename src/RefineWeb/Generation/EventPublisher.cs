@@ -7,8 +7,10 @@ namespace RefineWeb.Generation;
 /// <summary>
 /// Encodes previews and finished images off the engine thread and publishes every job's events in the order the
 /// engine produced them (one consumer). The engine hands over plain RGB frames and never waits. When encoding falls
-/// behind, only the newest pending preview of each job is encoded; older steps still go out, without images, so
-/// progress stays exact while intermediate pictures are dropped. Finished images are never dropped.
+/// behind, only the newest pending preview of each job's stage is encoded; older steps still go out, without images,
+/// so progress stays exact while intermediate pictures are dropped. Every stage a watcher's job went through thus
+/// reaches the page at least once (a 2-step refiner would otherwise vanish on a busy server), and finished images
+/// are never dropped.
 /// </summary>
 public sealed class EventPublisher : IDisposable
 {
@@ -47,8 +49,8 @@ public sealed class EventPublisher : IDisposable
         {
             pending.Clear();
             while (channel.Reader.TryRead(out var work)) pending.Add(work);
-            var newestPreview = new Dictionary<GenerationJob, Work>();
-            foreach (var work in pending.Where(w => w.Frames is not null && w.Store is null)) newestPreview[work.Job] = work;
+            var newestPreview = new Dictionary<(GenerationJob, int?), Work>();
+            foreach (var work in pending.Where(w => w.Frames is not null && w.Store is null)) newestPreview[(work.Job, work.Event.StageIndex)] = work;
 
             foreach (var work in pending)
             {
@@ -75,7 +77,7 @@ public sealed class EventPublisher : IDisposable
                     metrics.ImagesDone(ids.Count);
                     update = update with { ImageIds = ids };
                 }
-                else if (work.Frames is not null && newestPreview[work.Job] == work && work.Job.HasListeners)
+                else if (work.Frames is not null && newestPreview[(work.Job, work.Event.StageIndex)] == work && work.Job.HasListeners)
                 {
                     update = update with { Previews = [.. work.Frames.Select(frame => frame.ToPng())] };
                 }
