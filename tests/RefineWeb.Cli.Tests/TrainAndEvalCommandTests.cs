@@ -48,6 +48,7 @@ public sealed class TrainAndEvalCommandTests : IDisposable
     [Theory]
     [InlineData("refiner128", "--stage 'refiner128' is not in cascade.json")]
     [InlineData("base --resume", "no checkpoint")]
+    [InlineData("base --init-from missing.safetensors", "No initial weights at")]
     [InlineData("base --batch-size 1", "batch size must be at least 2")]
     public async Task Bad_training_requests_fail_with_one_line_and_leave_the_weights_alone(string arguments, string message)
     {

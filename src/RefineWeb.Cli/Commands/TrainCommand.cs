@@ -31,6 +31,7 @@ static class TrainCommand
         var crop = new Option<int>("--crop") { Description = "Refiners: train on random crops of this side (0 = whole images).", DefaultValueFactory = _ => 0 };
         var seed = new Option<long>("--seed") { Description = "Seed of the initial weights and of every batch.", DefaultValueFactory = _ => 0 };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --work." };
+        var initFrom = new Option<string?>("--init-from") { Description = "Start a new run from these weights (a stage's .safetensors, e.g. the shipped model's) instead of random ones: fine-tuning." };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for libtorch (default: all cores)." };
         var device = new Option<ComputeDevice>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => ComputeDevice.Auto };
         var logEvery = new Option<int>("--log-every") { Description = "Steps between progress lines and log rows.", DefaultValueFactory = _ => 10 };
@@ -41,7 +42,7 @@ static class TrainCommand
 
         var command = new Command("train", "Train one cascade stage or the alignment model (resumable, EMA, CSV log, sample grids).")
         {
-            stage, data, model, work, steps, batch, learningRate, warmup, ema, crop, seed, resume, threads, device, logEvery, sampleEvery, checkpointEvery, limit, balance,
+            stage, data, model, work, steps, batch, learningRate, warmup, ema, crop, seed, resume, initFrom, threads, device, logEvery, sampleEvery, checkpointEvery, limit, balance,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -82,7 +83,7 @@ static class TrainCommand
             var bar = new ProgressLine(output, stageName);
             var trainer = new Trainer(objective, bank, options, workDirectory, stageName);
             int done = trainer.Run(parse.GetValue(resume), CascadeManifest.StageWeightsPath(modelDirectory, stageName),
-                bar.Report, bar.Note, cancellation);
+                bar.Report, bar.Note, cancellation, parse.GetValue(initFrom));
             bar.Finish();
             await output.WriteLineAsync($"{stageName}: {done} steps; log {trainer.LogPath}; checkpoint {trainer.CheckpointDirectory}");
             return 0;

@@ -14,6 +14,8 @@ public sealed record NpmPackage(string Name, string Version, string License)
     /// <summary>The package's tarball in <paramref name="cacheDirectory"/>, packed from the registry when not there yet.</summary>
     public async Task<string> FetchAsync(string cacheDirectory, CancellationToken cancellation = default)
     {
+        // npm runs inside the cache folder, so a relative --pack-destination would point below it.
+        cacheDirectory = Path.GetFullPath(cacheDirectory);
         Directory.CreateDirectory(cacheDirectory);
         var tarball = Path.Combine(cacheDirectory, TarballName);
         if (File.Exists(tarball)) return tarball;

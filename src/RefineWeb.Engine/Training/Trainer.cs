@@ -17,11 +17,19 @@ public sealed class Trainer(ITrainingObjective objective, ImageBank bank, Traini
     public string LogPath => Path.Combine(workDirectory, "log.csv");
     public string SamplesDirectory => Path.Combine(workDirectory, "samples");
 
-    /// <summary>Trains up to <see cref="TrainingOptions.Steps"/>, then writes the EMA weights to <paramref name="exportPath"/>. Returns the steps done.</summary>
-    public int Run(bool resume, string exportPath, Action<TrainingProgress>? onProgress = null, Action<string>? onNote = null, CancellationToken cancellation = default)
+    /// <summary>
+    /// Trains up to <see cref="TrainingOptions.Steps"/>, then writes the EMA weights to <paramref name="exportPath"/>. Returns the steps done.
+    /// <paramref name="initialWeights"/> (a stage's exported weights) starts a new run from trained weights instead of
+    /// random ones: fine-tuning, or going on with a model whose checkpoint is gone. Its steps count on in the export.
+    /// </summary>
+    public int Run(bool resume, string exportPath, Action<TrainingProgress>? onProgress = null, Action<string>? onNote = null,
+        CancellationToken cancellation = default, string? initialWeights = null)
     {
         options.Validate();
+        if (resume && initialWeights is not null)
+            throw new ArgumentException("Initial weights start a new run; a resumed run takes its weights from the checkpoint. Give one or the other.");
         var module = objective.Module;
+        long priorSteps = initialWeights is null ? 0 : LoadInitialWeights(module, initialWeights, onNote);
         module.train();
         var parameters = module.named_parameters().Select(p => (p.name, p.parameter)).ToList();
         using var optimizer = new AdamW(parameters, options.LearningRate);
@@ -32,7 +40,7 @@ public sealed class Trainer(ITrainingObjective objective, ImageBank bank, Traini
         {
             if (!TrainingCheckpoint.Exists(workDirectory))
                 throw new FileNotFoundException($"--resume: no checkpoint in {Path.GetFullPath(workDirectory)}.", Path.Combine(workDirectory, TrainingCheckpoint.WeightsFile));
-            (step, bool restored) = TrainingCheckpoint.Load(workDirectory, module, ema, optimizer, stageName);
+            (step, priorSteps, bool restored) = TrainingCheckpoint.Load(workDirectory, module, ema, optimizer, stageName);
             onNote?.Invoke($"resumed at step {step}{(restored ? "" : " (the checkpoint has no optimizer state: AdamW moments start afresh)")}");
         }
         else if (File.Exists(LogPath))
@@ -75,7 +83,8 @@ public sealed class Trainer(ITrainingObjective objective, ImageBank bank, Traini
                 lossCount++;
             }
             step++;
-            ema.Update(module, step);
+            // Counted from the initial weights' steps: an average that starts from trained weights keeps its full decay.
+            ema.Update(module, priorSteps + step);
 
             if (step % options.LogEvery == 0 || step == options.Steps)
             {
@@ -99,16 +108,26 @@ public sealed class Trainer(ITrainingObjective objective, ImageBank bank, Traini
                 onNote?.Invoke($"wrote {path}");
             }
             if (step % options.CheckpointEvery == 0 || step == options.Steps)
-                TrainingCheckpoint.Save(workDirectory, module, ema, optimizer, step, stageName);
+                TrainingCheckpoint.Save(workDirectory, module, ema, optimizer, step, stageName, priorSteps);
         }
 
         using (new EmaScope(module, ema))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(exportPath))!);
-            TensorWeights.Save(module, exportPath, new Dictionary<string, string> { ["stage"] = stageName, ["trained_steps"] = step.ToString() });
+            TensorWeights.Save(module, exportPath, new Dictionary<string, string> { ["stage"] = stageName, ["trained_steps"] = (priorSteps + step).ToString() });
         }
         onNote?.Invoke($"wrote {exportPath}");
         return step;
+    }
+
+    /// <summary>Copies exported weights into the module; returns the steps they were trained for (their metadata, else 0).</summary>
+    static long LoadInitialWeights(nn.Module module, string path, Action<string>? onNote)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No initial weights at {Path.GetFullPath(path)}.", path);
+        TensorWeights.Load(module, path);
+        long trained = long.TryParse(SafetensorsFile.Open(path).Metadata.GetValueOrDefault("trained_steps"), out long n) ? n : 0;
+        onNote?.Invoke($"started from {path} ({trained} steps trained)");
+        return trained;
     }
 
     static bool GradientsAreFinite(IReadOnlyList<Parameter> parameters)

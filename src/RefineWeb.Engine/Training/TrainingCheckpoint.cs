@@ -7,7 +7,7 @@ namespace RefineWeb.Engine.Training;
 /// <summary>
 /// A resumable training state: one file, checkpoint.safetensors, overwritten in place (written to a temporary name
 /// and renamed, so an interrupted save leaves the previous checkpoint intact). Weights as "model.*", EMA as "ema.*",
-/// AdamW moments as "optimizer.*", the step counts in its metadata.
+/// AdamW moments as "optimizer.*", the step counts in its metadata (with the steps of the weights a run started from).
 /// </summary>
 public static class TrainingCheckpoint
 {
@@ -15,7 +15,7 @@ public static class TrainingCheckpoint
 
     public static bool Exists(string directory) => File.Exists(Path.Combine(directory, WeightsFile));
 
-    public static void Save(string directory, nn.Module module, ExponentialMovingAverage ema, AdamW optimizer, int step, string stage)
+    public static void Save(string directory, nn.Module module, ExponentialMovingAverage ema, AdamW optimizer, int step, string stage, long priorSteps = 0)
     {
         Directory.CreateDirectory(directory);
         var entries = new List<(string, string, long[], byte[])>();
@@ -25,14 +25,16 @@ public static class TrainingCheckpoint
         SafetensorsFile.Write(Path.Combine(directory, WeightsFile), entries, new Dictionary<string, string>
         {
             ["step"] = step.ToString(), ["stage"] = stage, ["optimizer_steps"] = optimizer.Steps.ToString(),
+            ["prior_steps"] = priorSteps.ToString(),
         });
     }
 
     /// <summary>
-    /// Restores weights, EMA and optimizer; returns the number of completed steps and whether the optimizer state was
-    /// there (checkpoints written before it was stored resume with fresh AdamW moments).
+    /// Restores weights, EMA and optimizer; returns the number of completed steps, the steps of the weights the run
+    /// started from, and whether the optimizer state was there (checkpoints written before it was stored resume with
+    /// fresh AdamW moments).
     /// </summary>
-    public static (int Step, bool OptimizerRestored) Load(string directory, nn.Module module, ExponentialMovingAverage ema, AdamW optimizer, string stage)
+    public static (int Step, long PriorSteps, bool OptimizerRestored) Load(string directory, nn.Module module, ExponentialMovingAverage ema, AdamW optimizer, string stage)
     {
         var path = Path.Combine(directory, WeightsFile);
         var file = SafetensorsFile.Open(path);
@@ -40,6 +42,7 @@ public static class TrainingCheckpoint
             throw new InvalidDataException($"{path} is a checkpoint of stage '{file.Metadata.GetValueOrDefault("stage")}', not '{stage}'.");
         if (!int.TryParse(file.Metadata.GetValueOrDefault("step"), out int step))
             throw new InvalidDataException($"{path} does not record its step.");
+        long priorSteps = long.TryParse(file.Metadata.GetValueOrDefault("prior_steps"), out long prior) ? prior : 0;
 
         using (no_grad())
         {
@@ -58,9 +61,9 @@ public static class TrainingCheckpoint
         {
             foreach (var t in shadow.Values) t.Dispose();
         }
-        if (!long.TryParse(file.Metadata.GetValueOrDefault("optimizer_steps"), out long optimizerSteps)) return (step, false);
+        if (!long.TryParse(file.Metadata.GetValueOrDefault("optimizer_steps"), out long optimizerSteps)) return (step, priorSteps, false);
         optimizer.Restore(name => ReadEntry(file, "optimizer." + name), optimizerSteps);
-        return (step, true);
+        return (step, priorSteps, true);
     }
 
     static Tensor ReadEntry(SafetensorsFile file, string name) =>

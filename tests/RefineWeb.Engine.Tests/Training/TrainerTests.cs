@@ -114,6 +114,57 @@ public sealed class TrainerTests(SyntheticBank synthetic) : IClassFixture<Synthe
     }
 
     [Fact]
+    public void A_run_started_from_exported_weights_trains_on_from_them_and_counts_their_steps()
+    {
+        var first = Objective("refiner32");
+        using (first.Module)
+            new Trainer(first, Bank, TwoSteps, Temp.File("first"), "refiner32").Run(false, Temp.File("first.safetensors"));
+
+        // Other random weights and a learning rate too small to move them: what ships must be the initial weights.
+        var tuned = Objective("refiner32", initSeed: 99);
+        using (tuned.Module)
+        {
+            var notes = new List<string>();
+            new Trainer(tuned, Bank, TwoSteps with { Steps = 1, LearningRate = 1e-12 }, Temp.File("tuned"), "refiner32")
+                .Run(false, Temp.File("tuned.safetensors"), onNote: notes.Add, initialWeights: Temp.File("first.safetensors"));
+            Assert.Contains(notes, n => n.Contains("2 steps trained"));
+            // Resuming that run keeps counting from the initial weights' steps.
+            new Trainer(tuned, Bank, TwoSteps with { LearningRate = 1e-12 }, Temp.File("tuned"), "refiner32").Run(true, Temp.File("tuned.safetensors"));
+        }
+
+        var initial = SafetensorsFile.Open(Temp.File("first.safetensors"));
+        var shipped = SafetensorsFile.Open(Temp.File("tuned.safetensors"));
+        Assert.Equal("4", shipped.Metadata["trained_steps"]);
+        foreach (var name in initial.Entries.Keys)
+        {
+            using var a = TensorWeights.Read(initial, name);
+            using var b = TensorWeights.Read(shipped, name);
+            Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-5), $"'{name}' moved away from the initial weights");
+        }
+    }
+
+    [Fact]
+    public void Initial_weights_of_another_stage_or_together_with_resume_are_refused()
+    {
+        var refiner = Objective("refiner32");
+        using (refiner.Module)
+            new Trainer(refiner, Bank, TwoSteps with { Steps = 1 }, Temp.File("donor"), "refiner32").Run(false, Temp.File("donor.safetensors"));
+
+        var objective = Objective("base");
+        using var module = objective.Module;
+        var mismatch = Assert.Throws<SafetensorsFormatException>(() => new Trainer(objective, Bank, TwoSteps, Temp.File("wrong"), "base")
+            .Run(false, Temp.File("wrong.safetensors"), initialWeights: Temp.File("donor.safetensors")));
+        Assert.Contains("donor.safetensors does not match this model", mismatch.Message);
+        var both = Assert.Throws<ArgumentException>(() => new Trainer(objective, Bank, TwoSteps, Temp.File("donor"), "base")
+            .Run(true, Temp.File("wrong.safetensors"), initialWeights: Temp.File("donor.safetensors")));
+        Assert.Contains("one or the other", both.Message);
+        Assert.Throws<FileNotFoundException>(() => new Trainer(objective, Bank, TwoSteps, Temp.File("wrong"), "base")
+            .Run(false, Temp.File("wrong.safetensors"), initialWeights: Temp.File("absent.safetensors")));
+        Assert.False(File.Exists(Temp.File("wrong.safetensors")));
+        Assert.False(TrainingCheckpoint.Exists(Temp.File("wrong")));
+    }
+
+    [Fact]
     public void The_learning_rate_warms_up_linearly_then_decays_by_cosine_to_the_floor()
     {
         var options = new TrainingOptions { Steps = 110, WarmupSteps = 10, LearningRate = 1e-3, FinalLearningRateFraction = 0.1 };
