@@ -38,4 +38,12 @@ static partial class NativeStderrCapture
     }
 
     [LibraryImport("libc")] private static partial int close(int fd);
+    [LibraryImport("libc")] private static partial nint write(int fd, byte[] buffer, nint count);
+
+    /// <summary>Writes to file descriptor 2 as native code does, bypassing Console.Error.</summary>
+    public static void WriteNative(string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        write(2, bytes, bytes.Length);
+    }
 }

@@ -24,13 +24,15 @@ public class NnpackTests
     [Fact]
     public void Convolution_prints_nothing_once_the_runtime_is_initialized()
     {
+        // Control: the capture sees what native code writes to file descriptor 2, where libtorch warns.
+        Assert.Equal("probe\n", NativeStderrCapture.Run(() => NativeStderrCapture.WriteNative("probe\n")));
         try
         {
-            // Control: with NNPACK on, libtorch complains on this project's CPUs (no NNPACK support), which
-            // proves the capture sees native stderr.
+            // With NNPACK on, libtorch warns on every convolution on CPUs NNPACK cannot use (this project's 2-core
+            // machines); on CPUs it can use it stays quiet. Anything else would be a new message.
             NnpackSwitch.SetEnabled(true);
             var noisy = NativeStderrCapture.Run(Convolve);
-            Assert.Contains("Could not initialize NNPACK", noisy);
+            Assert.True(noisy.Length == 0 || noisy.Contains("Could not initialize NNPACK", StringComparison.Ordinal), noisy);
         }
         finally
         {
