@@ -25,6 +25,16 @@ public sealed record CascadeManifest
     public double SemanticGuidanceScale { get; init; } = 2000;
     /// <summary>How many stages, from the base up, get the semantic gradient (null: all); token re-weighting applies to all.</summary>
     public int? SemanticGuidanceStages { get; init; } = 1;
+    /// <summary>
+    /// The share of the scale each guided stage gets, from the base up (stages past the list: 1). A refiner sees a
+    /// picture whose layout is already set, so it needs only a nudge where the base needs a push.
+    /// </summary>
+    public double[]? SemanticGuidanceStageFactors { get; init; }
+
+    /// <summary>The share of the semantic scale stage <paramref name="index"/> gets: 0 above the guided stages.</summary>
+    public double SemanticGuidanceFactor(int index) =>
+        index >= (SemanticGuidanceStages ?? int.MaxValue) ? 0
+        : SemanticGuidanceStageFactors is { } factors && index < factors.Length ? factors[index] : 1;
 
     public static CascadeManifest Load(string directory)
     {
@@ -36,6 +46,8 @@ public sealed record CascadeManifest
             var manifest = JsonSerializer.Deserialize<CascadeManifest>(File.ReadAllText(path), ModelJson.Options)
                 ?? throw new InvalidDataException($"{path} is empty.");
             if (manifest.Stages.Length == 0) throw new InvalidDataException($"{path} lists no stages.");
+            if (manifest.SemanticGuidanceStageFactors?.Any(f => f < 0 || !double.IsFinite(f)) == true)
+                throw new InvalidDataException($"{path}: semantic_guidance_stage_factors must be finite and not negative.");
             return manifest;
         }
         catch (JsonException e)

@@ -138,5 +138,52 @@ public class SemanticGuidanceStagesTests
             Assert.Null(model.Manifest.SemanticGuidanceStages);
             Assert.NotNull(emphasis.ForStage(model, 2).Guide);
         }
+
+        // Per-stage factors: each guided stage's share of the scale; above the guided stages, none whatever the list says.
+        (CascadeManifest.Load(directory.Path) with { SemanticGuidanceStages = 2, SemanticGuidanceStageFactors = [1, 0.25, 1] }).Save(directory.Path);
+        using (var model = CascadeModel.Load(directory.Path, CPU))
+        using (var emphasis = Emphasis(model))
+        {
+            Assert.Equal(1, emphasis.ForStage(model, 0).GuideFactor);
+            Assert.Equal(0.25, emphasis.ForStage(model, 1).GuideFactor);
+            Assert.Same(emphasis.Guide, emphasis.ForStage(model, 1).Guide);
+            Assert.Null(emphasis.ForStage(model, 2).Guide);
+        }
+    }
+
+    [Fact]
+    public void A_stage_factor_scales_the_step_exactly_as_the_scale_does_and_zero_turns_the_gradient_off()
+    {
+        using var directory = new TempDirectory();
+        CascadeBlueprint.Write(directory.Path, WordTokenizer.BuildVocabulary(["blue heart"]), CascadePreset.Tiny, seed: 1);
+        var prompt = PromptEmphasis.Parse("(blue:1.5) heart");
+        byte[] Generate(double[]? factors, double scale)
+        {
+            (CascadeManifest.Load(directory.Path) with { SemanticGuidanceStages = 1, SemanticGuidanceStageFactors = factors }).Save(directory.Path);
+            using var model = CascadeModel.Load(directory.Path, CPU);
+            using var scope = NewDisposeScope();
+            var images = new CascadePipeline(model).Generate(new CascadeRequest
+            {
+                Prompt = prompt.Text, Seeds = [5], StageCount = 1, ItemEmphasis = [prompt.Phrases], SemanticGuidanceScale = scale,
+            });
+            return images.data<float>().ToArray().SelectMany(BitConverter.GetBytes).ToArray();
+        }
+
+        var full = Generate(null, 400);
+        Assert.Equal(Generate(null, 200), Generate([0.5], 400));
+        Assert.NotEqual(full, Generate([0.5], 400));
+        Assert.Equal(Generate(null, 0), Generate([0], 400));
+        Assert.NotEqual(full, Generate([0], 400));
+    }
+
+    [Fact]
+    public void A_negative_stage_factor_is_refused_naming_the_file()
+    {
+        using var directory = new TempDirectory();
+        CascadeBlueprint.Write(directory.Path, WordTokenizer.BuildVocabulary(["blue heart"]), CascadePreset.Tiny, seed: 1);
+        (CascadeManifest.Load(directory.Path) with { SemanticGuidanceStageFactors = [1, -0.5] }).Save(directory.Path);
+        var error = Assert.Throws<InvalidDataException>(() => CascadeManifest.Load(directory.Path));
+        Assert.Contains(Path.Combine(directory.Path, CascadeManifest.FileName), error.Message);
+        Assert.Contains("semantic_guidance_stage_factors", error.Message);
     }
 }

@@ -91,7 +91,7 @@ public static class StageSampling
                 var (original, _) = schedule.Split(guided, t, x);
                 var image = config.DenoisesResidual ? upsampled! + original / config.ResidualScale : original;
                 double sigma = schedule.NoiseScale(t);
-                var moved = image + guide.Gradient(image) * (guide.Scale * sigma * sigma);
+                var moved = image + guide.Gradient(image) * (guide.Scale * emphasis.GuideFactor * sigma * sigma);
                 guided = where(guide.Active, schedule.OutputFor(AsDenoised(moved), t, x), guided);
             }
             var step = sampler.Step(guided, i, x, generators[0]);

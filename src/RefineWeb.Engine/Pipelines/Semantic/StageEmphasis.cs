@@ -8,7 +8,8 @@ namespace RefineWeb.Engine.Pipelines.Semantic;
 /// attention re-weighting) and the semantic-induced gradient added to each step (SeReDiff). Either may be absent.
 /// </summary>
 /// <param name="TokenWeights">[2B, L]: the conditional rows carry the phrase weights, the unconditional rows 1.</param>
-public sealed record StageEmphasis(Tensor? TokenWeights, SemanticGuide? Guide) : IDisposable
+/// <param name="GuideFactor">The share of the guide's scale this stage applies (the model's per-stage factor).</param>
+public sealed record StageEmphasis(Tensor? TokenWeights, SemanticGuide? Guide, double GuideFactor = 1) : IDisposable
 {
     /// <summary>
     /// The emphasis of a batch, or null when no phrase weighs other than 1. <paramref name="prompts"/> are the plain
@@ -31,9 +32,12 @@ public sealed record StageEmphasis(Tensor? TokenWeights, SemanticGuide? Guide) :
         return new StageEmphasis(tokenWeights, guide);
     }
 
-    /// <summary>The emphasis of stage <paramref name="index"/>: without the gradient above the model's guided stages.</summary>
+    /// <summary>
+    /// The emphasis of stage <paramref name="index"/>: the gradient at the model's factor for that stage, none above
+    /// its guided stages. The copy shares this one's tensors; only this one is disposed.
+    /// </summary>
     public StageEmphasis ForStage(CascadeModel model, int index) =>
-        index < (model.Manifest.SemanticGuidanceStages ?? int.MaxValue) ? this : this with { Guide = null };
+        model.Manifest.SemanticGuidanceFactor(index) is var factor && factor > 0 ? this with { GuideFactor = factor } : this with { Guide = null };
 
     public void Dispose()
     {
