@@ -7,14 +7,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RESUME="${1:-}"
 dotnet build src/RefineWeb.Cli -c Release -v q -nologo >/dev/null
-CLI=(dotnet src/RefineWeb.Cli/bin/Release/net10.0/refineweb.dll train --data data/emoji --model models/emoji-cascade-v1 --threads 1 --seed 1)
+CLI=(dotnet src/RefineWeb.Cli/bin/Release/net10.0/refineweb.dll train --data data/emoji --model models/emoji-cascade-v1 --threads 1)
 mkdir -p runs
 train() { # stage, then its options
   local stage=$1; shift
   local resume=()
   if [[ "$RESUME" == "--resume" && -f runs/$stage/checkpoint.safetensors ]]; then resume=(--resume); fi
   if [[ "${1:-}" == "--resume" ]]; then resume=(--resume); shift; fi
-  "${CLI[@]}" --stage "$stage" "${resume[@]}" "$@" >> "runs/$stage.out" 2>&1
+  "${CLI[@]}" --stage "$stage" --seed 1 "${resume[@]}" "$@" >> "runs/$stage.out" 2>&1
+}
+# A fine-tuning run of the base in its own work folder: started from the model's current base weights, or (with
+# --resume) continued from its checkpoint where it has one.
+finetune() { # work folder name, then its options
+  local work=$1; shift
+  local start=(--init-from models/emoji-cascade-v1/base.safetensors)
+  if [[ "$RESUME" == "--resume" && -f runs/$work/checkpoint.safetensors ]]; then start=(--resume); fi
+  "${CLI[@]}" --stage base --work "runs/$work" "${start[@]}" --warmup 100 --batch-size 64 --sample-every 500 --balance-variants \
+    "$@" >> "runs/$work.out" 2>&1
 }
 
 {
@@ -27,6 +36,11 @@ train() { # stage, then its options
   train base --resume --steps 11000 --batch-size 64 --learning-rate 4e-4 --sample-every 500 --balance-variants
   train base --resume --steps 15000 --batch-size 64 --learning-rate 4e-4 --sample-every 500 --balance-variants
   train base --resume --steps 19000 --batch-size 64 --learning-rate 4e-4 --sample-every 500 --balance-variants
+  # Then three fine-tuning runs, each from the weights the one before shipped (EMA; fresh AdamW moments, short
+  # warm-up), 19000 -> 23000 -> 27500 -> 32000: what the shipped base went through.
+  finetune base-ft1 --seed 2 --steps 4000 --learning-rate 1e-4
+  finetune base-ft2 --seed 3 --steps 4500 --learning-rate 2e-4
+  finetune base-ft3 --seed 4 --steps 4500 --learning-rate 2e-4
 } &
 BASE=$!
 {

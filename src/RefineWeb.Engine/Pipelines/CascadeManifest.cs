@@ -31,6 +31,13 @@ public sealed record CascadeManifest
     /// </summary>
     public double[]? SemanticGuidanceStageFactors { get; init; }
 
+    /// <summary>
+    /// Keep the whole prompt while emphasizing: the part of the phrase gradient that would lower the image's alignment
+    /// with the plain prompt is projected out (PCGrad-style), for images whose phrases are all emphasized (weight at
+    /// least 1; pushing a phrase away is meant to move off the prompt).
+    /// </summary>
+    public bool SemanticGuidanceKeepsPrompt { get; init; }
+
     /// <summary>The share of the semantic scale stage <paramref name="index"/> gets: 0 above the guided stages.</summary>
     public double SemanticGuidanceFactor(int index) =>
         index >= (SemanticGuidanceStages ?? int.MaxValue) ? 0

@@ -86,6 +86,64 @@ public class SemanticEmphasisTests(ShippedModelFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public void Keeping_the_prompt_removes_only_the_part_of_the_gradient_that_lowers_the_prompt_score()
+    {
+        using var scope = NewDisposeScope();
+        var model = fixture.Model;
+        // Pictures the base draws for these prompts: on noise the alignment gradients of all texts mostly agree.
+        string[] prompts = ["red heart", "red apple", "yellow heart", "green heart", "blue heart", "red heart"];
+        var images = new CascadePipeline(model).Generate(new CascadeRequest { Prompt = prompts[0], ItemPrompts = prompts, Seeds = [1, 2, 3, 4, 5, 6], StageCount = 1 });
+        // The last image pushes its phrase away: moving off the prompt is what it asks for, so its gradient stays whole.
+        IReadOnlyList<IReadOnlyList<EmphasizedPhrase>> phrases =
+            [.. Enumerable.Range(0, 6).Select(i => (IReadOnlyList<EmphasizedPhrase>)[new EmphasizedPhrase("blue", i == 5 ? 0.5 : 1.8, 0)])];
+        using var plainGuide = SemanticGuide.Create(model, phrases, scale: 1)!;
+        using var keepingGuide = SemanticGuide.Create(model, phrases, scale: 1, keptPrompts: prompts)!;
+        var plain = plainGuide.Gradient(images);
+        var kept = keepingGuide.Gradient(images);
+
+        // The prompt's own gradient, taken here from the alignment model directly.
+        var promptEmbeddings = model.Alignment!.EncodeText(model.Tokenize(prompts)).detach();
+        Tensor PromptScores(Tensor x, int first = 0) =>
+            (model.Alignment.EncodeImage(x, zeros([x.shape[0]], ScalarType.Int64)) * promptEmbeddings[first..(first + (int)x.shape[0])]).sum(1);
+        Tensor promptGradient;
+        using (enable_grad())
+        {
+            var input = images.detach().requires_grad_(true);
+            promptGradient = autograd.grad([PromptScores(input).sum()], [input])[0];
+        }
+
+        int conflicts = 0, strongConflicts = 0;
+        for (int i = 0; i < 6; i++)
+        {
+            var (g, k, q) = (plain[i], kept[i], promptGradient[i]);
+            double agreement = (g * q).sum().item<float>() / (g.norm() * q.norm()).item<float>();
+            if (agreement < 0 && i != 5)
+            {
+                conflicts++;
+                double keptAgreement = (k * q).sum().item<float>() / (k.norm() * q.norm()).item<float>();
+                Assert.True(Math.Abs(keptAgreement) < 1e-3, $"image {i}: kept gradient still has cosine {keptAgreement:F5} with the prompt's");
+                // Only the component along the prompt's gradient went: what is left of g is unchanged.
+                var removed = g - k;
+                double alongPrompt = Math.Abs((removed * q).sum().item<float>()) / (removed.norm() * q.norm()).item<float>();
+                Assert.True(alongPrompt > 0.999, $"image {i}: the removed part is not along the prompt's gradient ({alongPrompt:F5})");
+                // Where they clearly conflict, a small step by the plain gradient lowers the prompt score and by the kept
+                // one it barely does (second-order effects only).
+                if (agreement > -0.1) continue;
+                strongConflicts++;
+                double step = 0.02 / g.abs().max().item<float>();
+                double before = PromptScores(images[i..(i + 1)], i).item<float>();
+                double afterPlain = PromptScores(images[i..(i + 1)] + g.unsqueeze(0) * step, i).item<float>();
+                double afterKept = PromptScores(images[i..(i + 1)] + k.unsqueeze(0) * step, i).item<float>();
+                Assert.True(afterPlain < before, $"image {i}: the plain step did not lower the prompt score");
+                Assert.True(before - afterKept < 0.2 * (before - afterPlain), $"image {i} (cosine {agreement:F3}): prompt {before:F5} -> kept {afterKept:F5} (plain {afterPlain:F5})");
+            }
+            else Assert.True(k.allclose(g, rtol: 1e-4, atol: 1e-7), $"image {i}: the gradient changed where nothing conflicts (or a phrase is pushed away)");
+        }
+        Assert.True(conflicts >= 2 && strongConflicts >= 1,
+            $"{conflicts} of the fixed images have a phrase gradient against the prompt's, {strongConflicts} clearly: the test checks too little");
+    }
+
+    [Fact]
     public void Reference_index_round_trips_in_half_precision_and_retrieves_the_nearest_images()
     {
         using var scope = NewDisposeScope();
@@ -174,6 +232,25 @@ public class SemanticGuidanceStagesTests
         Assert.NotEqual(full, Generate([0.5], 400));
         Assert.Equal(Generate(null, 0), Generate([0], 400));
         Assert.NotEqual(full, Generate([0], 400));
+    }
+
+    [Fact]
+    public void Keeping_the_prompt_is_read_from_cascade_json_and_reaches_the_guide()
+    {
+        using var directory = new TempDirectory();
+        CascadeBlueprint.Write(directory.Path, WordTokenizer.BuildVocabulary(["blue heart"]), CascadePreset.Tiny, seed: 1);
+        var prompt = PromptEmphasis.Parse("(blue:2) heart");
+        foreach (bool keepsPrompt in new[] { true, false })
+        {
+            var path = Path.Combine(directory.Path, CascadeManifest.FileName);
+            var edited = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            edited["semantic_guidance_keeps_prompt"] = keepsPrompt;
+            File.WriteAllText(path, edited.ToJsonString());
+            using var model = CascadeModel.Load(directory.Path, CPU);
+            Assert.Equal(keepsPrompt, model.Manifest.SemanticGuidanceKeepsPrompt);
+            using var emphasis = StageEmphasis.Create(model, [prompt.Text], [prompt.Phrases], semanticScale: null, reweightTokens: true)!;
+            Assert.Equal(keepsPrompt, emphasis.Guide!.KeepsPrompt);
+        }
     }
 
     [Fact]

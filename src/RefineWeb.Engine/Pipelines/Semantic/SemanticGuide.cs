@@ -12,7 +12,10 @@ namespace RefineWeb.Engine.Pipelines.Semantic;
 /// text embedding, joined with the reference images retrieved for it). Weights above 1 pull towards a phrase,
 /// below 1 push away, exactly 1 does nothing; several phrases add their gradients (eq. 9), so they steer one
 /// generation together. The gradient is scaled by (H / alignment input size)^2 so that it has the same size per
-/// pixel at every stage (the encoder's average pooling divides it by that).
+/// pixel at every stage (the encoder's average pooling divides it by that). Given the plain prompts, it keeps each
+/// image's alignment with its prompt to first order: where the phrase gradient g and the prompt's gradient q point
+/// against each other, g loses its component along q (g - min(0, g.q) / |q|^2 q), so emphasis adds the phrase
+/// without trading the rest of the prompt for it.
 /// </summary>
 public sealed class SemanticGuide : IDisposable
 {
@@ -21,28 +24,39 @@ public sealed class SemanticGuide : IDisposable
     readonly AlignmentModel alignment;
     readonly Tensor targets;      // [B, P, D]
     readonly Tensor coefficients; // [B, P]
+    readonly Tensor? prompts;     // [B, D]: the plain prompts' text embeddings, where the prompt is kept
+    readonly Tensor? keepsPrompt; // [B]: 1 for images whose phrases are all emphasized, 0 where one is pushed away
 
     /// <summary>[B, 1, 1, 1]: items with a phrase to steer by; the others' steps are left exactly as they were.</summary>
     public Tensor Active { get; }
 
+    /// <summary>Whether the gradient keeps each image's alignment with its plain prompt (see class).</summary>
+    public bool KeepsPrompt => prompts is not null;
+
     /// <summary>Strength of the step: how far the clean-image estimate moves per unit gradient at full noise.</summary>
     public double Scale { get; }
 
-    SemanticGuide(AlignmentModel alignment, Tensor targets, Tensor coefficients, Tensor active, double scale)
+    SemanticGuide(AlignmentModel alignment, Tensor targets, Tensor coefficients, Tensor active, double scale, Tensor? prompts, Tensor? keepsPrompt)
     {
         this.alignment = alignment;
         this.targets = targets;
         this.coefficients = coefficients;
+        this.prompts = prompts;
+        this.keepsPrompt = keepsPrompt;
         Active = active;
         Scale = scale;
     }
 
     /// <summary>
     /// The guide for a batch with the given phrases per item, or null when nothing would change (no alignment
-    /// model, scale 0, or every weight 1).
+    /// model, scale 0, or every weight 1). With <paramref name="keptPrompts"/> (one plain prompt per item) the
+    /// gradient keeps each image's alignment with its prompt (see class).
     /// </summary>
-    public static SemanticGuide? Create(CascadeModel model, IReadOnlyList<IReadOnlyList<EmphasizedPhrase>> phrasesPerItem, double scale)
+    public static SemanticGuide? Create(CascadeModel model, IReadOnlyList<IReadOnlyList<EmphasizedPhrase>> phrasesPerItem, double scale,
+        IReadOnlyList<string>? keptPrompts = null)
     {
+        if (keptPrompts is not null && keptPrompts.Count != phrasesPerItem.Count)
+            throw new ArgumentException($"One prompt per item to keep: {keptPrompts.Count} for {phrasesPerItem.Count} items.");
         if (model.Alignment is not { } alignment || scale == 0) return null;
         if (!phrasesPerItem.Any(phrases => phrases.Any(p => p.Weight != 1))) return null;
         int batch = phrasesPerItem.Count, width = phrasesPerItem.Max(p => p.Count);
@@ -61,7 +75,15 @@ public sealed class SemanticGuide : IDisposable
             }
         var coefficients = tensor(weights, [batch, width], device: model.Device);
         var active = coefficients.abs().sum(1).GreaterThan(0).view(-1, 1, 1, 1);
-        return new SemanticGuide(alignment, gathered.MoveToOuterDisposeScope(), coefficients.MoveToOuterDisposeScope(), active.MoveToOuterDisposeScope(), scale);
+        Tensor? prompts = null, keepsPrompt = null;
+        if (keptPrompts is not null)
+        {
+            prompts = alignment.EncodeText(model.Tokenize(keptPrompts)).MoveToOuterDisposeScope();
+            keepsPrompt = tensor(phrasesPerItem.Select(p => p.All(phrase => phrase.Weight >= 1) ? 1f : 0f).ToArray(), device: model.Device)
+                .MoveToOuterDisposeScope();
+        }
+        return new SemanticGuide(alignment, gathered.MoveToOuterDisposeScope(), coefficients.MoveToOuterDisposeScope(), active.MoveToOuterDisposeScope(), scale,
+            prompts, keepsPrompt);
     }
 
     /// <summary>Unit targets [P, D]: the phrase's text embedding plus the mean of its retrieved reference images.</summary>
@@ -85,11 +107,30 @@ public sealed class SemanticGuide : IDisposable
     {
         using var grad = enable_grad();
         using var scope = NewDisposeScope();
-        var input = images.detach().requires_grad_(true);
-        var score = Score(input).sum();
-        var gradient = autograd.grad([score], [input])[0];
+        var gradient = prompts is null ? PhraseGradient(images) : PhraseGradientKeepingPrompt(images, prompts, keepsPrompt!);
         double perPixel = Math.Pow((double)images.shape[^1] / alignment.Config.InputResolution, 2);
         return (gradient * perPixel).MoveToOuterDisposeScope();
+    }
+
+    Tensor PhraseGradient(Tensor images)
+    {
+        var input = images.detach().requires_grad_(true);
+        return autograd.grad([Score(input).sum()], [input])[0];
+    }
+
+    /// <summary>Both gradients from one pass over the images twice: the phrase's on the first copy, the prompt's on the second.</summary>
+    Tensor PhraseGradientKeepingPrompt(Tensor images, Tensor prompts, Tensor keepsPrompt)
+    {
+        long batch = images.shape[0];
+        var input = cat([images, images]).detach().requires_grad_(true);
+        var embeddings = alignment.EncodeImage(input, zeros([2 * batch], ScalarType.Int64, images.device));
+        var phraseScore = (targets.matmul(embeddings[..(int)batch].unsqueeze(-1)).squeeze(-1) * coefficients).sum();
+        var promptScore = (embeddings[(int)batch..] * prompts).sum();
+        var both = autograd.grad([phraseScore + promptScore], [input])[0];
+        var (phrase, prompt) = (both[..(int)batch], both[(int)batch..]);
+        var agreement = (phrase * prompt).sum([1, 2, 3]);
+        var conflict = agreement.clamp_max(0) * keepsPrompt / ((prompt * prompt).sum([1, 2, 3]) + 1e-20);
+        return phrase - conflict.view(-1, 1, 1, 1) * prompt;
     }
 
     public void Dispose()
@@ -97,5 +138,7 @@ public sealed class SemanticGuide : IDisposable
         targets.Dispose();
         coefficients.Dispose();
         Active.Dispose();
+        prompts?.Dispose();
+        keepsPrompt?.Dispose();
     }
 }

@@ -28,7 +28,8 @@ public sealed record StageEmphasis(Tensor? TokenWeights, SemanticGuide? Guide, d
                 .SelectMany(r => r).ToArray();
             tokenWeights = tensor(rows, [2 * prompts.Count, model.Tokenizer.MaxLength], device: model.Device);
         }
-        var guide = SemanticGuide.Create(model, phrases, semanticScale ?? model.Manifest.SemanticGuidanceScale);
+        var guide = SemanticGuide.Create(model, phrases, semanticScale ?? model.Manifest.SemanticGuidanceScale,
+            model.Manifest.SemanticGuidanceKeepsPrompt ? prompts : null);
         return new StageEmphasis(tokenWeights, guide);
     }
 
