@@ -22,21 +22,21 @@ public sealed record CascadeManifest
     /// Strength of semantic guidance for emphasized words, tuned per model with `refineweb eval --semantic`; the
     /// defaults are the setting measured for emoji-cascade-v1 (see its model card).
     /// </summary>
-    public double SemanticGuidanceScale { get; init; } = 2000;
+    public double SemanticGuidanceScale { get; init; } = 3000;
     /// <summary>How many stages, from the base up, get the semantic gradient (null: all); token re-weighting applies to all.</summary>
-    public int? SemanticGuidanceStages { get; init; } = 1;
+    public int? SemanticGuidanceStages { get; init; } = 2;
     /// <summary>
     /// The share of the scale each guided stage gets, from the base up (stages past the list: 1). A refiner sees a
     /// picture whose layout is already set, so it needs only a nudge where the base needs a push.
     /// </summary>
-    public double[]? SemanticGuidanceStageFactors { get; init; }
+    public double[]? SemanticGuidanceStageFactors { get; init; } = [1, 0.1];
 
     /// <summary>
     /// Keep the whole prompt while emphasizing: the part of the phrase gradient that would lower the image's alignment
     /// with the plain prompt is projected out (PCGrad-style), for images whose phrases are all emphasized (weight at
     /// least 1; pushing a phrase away is meant to move off the prompt).
     /// </summary>
-    public bool SemanticGuidanceKeepsPrompt { get; init; }
+    public bool SemanticGuidanceKeepsPrompt { get; init; } = true;
 
     /// <summary>The share of the semantic scale stage <paramref name="index"/> gets: 0 above the guided stages.</summary>
     public double SemanticGuidanceFactor(int index) =>

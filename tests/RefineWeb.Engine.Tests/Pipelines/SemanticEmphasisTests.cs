@@ -176,13 +176,14 @@ public class SemanticGuidanceStagesTests
         StageEmphasis Emphasis(CascadeModel model) =>
             StageEmphasis.Create(model, [prompt.Text], [prompt.Phrases], semanticScale: null, reweightTokens: true)!;
 
-        // The default (the built-in model's setting): the base stage only.
+        // The default (the built-in model's setting): the base at full scale, the first refiner at a tenth, not the last.
         using (var model = CascadeModel.Load(directory.Path, CPU))
         using (var emphasis = Emphasis(model))
         {
-            Assert.NotNull(emphasis.ForStage(model, 0).Guide);
-            Assert.Null(emphasis.ForStage(model, 1).Guide);
-            Assert.Same(emphasis.TokenWeights, emphasis.ForStage(model, 1).TokenWeights);
+            Assert.Equal(1, emphasis.ForStage(model, 0).GuideFactor);
+            Assert.Equal(0.1, emphasis.ForStage(model, 1).GuideFactor);
+            Assert.Null(emphasis.ForStage(model, 2).Guide);
+            Assert.Same(emphasis.TokenWeights, emphasis.ForStage(model, 2).TokenWeights);
             // [cond; uncond]: "blue" (after <s>) weighs 1.5 in the conditional row only.
             Assert.Equal(1.5f, emphasis.TokenWeights![0, 1].item<float>());
             Assert.Equal(1f, emphasis.TokenWeights[1, 1].item<float>());
