@@ -99,8 +99,11 @@ public sealed class SemanticGuide : IDisposable
     public Tensor Score(Tensor images)
     {
         var embeddings = alignment.EncodeImage(images, zeros([images.shape[0]], ScalarType.Int64, images.device));
-        return (targets.matmul(embeddings.unsqueeze(-1)).squeeze(-1) * coefficients).sum(1);
+        return PhraseScores(embeddings);
     }
+
+    /// <summary>[B]: each image embedding's weighted similarity to its phrases' targets.</summary>
+    Tensor PhraseScores(Tensor embeddings) => (targets.matmul(embeddings.unsqueeze(-1)).squeeze(-1) * coefficients).sum(1);
 
     /// <summary>The semantic-induced gradient with respect to the images [B, 3, H, W] (scaled per pixel, see class).</summary>
     public Tensor Gradient(Tensor images)
@@ -124,7 +127,7 @@ public sealed class SemanticGuide : IDisposable
         long batch = images.shape[0];
         var input = cat([images, images]).detach().requires_grad_(true);
         var embeddings = alignment.EncodeImage(input, zeros([2 * batch], ScalarType.Int64, images.device));
-        var phraseScore = (targets.matmul(embeddings[..(int)batch].unsqueeze(-1)).squeeze(-1) * coefficients).sum();
+        var phraseScore = PhraseScores(embeddings[..(int)batch]).sum();
         var promptScore = (embeddings[(int)batch..] * prompts).sum();
         var both = autograd.grad([phraseScore + promptScore], [input])[0];
         var (phrase, prompt) = (both[..(int)batch], both[(int)batch..]);
