@@ -7,7 +7,8 @@ namespace RefineWeb.Datasets;
 
 /// <summary>
 /// Makes the emoji training set: fetches the caption and image packages with npm pack, rasterizes vector art with
-/// rsvg-convert, writes every image as an opaque 64 px PNG on white (plus 128 px for vector art), splits train /
+/// rsvg-convert, writes every image as an opaque 64 px PNG on white (plus 256 px renders of each style's vector art and
+/// their 128 px box downsampling), splits train /
 /// validation, and writes manifest.jsonl last, atomically, so a failed build never leaves a manifest that points at
 /// missing images. Images already written are kept, so an interrupted build resumes.
 /// </summary>
@@ -25,16 +26,19 @@ public sealed class DatasetBuilder(DatasetBuildOptions options, Action<string>? 
         if (options.Limit is { } limit) catalog = catalog.Take(limit).ToList();
         log?.Invoke($"{catalog.Count} emoji names from {EmojiStyle.Captions.Name}@{EmojiStyle.Captions.Version}");
 
-        var jobs = new List<(EmojiEntry Entry, EmojiStyle Style, EmojiImageSource Source)>();
+        var jobs = new List<ImageJob>();
         foreach (var style in options.Styles)
         {
             var package = await PrepareAsync(style.Package, extracted, cancellation);
-            var sources = style == EmojiStyle.Fluent
+            var sources = style.IsVectorOnly
                 ? EmojiImageSources.FromFluent(package, catalog)
                 : EmojiImageSources.FromEmojiDatasource(package, style == EmojiStyle.Twemoji ? "twitter" : "google");
+            var vectors = style.IsVectorOnly ? sources : await VectorSourcesAsync(style.Vector, catalog, extracted, cancellation);
             int before = jobs.Count;
-            jobs.AddRange(catalog.Where(e => sources.ContainsKey(e.Hexcode)).Select(e => (e, style, sources[e.Hexcode])));
-            log?.Invoke($"{style.Word}: {jobs.Count - before} images in {style.Package.Name}@{style.Package.Version}");
+            jobs.AddRange(catalog.Where(e => sources.ContainsKey(e.Hexcode))
+                .Select(e => new ImageJob(e, style, sources[e.Hexcode], vectors.GetValueOrDefault(e.Hexcode))));
+            log?.Invoke($"{style.Word}: {jobs.Count - before} images in {style.Package.Name}@{style.Package.Version}, "
+                + $"{jobs.Skip(before).Count(j => j.Vector is not null)} of them also as vector art in {style.Vector.Package.Name}@{style.Vector.Package.Version}");
         }
 
         int done = 0;
@@ -43,7 +47,7 @@ public sealed class DatasetBuilder(DatasetBuildOptions options, Action<string>? 
             new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellation },
             async (i, token) =>
             {
-                records[i] = await WriteImagesAsync(jobs[i].Entry, jobs[i].Style, jobs[i].Source, token);
+                records[i] = await WriteImagesAsync(jobs[i], token);
                 int count = Interlocked.Increment(ref done);
                 if (count % 500 == 0) log?.Invoke($"{count}/{jobs.Count} images");
             });
@@ -60,12 +64,38 @@ public sealed class DatasetBuilder(DatasetBuildOptions options, Action<string>? 
         return await NpmPackage.ExtractAsync(tarball, Path.Combine(extracted, Path.GetFileNameWithoutExtension(tarball)), cancellation);
     }
 
-    async Task<DatasetRecord> WriteImagesAsync(EmojiEntry entry, EmojiStyle style, EmojiImageSource source, CancellationToken cancellation)
+    /// <summary>One emoji in one style: its 64 px source and, where the style's vector art has it, its SVG.</summary>
+    sealed record ImageJob(EmojiEntry Entry, EmojiStyle Style, EmojiImageSource Source, EmojiImageSource? Vector);
+
+    async Task<Dictionary<string, EmojiImageSource>> VectorSourcesAsync(VectorArt vector, IReadOnlyList<EmojiEntry> catalog, string extracted, CancellationToken cancellation)
     {
+        var package = await PrepareAsync(vector.Package, extracted, cancellation);
+        return vector.Layout switch
+        {
+            VectorLayout.CodePointFiles => EmojiImageSources.FromCodePointFiles(package),
+            VectorLayout.Iconify => IconifyIcons.Extract(package, Path.Combine(Path.GetDirectoryName(package)!, "svg")),
+            _ => EmojiImageSources.FromFluent(package, catalog),
+        };
+    }
+
+    async Task<DatasetRecord> WriteImagesAsync(ImageJob job, CancellationToken cancellation)
+    {
+        var (entry, style) = (job.Entry, job.Style);
         var image = $"images/{style.Word}/{entry.Hexcode}.png";
-        string? image128 = source.IsSvg ? $"images128/{style.Word}/{entry.Hexcode}.png" : null;
-        await WriteAsync(source, 64, image, cancellation);
-        if (image128 is not null) await WriteAsync(source, 128, image128, cancellation);
+        await WriteAsync(job.Source, 64, image, cancellation);
+
+        List<DatasetImage> larger = [];
+        if (job.Vector is { } vector)
+        {
+            // One render at 256 px is the source of truth; 128 px is its box downsampling.
+            var image256 = $"images256/{style.Word}/{entry.Hexcode}.png";
+            var image128 = $"images128/{style.Word}/{entry.Hexcode}.png";
+            await WriteAsync(vector, 256, image256, cancellation);
+            var destination128 = Path.Combine(options.OutputDirectory, image128);
+            if (!File.Exists(destination128)) EmojiPng.WriteBoxDownsampled(Path.Combine(options.OutputDirectory, image256), destination128);
+            var source = $"{style.Vector.Package.Name}@{style.Vector.Package.Version}";
+            larger = [new(128, image128, source, style.Vector.ImageLicense), new(256, image256, source, style.Vector.ImageLicense)];
+        }
 
         var keywords = entry.Keywords.Where(k => !entry.Label.Contains(k, StringComparison.OrdinalIgnoreCase)).ToList();
         return new DatasetRecord
@@ -74,7 +104,7 @@ public sealed class DatasetBuilder(DatasetBuildOptions options, Action<string>? 
             Hexcode = entry.Hexcode,
             Style = style.Word,
             Image = image,
-            Image128 = image128,
+            HighResolution = larger,
             Label = entry.Label,
             Captions = [entry.Label, keywords.Count > 0 ? $"{entry.Label}, {string.Join(", ", keywords)}" : entry.Label, $"{style.Word} {entry.Label}"],
             SourcePackage = $"{style.Package.Name}@{style.Package.Version}",

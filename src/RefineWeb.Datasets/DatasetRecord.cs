@@ -11,8 +11,11 @@ public sealed record DatasetRecord
     public required string Style { get; init; }
     /// <summary>64 px PNG, opaque on white, relative to the manifest.</summary>
     public required string Image { get; init; }
-    /// <summary>128 px PNG where the source is vector art, else null.</summary>
-    public string? Image128 { get; init; }
+    /// <summary>
+    /// Larger pictures of the same emoji where its style has vector art (256 px rendered, 128 px box-downsampled from
+    /// that render), smallest first; empty where there is none. The 64 px <see cref="Image"/> stays as it was.
+    /// </summary>
+    public IReadOnlyList<DatasetImage> HighResolution { get; init; } = [];
     public required string Label { get; init; }
     /// <summary>The label; the label with its keywords; the label with the style word.</summary>
     public required IReadOnlyList<string> Captions { get; init; }
@@ -21,6 +24,12 @@ public sealed record DatasetRecord
     public required string Split { get; init; }
 
     public const string Train = "train", Validation = "validation";
+
+    /// <summary>The picture at exactly <paramref name="size"/> px (64: <see cref="Image"/>), or null when there is none.</summary>
+    public string? ImageAt(int size) => size == NativeSize ? Image : HighResolution.FirstOrDefault(i => i.Size == size)?.Image;
+
+    /// <summary>The side of <see cref="Image"/>.</summary>
+    public const int NativeSize = 64;
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -34,3 +43,6 @@ public sealed record DatasetRecord
                 ?? throw new InvalidDataException($"{path}:{i + 1} is empty."))
             .ToList();
 }
+
+/// <summary>One larger picture of a record: its side, file (relative to the manifest), and where it came from.</summary>
+public sealed record DatasetImage(int Size, string Image, string SourcePackage, string License);

@@ -32,7 +32,7 @@ public sealed class DatasetBuilderTests : IDisposable
     }
 
     [Fact]
-    public async Task Images_are_opaque_64_px_on_white_and_vector_art_also_at_128()
+    public async Task Images_are_opaque_64_px_on_white()
     {
         var records = await Build();
         foreach (var record in records)
@@ -43,10 +43,40 @@ public sealed class DatasetBuilderTests : IDisposable
             var center = image.GetPixel(32, 32);
             Assert.True(center.Red > 200 && center.Green < 60 && center.Alpha == 255, $"{record.Id}: centre {center}");
         }
-        var fluent = records.Single(r => r.Id == "fluent/2764");
-        using var large = SKBitmap.Decode(Path.Combine(Output, fluent.Image128!));
-        Assert.Equal((128, 128), (large.Width, large.Height));
-        Assert.Null(records.Single(r => r.Id == "twemoji/2764").Image128);
+    }
+
+    [Fact]
+    public async Task Vector_art_is_rendered_at_256_px_and_box_downsampled_to_128_with_its_own_source_and_licence()
+    {
+        var records = await Build();
+        var heart = records.Single(r => r.Id == "twemoji/2764");
+        Assert.Equal([128, 256], heart.HighResolution.Select(i => i.Size));
+        Assert.All(heart.HighResolution, i => Assert.Equal(("@twemoji/svg@15.0.0", "CC-BY-4.0"), (i.SourcePackage, i.License)));
+        Assert.Equal("emoji-datasource-twitter@16.0.0", heart.SourcePackage); // the 64 px picture keeps its own source
+
+        using var large = SKBitmap.Decode(Path.Combine(Output, heart.ImageAt(256)!));
+        using var half = SKBitmap.Decode(Path.Combine(Output, heart.ImageAt(128)!));
+        Assert.Equal((256, 256, 128, 128), (large.Width, large.Height, half.Width, half.Height));
+        Assert.Equal(SKColors.White, large.GetPixel(2, 2));
+        var centre = large.GetPixel(128, 128);
+        Assert.True(centre.Blue > 200 && centre.Red < 60, $"centre {centre}: the vector art (blue), not the 64 px picture (red)");
+        // 128 px is the 2x2 average of the 256 px render, rounded: one source of truth per image.
+        foreach (var (x, y) in new[] { (0, 0), (63, 64), (40, 50), (82, 61), (100, 127) })
+            foreach (Func<SKColor, byte> channel in new Func<SKColor, byte>[] { c => c.Red, c => c.Green, c => c.Blue })
+            {
+                int sum = channel(large.GetPixel(2 * x, 2 * y)) + channel(large.GetPixel(2 * x + 1, 2 * y))
+                    + channel(large.GetPixel(2 * x, 2 * y + 1)) + channel(large.GetPixel(2 * x + 1, 2 * y + 1));
+                Assert.Equal((sum + 2) / 4, channel(half.GetPixel(x, y)));
+            }
+
+        var noto = records.Single(r => r.Id == "noto/2764");
+        Assert.Equal("@iconify-json/noto@1.2.9", noto.HighResolution[1].SourcePackage); // through the alias "heart"
+        Assert.Equal("Apache-2.0", noto.HighResolution[1].License);
+        Assert.Equal(("fluentui-emoji@1.3.0", "MIT"), (records.Single(r => r.Id == "fluent/2764").HighResolution[1].SourcePackage, records.Single(r => r.Id == "fluent/2764").HighResolution[1].License));
+        // No vector art: no larger pictures (Twemoji's waving hand is missing, Noto's grinning face is a flipped alias).
+        Assert.Empty(records.Single(r => r.Id == "twemoji/1F44B").HighResolution);
+        Assert.Empty(records.Single(r => r.Id == "noto/1F600").HighResolution);
+        Assert.Null(records.Single(r => r.Id == "noto/1F600").ImageAt(256));
     }
 
     [Fact]

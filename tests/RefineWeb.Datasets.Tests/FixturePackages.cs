@@ -5,7 +5,7 @@ using SkiaSharp;
 
 namespace RefineWeb.Datasets.Tests;
 
-/// <summary>Tiny stand-ins for the four npm tarballs, in their real layouts, so the builder runs without a network.</summary>
+/// <summary>Tiny stand-ins for the six npm tarballs, in their real layouts, so the builder runs without a network.</summary>
 static class FixturePackages
 {
     public static void WriteAll(string cache)
@@ -44,7 +44,30 @@ static class FixturePackages
             ["package/icons/flat/waving-hand-light.svg"] = Encoding.UTF8.GetBytes(svg),
             ["package/icons/flat/waving-hand-default.svg"] = Encoding.UTF8.GetBytes(svg),
         });
+
+        // Vector art for 128 and 256 px, drawn blue so a test can tell it from the red 64 px pictures. Twemoji has no
+        // waving hand here; Noto's grinning face is a flipped alias, which is not the same picture and is left out.
+        const string blue = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 36"><circle cx="18" cy="18" r="9" fill="#0000ff"/></svg>""";
+        Tarball(Path.Combine(cache, "twemoji-svg-15.0.0.tgz"), new()
+        {
+            ["package/2764.svg"] = Encoding.UTF8.GetBytes(blue),
+            ["package/1f600.svg"] = Encoding.UTF8.GetBytes(blue),
+            ["package/package.json"] = Encoding.UTF8.GetBytes("""{"name":"@twemoji/svg","version":"15.0.0"}"""),
+        });
+        Tarball(Path.Combine(cache, "iconify-json-noto-1.2.9.tgz"), new()
+        {
+            ["package/icons.json"] = Encoding.UTF8.GetBytes(IconifyIcons),
+            ["package/chars.json"] = Encoding.UTF8.GetBytes("""{"2764":"heart","1f600":"grinning-face-mirrored"}"""),
+        });
     }
+
+    /// <summary>An Iconify set: a body without a root element, an alias, and a flipped alias.</summary>
+    public const string IconifyIcons = """
+        {"prefix":"noto","width":128,"height":128,
+         "icons":{"red-heart":{"body":"<circle cx=\"64\" cy=\"64\" r=\"32\" fill=\"#0000ff\"/>"},
+                  "grinning-face":{"body":"<rect width=\"128\" height=\"128\" fill=\"#00ff00\"/>"}},
+         "aliases":{"heart":{"parent":"red-heart"},"grinning-face-mirrored":{"parent":"grinning-face","hFlip":true}}}
+        """;
 
     /// <summary>64 px, transparent, with an opaque red disc in the middle.</summary>
     static byte[] RedDotOnTransparent()

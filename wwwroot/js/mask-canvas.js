@@ -6,10 +6,10 @@
 const editors = new WeakMap();
 const overlayColor = 'rgba(255, 64, 129, 1)';
 
-export function attach(canvas, imageWidth, imageHeight, dotnet) {
+export function attach(canvas, imageWidth, imageHeight, dotnet, brush = 6, maxBrush = 32) {
   detach(canvas);
   const context = canvas.getContext('2d', { willReadFrequently: true });
-  const state = { canvas, context, imageWidth, imageHeight, dotnet, brush: 6, eraser: false, undo: [], redo: [], drawing: false, last: null };
+  const state = { canvas, context, imageWidth, imageHeight, dotnet, brush, maxBrush, eraser: false, undo: [], redo: [], drawing: false, last: null };
 
   const point = event => {
     const box = canvas.getBoundingClientRect();
@@ -56,7 +56,7 @@ export function attach(canvas, imageWidth, imageHeight, dotnet) {
   state.onKey = event => {
     if (event.target instanceof HTMLTextAreaElement || event.target instanceof HTMLInputElement) return;
     if (event.key === '[') setBrush(canvas, Math.max(1, state.brush - 1), true);
-    else if (event.key === ']') setBrush(canvas, Math.min(32, state.brush + 1), true);
+    else if (event.key === ']') setBrush(canvas, Math.min(state.maxBrush, state.brush + 1), true);
     else if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'z' && !event.shiftKey) { undo(canvas); event.preventDefault(); }
     else if ((event.ctrlKey || event.metaKey) && (event.key.toLowerCase() === 'y' || (event.key.toLowerCase() === 'z' && event.shiftKey))) { redo(canvas); event.preventDefault(); }
   };

@@ -63,12 +63,22 @@ static class EvalCommand
                 alignment.Add(evaluator.RPrecision(split, chosen, allLabels, parse.GetValue(distractors), seedValue));
             }
 
-            var fidelityExamples = validation.Take(parse.GetValue(images) ?? validation.Count).ToList();
+            int fidelityCount = parse.GetValue(images) ?? validation.Count;
+            var fidelityExamples = validation.Take(fidelityCount).ToList();
             await output.WriteLineAsync($"Fidelity: {fidelityExamples.Count} validation images...");
-            IReadOnlyList<FidelityResult> fidelity = [];
+            var fidelity = new List<FidelityResult>();
             if (fidelityExamples.Count > 0)
                 using (var truth = ImageBank.Load(fidelityExamples, cascade.Tokenizer))
-                    fidelity = evaluator.Fidelity(truth, seedValue);
+                    fidelity.AddRange(evaluator.Fidelity(truth, seedValue, reportAbove: 0 /* every refiner up to 64 px */));
+            // Refiners above 64 px are measured on the vector art rendered at the model's largest size.
+            int largest = cascade.Stages[^1].Config.Resolution;
+            if (largest > DatasetRecord.NativeSize && fidelityCount > 0)
+            {
+                var large = TrainCommand.Examples(dataDirectory, DatasetRecord.Validation, resolution: largest).Take(fidelityCount).ToList();
+                await output.WriteLineAsync($"Fidelity at {largest} px: {large.Count} validation images (vector art)...");
+                using var truth = ImageBank.Load(large, cascade.Tokenizer, largest);
+                fidelity.AddRange(evaluator.Fidelity(truth, seedValue, reportAbove: DatasetRecord.NativeSize));
+            }
 
             SpeedResult? speed = null;
             if (runCount > 0)
@@ -135,7 +145,9 @@ static class EvaluationTable
             w.WriteLine();
             w.WriteLine($"| Speed ({s.Device}, {s.Threads} threads, median of {s.Runs}) | ms |");
             w.WriteLine("|---|---:|");
-            w.WriteLine(string.Format(c, "| one 64 px image, default settings | {0:F0} |", s.MedianImageMs));
+            w.WriteLine(string.Format(c, "| one {0} px image, default settings | {1:F0} |", s.Resolution, s.MedianImageMs));
+            foreach (var (resolution, ms) in s.MedianImageMsByResolution)
+                w.WriteLine(string.Format(c, "| one {0} px image (stopped at {0} px), same runs | {1:F0} |", resolution, ms));
             w.WriteLine(string.Format(c, "| first preview after the request | {0:F0} |", s.MedianFirstPreviewMs));
             foreach (var (stage, ms) in s.MedianStepMsByStage)
                 w.WriteLine(string.Format(c, "| one denoising step, {0} | {1:F1} |", stage, ms));

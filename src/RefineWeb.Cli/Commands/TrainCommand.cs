@@ -72,12 +72,13 @@ static class TrainCommand
 
             var manifest = CascadeManifest.Load(modelDirectory);
             var tokenizer = WordTokenizer.Load(Path.Combine(modelDirectory, manifest.Tokenizer));
-            var examples = TrainingSet(parse.GetValue(data)!, parse.GetValue(limit));
 
             manual_seed(options.Seed);
             var objective = CreateObjective(stageName, manifest, modelDirectory, tokenizer, target);
             using var module = objective.Module;
-            using var bank = ImageBank.Load(examples, tokenizer, balanceGroups: parse.GetValue(balance));
+            int resolution = ImageResolution(objective);
+            var examples = TrainingSet(parse.GetValue(data)!, parse.GetValue(limit), resolution);
+            using var bank = ImageBank.Load(examples, tokenizer, resolution, balanceGroups: parse.GetValue(balance));
             await output.WriteLineAsync($"{stageName}: {module.parameters().Sum(p => p.numel()):N0} parameters, {bank.Count} training images, {options.Steps} steps of {options.BatchSize} on {target.type.ToString().ToLowerInvariant()} ({get_num_threads()} threads)");
 
             var bar = new ProgressLine(output, stageName);
@@ -112,19 +113,35 @@ static class TrainCommand
             throw new InvalidDataException($"Stage '{stageName}' expects {config.VocabularySize} words; the model's vocabulary has {tokenizer.VocabularySize}.");
     }
 
-    /// <summary>The data set's training split (validation images are held out for evaluation).</summary>
-    internal static IReadOnlyList<TrainingExample> TrainingSet(string dataDirectory, int? limit = null) =>
-        Examples(dataDirectory, DatasetRecord.Train, limit);
+    /// <summary>
+    /// The side of the pictures a stage trains on: the data set's 64 px images up to 64 px stages (and the alignment
+    /// model), its vector art rendered at exactly the stage's resolution above that.
+    /// </summary>
+    static int ImageResolution(ITrainingObjective objective) =>
+        objective is DiffusionObjective diffusion && diffusion.Stage.Config.Resolution > DatasetRecord.NativeSize
+            ? diffusion.Stage.Config.Resolution
+            : DatasetRecord.NativeSize;
 
-    internal static IReadOnlyList<TrainingExample> Examples(string dataDirectory, string split, int? limit = null)
+    /// <summary>The data set's training split (validation images are held out for evaluation).</summary>
+    internal static IReadOnlyList<TrainingExample> TrainingSet(string dataDirectory, int? limit = null, int resolution = DatasetRecord.NativeSize) =>
+        Examples(dataDirectory, DatasetRecord.Train, limit, resolution);
+
+    /// <summary>
+    /// One split's examples with their pictures at <paramref name="resolution"/> px: the 64 px images, or for a larger
+    /// size the records that have a picture of exactly that size (those without one are left out).
+    /// </summary>
+    internal static IReadOnlyList<TrainingExample> Examples(string dataDirectory, string split, int? limit = null, int resolution = DatasetRecord.NativeSize)
     {
         var manifestPath = Path.Combine(dataDirectory, "manifest.jsonl");
         if (!File.Exists(manifestPath))
             throw new FileNotFoundException($"No data set at {Path.GetFullPath(dataDirectory)}: manifest.jsonl is missing (run `refineweb data build`).", manifestPath);
-        var examples = DatasetRecord.ReadManifest(manifestPath).Where(r => r.Split == split)
-            .Select(r => new TrainingExample(r.Id, Path.Combine(dataDirectory, r.Image), r.Captions, EmojiVariants.GroupOf(r.Hexcode)))
+        var examples = DatasetRecord.ReadManifest(manifestPath).Where(r => r.Split == split && r.ImageAt(resolution) is not null)
+            .Select(r => new TrainingExample(r.Id, Path.Combine(dataDirectory, r.ImageAt(resolution)!), r.Captions, EmojiVariants.GroupOf(r.Hexcode)))
             .Take(limit ?? int.MaxValue).ToList();
-        if (examples.Count == 0) throw new InvalidDataException($"{manifestPath} has no {split} images.");
+        if (examples.Count == 0)
+            throw new InvalidDataException(resolution == DatasetRecord.NativeSize
+                ? $"{manifestPath} has no {split} images."
+                : $"{manifestPath} has no {split} images at {resolution} px (rebuild the data set with `refineweb data build`: it renders vector art at 128 and 256 px).");
         return examples;
     }
 }

@@ -34,6 +34,18 @@ public static partial class EmojiImageSources
         }
     }
 
+    /// <summary>@twemoji/svg: one SVG per emoji in the package root, named by lower-case code points joined by '-'.</summary>
+    public static Dictionary<string, EmojiImageSource> FromCodePointFiles(string packageDirectory)
+    {
+        if (!Directory.Exists(packageDirectory)) throw new DirectoryNotFoundException($"{packageDirectory} is missing.");
+        var files = Directory.GetFiles(packageDirectory, "*.svg");
+        if (files.Length == 0) throw new FileNotFoundException($"{packageDirectory} holds no SVG files named by code points: is this @twemoji/svg?");
+        var result = new Dictionary<string, EmojiImageSource>(StringComparer.Ordinal);
+        foreach (var file in files.Order(StringComparer.Ordinal))
+            result.TryAdd(EmojiCatalog.Normalize(Path.GetFileNameWithoutExtension(file)), new EmojiImageSource(file, true));
+        return result;
+    }
+
     static readonly string[] ToneSuffixes = ["default", "light", "medium-light", "medium", "medium-dark", "dark"];
 
     /// <summary>fluentui-emoji: icons/flat/{slug of the CLDR label}.svg, with -default / -light ... -dark for skin tones.</summary>

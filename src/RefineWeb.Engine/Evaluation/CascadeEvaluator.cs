@@ -62,15 +62,19 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
 
     /// <summary>
     /// Box-downsamples validation images to each refiner's input size, refines them (prompt = their label) and
-    /// compares with bicubic upsampling: every refiner alone, then the whole chain from the base resolution.
+    /// compares with bicubic upsampling: every refiner alone, then the whole chain from the base resolution. Only the
+    /// refiners up to the bank's resolution run; rows are reported for outputs larger than <paramref name="reportAbove"/>
+    /// px (the 256 px vector-art bank reports the new refiners and the long chains, the 64 px bank the first two).
     /// </summary>
-    public IReadOnlyList<FidelityResult> Fidelity(ImageBank truth, long seed = 0)
+    public IReadOnlyList<FidelityResult> Fidelity(ImageBank truth, long seed = 0, int reportAbove = 0)
     {
-        var refiners = Enumerable.Range(0, model.Stages.Count).Where(i => model.Stages[i].Config.UNet.IsRefiner).ToList();
+        var refiners = Enumerable.Range(0, model.Stages.Count)
+            .Where(i => model.Stages[i].Config.UNet.IsRefiner && model.Stages[i].Config.Resolution <= truth.Resolution).ToList();
         if (refiners.Count == 0) return [];
         var accumulators = new Dictionary<string, (int From, int To, double Psnr, double Ssim, double BicubicPsnr, double BicubicSsim, int Images)>();
         void Add(string path, int from, int to, Tensor output, Tensor input, Tensor reference)
         {
+            if (to <= reportAbove) return;
             using var bicubic = StageSampling.UpsampleForRefiner(input, to);
             int n = (int)output.shape[0];
             var a = accumulators.GetValueOrDefault(path, (from, to, 0, 0, 0, 0, 0));
@@ -123,9 +127,17 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
             kv.Value.BicubicPsnr / kv.Value.Images, kv.Value.BicubicSsim / kv.Value.Images)).ToList();
     }
 
-    /// <summary>Median over <paramref name="runs"/> (after one warm-up) of one default 64 px image, its first preview, and each stage's step time.</summary>
+    /// <summary>
+    /// Median over <paramref name="runs"/> (after one warm-up) of one default image through every stage, its first
+    /// preview and each stage's step time; and in the same runs, interleaved, one image stopped at 64 px (when the
+    /// model goes beyond it), so the two are compared on the same machine at the same moment.
+    /// </summary>
     public SpeedResult Speed(string prompt = "red heart", int runs = 5)
     {
+        const int Comparison = 64;
+        int comparisonStages = model.Stages.Count(s => s.Config.Resolution <= Comparison);
+        bool compare = comparisonStages > 0 && comparisonStages < model.Stages.Count;
+        var smaller = new List<double>();
         var images = new List<double>();
         var firstPreviews = new List<double>();
         var stepTimes = model.Stages.ToDictionary(s => s.Config.Name, _ => new List<double>());
@@ -144,13 +156,21 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
                 last = now;
             });
             clock.Stop();
+            if (compare)
+            {
+                var small = Stopwatch.StartNew();
+                using var stopped = pipeline.Generate(new CascadeRequest { Prompt = prompt, Seeds = [run + 1], StageCount = comparisonStages });
+                if (run >= 0) smaller.Add(small.Elapsed.TotalMilliseconds);
+            }
             if (run < 0) continue;
             images.Add(clock.Elapsed.TotalMilliseconds);
             firstPreviews.Add(first ?? double.NaN);
             foreach (var (stage, ms) in steps) stepTimes[stage].Add(ms);
         }
-        return new SpeedResult(runs, Median(images), Median(firstPreviews),
-            stepTimes.ToDictionary(kv => kv.Key, kv => Median(kv.Value)), model.Device.type.ToString().ToLowerInvariant(), get_num_threads());
+        return new SpeedResult(runs, model.Stages[^1].Config.Resolution, Median(images), Median(firstPreviews),
+            stepTimes.ToDictionary(kv => kv.Key, kv => Median(kv.Value)),
+            compare ? new Dictionary<int, double> { [Comparison] = Median(smaller) } : new Dictionary<int, double>(),
+            model.Device.type.ToString().ToLowerInvariant(), get_num_threads());
     }
 
     static double Median(List<double> values)

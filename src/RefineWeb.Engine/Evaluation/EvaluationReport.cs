@@ -11,8 +11,13 @@ public sealed record FidelityResult(string Path, int FromResolution, int ToResol
     public double SsimGain => Ssim - BicubicSsim;
 }
 
-/// <summary>Wall-clock figures of default generation (one 64 px image, all stages, guidance on) on this machine.</summary>
-public sealed record SpeedResult(int Runs, double MedianImageMs, double MedianFirstPreviewMs, IReadOnlyDictionary<string, double> MedianStepMsByStage, string Device, int Threads);
+/// <summary>
+/// Wall-clock figures of default generation on this machine: one image through every stage (at
+/// <see cref="Resolution"/> px), and, measured in the same run, one image stopped at each smaller stage size listed in
+/// <see cref="MedianImageMsByResolution"/> (the 64 px image of the three-stage model, for comparison).
+/// </summary>
+public sealed record SpeedResult(int Runs, int Resolution, double MedianImageMs, double MedianFirstPreviewMs, IReadOnlyDictionary<string, double> MedianStepMsByStage,
+    IReadOnlyDictionary<int, double> MedianImageMsByResolution, string Device, int Threads);
 
 /// <summary>Everything <c>refineweb eval</c> measures, as written to its JSON file.</summary>
 public sealed record EvaluationReport(string Model, DateTimeOffset MeasuredAt, IReadOnlyList<RPrecisionResult> Alignment,

@@ -9,7 +9,8 @@ namespace RefineWeb.Engine.Models;
 /// weights serves any input side that is a multiple of <see cref="UNetConfig.SizeMultiple"/> (refiners train on
 /// random crops and run on whole images). As a refiner (<see cref="UNetConfig.IsRefiner"/>) it also takes the
 /// upsampled output of the stage below, concatenated to its input, and that image's augmentation noise level,
-/// embedded like the timestep (cascaded diffusion's noise-conditioning augmentation).
+/// embedded like the timestep (cascaded diffusion's noise-conditioning augmentation). Without attention levels the
+/// prompt reaches the network only through its pooled embedding, added to the timestep's.
 /// </summary>
 public sealed class ConditionalUNet : nn.Module<DenoiserInput, Tensor>
 {
@@ -41,7 +42,7 @@ public sealed class ConditionalUNet : nn.Module<DenoiserInput, Tensor>
             config.AttentionLevels.Contains(l), config)).ToArray());
         downsamplers = nn.ModuleList(Enumerable.Range(0, levels - 1)
             .Select(l => nn.Conv2d(channels[l], channels[l], 3, stride: 2, padding: 1)).ToArray());
-        middle = new UNetLevel("middle", channels[^1], channels[^1], 2, true, config);
+        middle = new UNetLevel("middle", channels[^1], channels[^1], 2, config.MiddleAttention, config);
         up_levels = nn.ModuleList(Enumerable.Range(0, levels).Select(l => new UNetLevel($"up{l}",
             (l == levels - 1 ? channels[l] : channels[l + 1]) + channels[l], channels[l], config.ResBlocksPerLevel,
             config.AttentionLevels.Contains(l), config)).ToArray());

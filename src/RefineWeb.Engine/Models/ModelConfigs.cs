@@ -39,6 +39,12 @@ public sealed record UNetConfig
     public int ResBlocksPerLevel { get; init; } = 1;
     /// <summary>Levels (0 = full resolution) that get self- and cross-attention; keep them coarse.</summary>
     public int[] AttentionLevels { get; init; } = [1, 2];
+    /// <summary>
+    /// Whether the middle (coarsest) block attends. Off for refiners at 128 px and above: there the middle still works
+    /// on thousands of positions, where self-attention would cost more than the rest of the network (and a fully
+    /// convolutional net behaves the same on training crops and whole images).
+    /// </summary>
+    public bool MiddleAttention { get; init; } = true;
     public int AttentionHeads { get; init; } = 4;
     public int TextWidth { get; init; } = 128;
     public int GroupNormGroups { get; init; } = 8;

@@ -73,11 +73,23 @@ public sealed class GenerationService(GenerationQueue queue, ModelHost models, I
         if (image is not null && input.Mode == UpscaleMode.Upscale)
         {
             // The stage to enter at: the largest resolution below the model's last that the picture reaches.
-            entry = models.Resolutions.SkipLast(1).Where(r => r <= Math.Min(image.Width, image.Height)).Cast<int?>().LastOrDefault();
+            entry = UpscaleEntry(image.Width, image.Height);
             if (Math.Min(image.Width, image.Height) >= largest)
                 errors.Add("imageId", $"The image is {image.Width}x{image.Height} px, already at or above the model's largest size ({largest} px): refine it instead (mode \"refine\").");
             else if (entry is null)
                 errors.Add("imageId", $"The image is {image.Width}x{image.Height} px; upscaling starts from at least {models.Resolutions.First()} px.");
+        }
+        int? stageCount = null;
+        if (input.Factor is { } factor)
+        {
+            if (input.Mode != UpscaleMode.Upscale) errors.Add("factor", "The factor applies to mode \"upscale\"; mode \"refine\" keeps the working size.");
+            else if (entry is { } from && !errors.Has("imageId"))
+            {
+                var factors = UpscaleFactors(from);
+                int target = models.Resolutions.ToList().IndexOf(from * factor);
+                if (factor < 2 || target < 0) errors.Add("factor", $"A {from} px picture can be upscaled x{string.Join(", x", factors)}; not x{factor}.");
+                else stageCount = target + 1;
+            }
         }
         if (errors.Count > 0) return new SubmitResult(null, errors.ToDictionary());
 
@@ -87,8 +99,16 @@ public sealed class GenerationService(GenerationQueue queue, ModelHost models, I
         var plan = input.Mode == UpscaleMode.Upscale
             ? new EditPlan(EditKind.Upscale, image.Id, source, 1.0)
             : new EditPlan(EditKind.RefineWhole, image.Id, source, input.Strength, Enumerable.Repeat(true, size * size).ToArray(), Enumerable.Repeat(true, size * size).ToArray());
-        return Enqueue(owner, new GenerationInput { Prompt = input.Prompt, NegativePrompt = input.NegativePrompt, Seed = input.Seed }, plan);
+        return Enqueue(owner, new GenerationInput { Prompt = input.Prompt, NegativePrompt = input.NegativePrompt, Seed = input.Seed, Stages = stageCount }, plan);
     }
+
+    /// <summary>The stage a picture of this size enters the cascade at (upscale), or null when none fits.</summary>
+    public int? UpscaleEntry(int width, int height) =>
+        models.Resolutions.SkipLast(1).Where(r => r <= Math.Min(width, height)).Cast<int?>().LastOrDefault();
+
+    /// <summary>The factors a picture entering at <paramref name="entry"/> px can be upscaled by: x2, x4, ... up to the largest stage.</summary>
+    public IReadOnlyList<int> UpscaleFactors(int entry) =>
+        [.. models.Resolutions.Where(r => r > entry && r % entry == 0).Select(r => r / entry)];
 
     /// <summary>The owner's job; another session's is not found.</summary>
     public GenerationJob? Find(Guid owner, string id) => queue.Find(id) is { } job && job.Owner == owner ? job : null;

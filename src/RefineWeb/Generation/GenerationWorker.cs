@@ -202,7 +202,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                 using var start = source.unsqueeze(0);
                 result = pipeline.Generate(new CascadeRequest
                 {
-                    Prompt = ModelText(input.Prompt), NegativePrompt = input.NegativePrompt ?? "", Seeds = job.Seeds, StartImages = start,
+                    Prompt = ModelText(input.Prompt), NegativePrompt = input.NegativePrompt ?? "", Seeds = job.Seeds, StartImages = start, StageCount = input.Stages,
                     ItemEmphasis = [.. job.Seeds.Select(_ => Emphasis(input.Prompt).Phrases)],
                 }, preview => PublishStep(batch, preview, clock, ref lastStep), job.CancellationToken);
             }

@@ -33,5 +33,10 @@ public sealed record UpscaleInput
     public UpscaleMode Mode { get; init; } = UpscaleMode.Upscale;
     /// <summary>Refine mode only.</summary>
     public double Strength { get; init; } = 0.6;
+    /// <summary>
+    /// Upscale mode only: how many times larger the result is than the stage the picture enters at (2, 4, 8, ...: a
+    /// size the model has); null takes it to the model's largest size.
+    /// </summary>
+    public int? Factor { get; init; }
     public long? Seed { get; init; }
 }

@@ -46,7 +46,12 @@ public static class StageSampling
         double strength = known?.Strength ?? (config.UNet.IsRefiner ? settings.Strength ?? config.RefinerStartStrength : 1.0);
         sampler.SetTimesteps(settings.Steps, strength);
 
-        var text = stage.EncodeText(tokens);
+        // Guidance 1 is the conditional prediction alone: one network pass per step over the conditional half.
+        bool guided = settings.GuidanceScale != 1;
+        var conditional = guided ? tokens : tokens.narrow(0, 0, batch);
+        var tokenWeights = guided ? emphasis?.TokenWeights : emphasis?.TokenWeights?.narrow(0, 0, batch);
+        int passes = guided ? 2 : 1;
+        var text = stage.EncodeText(conditional);
         var x = PerItemNoise(generators, [3, resolution, resolution], device);
 
         Tensor? lowResolution = null, noiseLevel = null, upsampled = null;
@@ -56,8 +61,8 @@ public static class StageSampling
             upsampled = UpsampleForRefiner(lowerStage, resolution);
             var levels = ScalarArguments.FullOf([batch], config.LowResolutionNoiseLevel, ScalarType.Int64, device);
             var augmented = schedule.AddNoise(upsampled, PerItemNoise(generators, [3, resolution, resolution], device), levels);
-            lowResolution = cat([augmented, augmented], 0);
-            noiseLevel = cat([levels, levels], 0);
+            lowResolution = guided ? cat([augmented, augmented], 0) : augmented;
+            noiseLevel = guided ? cat([levels, levels], 0) : levels;
             if (strength < 1) // start from the coarse picture (a zero residual), noised to the first planned timestep
                 x = schedule.AddNoise(config.DenoisesResidual ? zeros_like(upsampled) : upsampled, x, ScalarArguments.FullOf([batch], sampler.Timesteps[0], ScalarType.Int64, device));
         }
@@ -78,9 +83,9 @@ public static class StageSampling
         {
             cancellation.ThrowIfCancellationRequested();
             using var stepScope = NewDisposeScope();
-            var timesteps = ScalarArguments.FullOf([2 * batch], sampler.Timesteps[i], ScalarType.Int64, device);
-            var output = stage.Denoise(new DenoiserInput(cat([x, x], 0), timesteps, text, lowResolution, noiseLevel, emphasis?.TokenWeights));
-            var guided = ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale);
+            var timesteps = ScalarArguments.FullOf([passes * batch], sampler.Timesteps[i], ScalarType.Int64, device);
+            var output = stage.Denoise(new DenoiserInput(guided ? cat([x, x], 0) : x, timesteps, text, lowResolution, noiseLevel, tokenWeights));
+            var combined = guided ? ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale) : output;
             if (emphasis?.Guide is { } guide)
             {
                 // SeReDiff: move the step's clean-image estimate along the semantic-induced gradient and hand the
@@ -88,13 +93,13 @@ public static class StageSampling
                 // (sigma_t^2): early steps, which settle colour and layout, steer; late ones, which would only add
                 // pixel patterns the scorer likes, barely do (measured: same phrase gain, far less prompt loss than sigma_t).
                 int t = sampler.Timesteps[i];
-                var (original, _) = schedule.Split(guided, t, x);
+                var (original, _) = schedule.Split(combined, t, x);
                 var image = config.DenoisesResidual ? upsampled! + original / config.ResidualScale : original;
                 double sigma = schedule.NoiseScale(t);
                 var moved = image + guide.Gradient(image) * (guide.Scale * emphasis.GuideFactor * sigma * sigma);
-                guided = where(guide.Active, schedule.OutputFor(AsDenoised(moved), t, x), guided);
+                combined = where(guide.Active, schedule.OutputFor(AsDenoised(moved), t, x), combined);
             }
-            var step = sampler.Step(guided, i, x, generators[0]);
+            var step = sampler.Step(combined, i, x, generators[0]);
             var next = step.PreviousSample;
             var estimate = step.PredictedOriginal;
             if (known is not null)
