@@ -200,6 +200,40 @@ public sealed class HomePageTests : IAsyncLifetime
         page.WaitForAssertion(() => Assert.True(job.CancellationToken.IsCancellationRequested));
     }
 
+    /// <summary>What the "stop at" box shows: its default, every stage of the model.</summary>
+    static string StopAtShown(IRenderedComponent<Home> page) => page.Find("[data-testid=stop-at]").TextContent.Trim();
+
+    [Fact]
+    public void The_stop_at_menu_has_one_entry_per_stage_named_by_its_size()
+    {
+        Assert.Equal(["16 px (base)", "32 px", "64 px (all stages)"], Home.StopAt([16, 32, 64]).Select(c => c.Label));
+        Assert.Equal([1, 2, 3, 4, 5], Home.StopAt([16, 32, 64, 128, 256]).Select(c => c.Stages));
+        Assert.Equal(["16 px (base)", "32 px", "64 px", "128 px", "256 px (all stages)"], Home.StopAt([16, 32, 64, 128, 256]).Select(c => c.Label));
+    }
+
+    [Fact]
+    public void Stop_at_and_the_step_sliders_follow_a_three_stage_model()
+    {
+        var page = RenderPage(model);
+        Assert.Equal("64 px (all stages)", StopAtShown(page));
+        Assert.Contains("Steps, 64 px:", page.Markup);
+        Assert.DoesNotContain("Steps, 128 px:", page.Markup);
+    }
+
+    [Fact]
+    public void The_shipped_five_stage_model_offers_every_size_to_256_px_and_runs_all_of_them_with_each_stage_s_own_guidance()
+    {
+        var page = RenderPage(Path.Combine(RefineWebFactory.RepositoryRoot, "models", "emoji-cascade-v1"));
+        Assert.Equal("256 px (all stages)", StopAtShown(page));
+        Assert.Contains("Steps, 256 px:", page.Markup);
+        PromptBox(page).Input("red heart");
+        page.Find("[data-testid=generate]").Click();
+        var job = QueuedJob();
+        Assert.Equal(5, job.Input.Stages);
+        Assert.Equal([20, 2, 2, 2, 1], job.Input.Steps!);
+        Assert.Null(job.Input.GuidanceScale); // untouched: each stage samples with its own default, as the API does
+    }
+
     [Fact]
     public void A_missing_model_is_explained_on_the_page()
     {

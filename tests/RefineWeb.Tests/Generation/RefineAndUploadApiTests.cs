@@ -174,6 +174,30 @@ public sealed class RefineAndUploadApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_upscale_factor_chooses_how_far_up_the_cascade_an_upload_goes_and_a_factor_it_cannot_reach_is_refused()
+    {
+        var small = await UploadedIdAsync(Png(16, 16, SKColors.Orange));
+        var job = await app.PostUpscaleAsync(new { imageId = small, prompt = "red heart", seed = 2, factor = 2 });
+        using (var upscaled = SKBitmap.Decode(await FinishedImageAsync(job)))
+            Assert.Equal((32, 32), (upscaled.Width, upscaled.Height)); // one refiner ran, not the whole way to 64 px
+
+        var before = (await app.Client.GetFromJsonAsync<JsonElement>("/api/v1/gallery")).GetArrayLength();
+        foreach (var (body, field, message) in new (object, string, string)[]
+        {
+            (new { imageId = small, prompt = "red heart", factor = 3 }, "factor", "x2, x4; not x3"),
+            (new { imageId = small, prompt = "red heart", factor = 8 }, "factor", "x2, x4; not x8"),
+            (new { imageId = small, prompt = "red heart", mode = "refine", factor = 2 }, "factor", "applies to mode \"upscale\""),
+        })
+        {
+            using var refused = await app.Client.PostAsJsonAsync("/api/v1/upscales", body);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Contains(message, problem.GetProperty("errors").GetProperty(field)[0].GetString());
+        }
+        Assert.Equal(before, (await app.Client.GetFromJsonAsync<JsonElement>("/api/v1/gallery")).GetArrayLength());
+    }
+
+    [Fact]
     public async Task Generated_pngs_carry_their_parameters_and_an_upload_of_one_brings_them_back()
     {
         var job = await app.PostAsync(new { prompt = "red heart", negativePrompt = "blue", seed = 4, steps = new[] { 3, 2, 2 }, guidanceScale = 2.5 });

@@ -12,7 +12,7 @@ namespace RefineWeb.Tests.Generation;
 /// <summary>
 /// Prompt-guided super-resolution with the shipped model, through the upload and upscale API: twelve validation
 /// images (never trained on; every 17th of the validation split, in tests/RefineWeb.Tests/Fixtures/validation),
-/// box-downsampled to 16 px, taken to 64 px with their captions, scored against the true 64 px image.
+/// box-downsampled to 16 px, taken x4 to 64 px with their captions, scored against the true 64 px image.
 /// </summary>
 public sealed class UpscaleFidelityTests(Xunit.Abstractions.ITestOutputHelper output)
 {
@@ -38,7 +38,7 @@ public sealed class UpscaleFidelityTests(Xunit.Abstractions.ITestOutputHelper ou
             using var form = new MultipartFormDataContent { { new ByteArrayContent(ImageTensor.ToPng(small[0])), "file", "small.png" } };
             using var uploaded = await client.PostAsync("/api/v1/uploads", form);
             var imageId = (await uploaded.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-            using var created = await client.PostAsJsonAsync("/api/v1/upscales", new { imageId, prompt = fixture.Caption, seed = index });
+            using var created = await client.PostAsJsonAsync("/api/v1/upscales", new { imageId, prompt = fixture.Caption, seed = index, factor = 4 });
             var jobId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
             JsonElement status;
             do
