@@ -47,6 +47,9 @@ BASE=$!
   train refiner32 --steps 1200 --batch-size 32 --learning-rate 8e-4 --sample-every 200
   train refiner64 --steps 1000 --batch-size 32 --crop 32 --learning-rate 8e-4 --sample-every 200
   train align --steps 800 --batch-size 128 --learning-rate 1e-3 --sample-every 200
+  # 64 -> 128 -> 256 px on the vector art (data build renders it at 256 px), on 64 px crops.
+  train refiner128 --steps 1200 --batch-size 24 --crop 64 --learning-rate 8e-4 --sample-every 200
+  train refiner256 --steps 1500 --batch-size 32 --crop 64 --learning-rate 8e-4 --sample-every 250
 } &
 OTHERS=$!
 wait $BASE $OTHERS

@@ -20,7 +20,7 @@ static class GenerateCommand
         var count = new Option<int>("--count") { Description = "Number of images (1-4), batched.", DefaultValueFactory = _ => 1 };
         var steps = new Option<int[]>("--steps") { Description = "Denoising steps per stage, e.g. --steps 20 10 8 (default: each stage's).", AllowMultipleArgumentsPerToken = true };
         var guidance = new Option<double?>("--guidance") { Description = "Classifier-free guidance scale (default: each stage's)." };
-        var stages = new Option<int?>("--stages") { Description = "Stop after this many stages (1 = 16 px)." };
+        var stages = new Option<int?>("--stages") { Description = "Stop after this many stages (1 = the base only; default: every stage of the model, 5 for the built-in one)." };
         var sampler = new Option<SamplerKind>("--sampler") { Description = "Sampler.", DefaultValueFactory = _ => SamplerKind.DpmSolverPlusPlus2M };
         var model = new Option<string>("--model") { Description = "Model folder.", DefaultValueFactory = _ => "models/emoji-cascade-v1" };
         var device = new Option<ComputeDevice>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => ComputeDevice.Auto };

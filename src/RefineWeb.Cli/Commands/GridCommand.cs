@@ -23,7 +23,7 @@ static class GridCommand
         var prompts = new Option<string[]>("--prompt") { Description = "A prompt (repeat for several; default: sixteen built-in ones).", AllowMultipleArgumentsPerToken = false };
         var columns = new Option<int>("--columns") { Description = "Images per row.", DefaultValueFactory = _ => 4 };
         var seed = new Option<long>("--seed") { Description = "Seed of every image.", DefaultValueFactory = _ => 1 };
-        var cell = new Option<int>("--cell") { Description = "Side of each image in the grid, px (nearest-neighbour scaling).", DefaultValueFactory = _ => 128 };
+        var cell = new Option<int>("--cell") { Description = "Side of each image in the grid, px (default: the pictures' own size, at least 128; smaller ones are enlarged with crisp pixels).", DefaultValueFactory = _ => 0 };
         var model = new Option<string>("--model") { Description = "Model folder.", DefaultValueFactory = _ => "models/emoji-cascade-v1" };
         var outFile = new Option<string>("--out") { Description = "PNG file.", DefaultValueFactory = _ => "docs/samples.png" };
         var command = new Command("grid", "Render a grid of prompts at default settings to one PNG.") { prompts, columns, seed, cell, model, outFile };
@@ -32,6 +32,7 @@ static class GridCommand
             var list = parse.GetValue(prompts) is { Length: > 0 } given ? given : DefaultPrompts;
             int perRow = parse.GetValue(columns);
             if (perRow < 1) throw new ArgumentException("--columns must be at least 1.");
+            if (parse.GetValue(cell) < 0) throw new ArgumentException("--cell must be positive (or 0 for the pictures' own size).");
             using var cascade = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(ComputeDevice.Auto));
             var pipeline = new CascadePipeline(cascade);
             var rows = new List<TorchSharp.torch.Tensor>();
@@ -44,7 +45,7 @@ static class GridCommand
                     }, cancellation: cancellation));
                 var path = parse.GetValue(outFile)!;
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                await File.WriteAllBytesAsync(path, ImageGrid.ToPng(rows, parse.GetValue(cell)), cancellation);
+                await File.WriteAllBytesAsync(path, ImageGrid.ToPng(rows, parse.GetValue(cell) is > 0 and var side ? side : Math.Max(128, (int)rows[0].shape[^1])), cancellation);
                 await output.WriteLineAsync($"{path}: {list.Length} prompts, seed {parse.GetValue(seed)}");
                 for (int r = 0; r * perRow < list.Length; r++)
                     await output.WriteLineAsync($"row {r + 1}: {string.Join(" | ", list.Skip(r * perRow).Take(perRow))}");

@@ -3,7 +3,10 @@ using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Imaging;
 
-/// <summary>Lays rows of image batches out as one PNG, every cell scaled (nearest neighbour, crisp pixels) to the same side.</summary>
+/// <summary>
+/// Lays rows of image batches out as one PNG, every cell scaled to the same side: enlarged with nearest neighbour
+/// (crisp pixels), reduced with a mipmapped linear filter (no aliasing).
+/// </summary>
 public static class ImageGrid
 {
     /// <param name="rows">Each [N, 3, H, W] in [-1, 1]; rows may differ in resolution and length.</param>
@@ -15,7 +18,8 @@ public static class ImageGrid
         var canvas = surface.Canvas;
         canvas.Clear(new SKColor(40, 40, 40));
         using var paint = new SKPaint();
-        var sampling = new SKSamplingOptions(SKFilterMode.Nearest);
+        var enlarge = new SKSamplingOptions(SKFilterMode.Nearest);
+        var reduce = new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear);
         for (int r = 0; r < rows.Count; r++)
             for (int c = 0; c < rows[r].shape[0]; c++)
             {
@@ -23,7 +27,7 @@ public static class ImageGrid
                 using var bitmap = ImageTensor.ToBitmap(image);
                 using var skImage = SKImage.FromBitmap(bitmap);
                 var destination = SKRect.Create(gap + c * (cell + gap), gap + r * (cell + gap), cell, cell);
-                canvas.DrawImage(skImage, destination, sampling, paint);
+                canvas.DrawImage(skImage, destination, bitmap.Width > cell ? reduce : enlarge, paint);
             }
         using var snapshot = surface.Snapshot();
         using var data = snapshot.Encode(SKEncodedImageFormat.Png, 100);

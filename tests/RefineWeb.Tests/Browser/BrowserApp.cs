@@ -30,6 +30,14 @@ public sealed class BrowserApp : IAsyncDisposable
     /// <summary>Where tests leave screenshots: the test output folder.</summary>
     public static string ScreenshotPath(string name) => Path.Combine(AppContext.BaseDirectory, "screenshots", name);
 
+    /// <summary>The shipped model's stage sizes, coarsest first, as its stage configs give them.</summary>
+    public static IReadOnlyList<int> ShippedResolutions()
+    {
+        var directory = Path.Combine(RefineWebFactory.RepositoryRoot, "models", "emoji-cascade-v1");
+        return [.. Engine.Pipelines.CascadeManifest.Load(directory).Stages
+            .Select(stage => Engine.Models.StageConfig.Load(Engine.Pipelines.CascadeManifest.StageConfigPath(directory, stage)).Resolution)];
+    }
+
     public static async Task<BrowserApp> StartAsync(string? modelDirectory = null)
     {
         if (!File.Exists(ChromiumPath)) throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium (scripts/test.sh does).");

@@ -32,12 +32,14 @@ public sealed class BrushPageBrowserTests
         var canvas = page.Locator("canvas[data-testid=mask-canvas]");
         await canvas.WaitForAsync();
         await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=refine]')?.hasAttribute('disabled')");
-        // A horizontal stroke across the upper-middle of the image (canvas coordinates: the image is 64 px across).
+        // A horizontal stroke across the upper-middle of the image, in the coordinates of a 64 px picture scaled by k
+        // (the brush's default size scales the same way: 6 px at 64, 24 px at 256).
+        int side = parent.Width, k = side / 64;
         var box = (await canvas.BoundingBoxAsync())!;
-        float scale = box.Width / 64;
-        await page.Mouse.MoveAsync(box.X + 20 * scale, box.Y + 24 * scale);
+        float scale = box.Width / side;
+        await page.Mouse.MoveAsync(box.X + 20 * k * scale, box.Y + 24 * k * scale);
         await page.Mouse.DownAsync();
-        for (int x = 20; x <= 44; x += 2) await page.Mouse.MoveAsync(box.X + x * scale, box.Y + 24 * scale);
+        for (int x = 20; x <= 44; x += 2) await page.Mouse.MoveAsync(box.X + x * k * scale, box.Y + 24 * k * scale);
         await page.Mouse.UpAsync();
 
         var promptBox = page.Locator("input[data-testid=refine-prompt], [data-testid=refine-prompt] input");
@@ -61,23 +63,23 @@ public sealed class BrushPageBrowserTests
         var resultUrl = await page.Locator("img[data-testid=preview]").GetAttributeAsync("src");
         var result = Rgb(await app.FetchAsync(page, resultUrl));
         var info = JsonSerializer.Deserialize<JsonElement>(await app.FetchAsync(page, resultUrl!.Replace(".png", "")));
-        var mask = MaskImage.Decode(await app.FetchAsync(page, info.GetProperty("maskUrl").GetString()!), 64, 64);
+        var mask = MaskImage.Decode(await app.FetchAsync(page, info.GetProperty("maskUrl").GetString()!), side, side);
 
         int changed = 0;
         for (int p = 0; p < mask.Length; p++)
         {
-            int x = p % 64, y = p / 64;
+            int x = p % side, y = p / side;
             bool same = parent.Pixels.AsSpan(3 * p, 3).SequenceEqual(result.Pixels.AsSpan(3 * p, 3));
             if (!mask[p]) Assert.True(same, $"pixel {x},{y} outside the painted area changed");
             else
             {
                 // The painted area is the stroke: a band around y = 24 from x = 20 to 44, as wide as the brush.
-                Assert.InRange(y, 24 - 6, 24 + 6);
-                Assert.InRange(x, 20 - 6, 44 + 6);
+                Assert.InRange(y, (24 - 6) * k, (24 + 6) * k);
+                Assert.InRange(x, (20 - 6) * k, (44 + 6) * k);
                 if (!same) changed++;
             }
         }
-        Assert.True(mask.Count(m => m) > 50, "the stroke reached the mask");
+        Assert.True(mask.Count(m => m) > 50 * k * k, "the stroke reached the mask");
         Assert.True(changed > 0, "the painted area was refined");
         await page.ScreenshotAsync(new() { Path = BrowserApp.ScreenshotPath("refine.png"), FullPage = true });
     }

@@ -35,27 +35,30 @@ public sealed class GeneratePageBrowserTests
         // Live: the picture changed while the progress line still named a stage, before the final image.
         var log = (await page.EvaluateAsync<JsonElement>("() => window.previewLog")).EnumerateArray()
             .Select(e => (Src: e.GetProperty("src").GetString()!, Text: e.GetProperty("text").GetString()!)).ToList();
-        var live = log.Count(e => e.Src.StartsWith("data:image/png") && e.Text.Split(' ')[0] is "base" or "refiner32" or "refiner64");
+        var live = log.Count(e => e.Src.StartsWith("data:image/png") && (e.Text.StartsWith("base ") || e.Text.StartsWith("refiner")));
         Assert.True(live >= 2, $"{live} live previews of {log.Count} changes");
 
         // Every stage reached the page, coarse to fine, whether or not its two refiner steps streamed by too fast
         // to be seen on their own (a busy 2-core machine folds several renders into one).
+        var resolutions = BrowserApp.ShippedResolutions();
         var frames = page.Locator("[data-testid=stage-frame]");
-        Assert.Equal(["16 px", "32 px", "64 px"], (await frames.Locator("figcaption").AllInnerTextsAsync()).Select(t => t.Trim()));
+        Assert.Equal(resolutions.Select(r => $"{r} px"), (await frames.Locator("figcaption").AllInnerTextsAsync()).Select(t => t.Trim()));
         var widths = new List<int>();
         foreach (var source in await frames.Locator("img").EvaluateAllAsync<string[]>("images => images.map(i => i.src)"))
         {
             using var frame = SKBitmap.Decode(Convert.FromBase64String(source[(source.IndexOf(',') + 1)..]));
             widths.Add(frame.Width);
         }
-        Assert.Equal([16, 32, 64], widths);
+        Assert.Equal(resolutions, widths);
 
-        // The final image: the stored 64 px PNG, shown and downloadable.
+        // The final image: the stored PNG at the last stage's size, shown (smoothly scaled from 128 px up) and downloadable.
         var src = await page.Locator("img[data-testid=preview]").GetAttributeAsync("src");
         var href = await page.Locator("a[download]").GetAttributeAsync("href");
         Assert.Equal(href, src);
         using (var bitmap = SKBitmap.Decode(await app.FetchAsync(page, href)))
-            Assert.Equal((64, 64), (bitmap.Width, bitmap.Height));
+            Assert.Equal((resolutions[^1], resolutions[^1]), (bitmap.Width, bitmap.Height));
+        var rendering = await page.Locator("img[data-testid=preview]").EvaluateAsync<string>("i => getComputedStyle(i).imageRendering");
+        Assert.Equal(resolutions[^1] >= 128 ? "auto" : "pixelated", rendering);
 
         Directory.CreateDirectory(Path.GetDirectoryName(BrowserApp.ScreenshotPath("generate.png"))!);
         await page.ScreenshotAsync(new() { Path = BrowserApp.ScreenshotPath("generate.png"), FullPage = true });

@@ -97,6 +97,32 @@ public sealed class EditPanelTests : IAsyncLifetime
         var job = submitted[0].Job!;
         Assert.Equal(EditKind.Upscale, job.Edit!.Kind);
         Assert.Equal(16, job.Edit.Source.Width); // enters the cascade at the 16 px stage
+        Assert.Equal(3, job.Input.Stages); // and goes all the way up by default: x4
+        Assert.Contains("Upscale x4 to 64 px", panel.Find("[data-testid=upscale]").TextContent);
         Assert.NotNull(panel.Find("[data-testid=refine-at-size]"));
+    }
+
+    [Fact]
+    public void The_user_chooses_the_upscale_factor_among_those_the_model_reaches()
+    {
+        var submitted = new List<SubmitResult>();
+        var panel = Render(Stored(16, 16, ImageOrigin.Uploaded), submitted);
+        var factor = panel.FindComponent<MudBlazor.MudSelect<int>>();
+        Assert.Equal("x4: 64 px", panel.Find("[data-testid=upscale-factor]").TextContent.Trim());
+        panel.InvokeAsync(() => factor.Instance.ValueChanged.InvokeAsync(2));
+        panel.WaitForAssertion(() => Assert.Contains("Upscale x2 to 32 px", panel.Find("[data-testid=upscale]").TextContent));
+        panel.Find("[data-testid=upscale]").Click();
+        panel.WaitForAssertion(() => Assert.Single(submitted));
+        var job = submitted[0].Job!;
+        Assert.Equal(2, job.Input.Stages); // the 32 px refiner is the last to run
+    }
+
+    [Fact]
+    public void A_256_px_image_is_shown_smoothly_and_a_64_px_one_with_hard_pixel_edges()
+    {
+        var small = Render(Stored(20, 20, ImageOrigin.Uploaded), []);
+        Assert.Contains("pixelated", small.Find("img").ClassList);
+        var large = Render(Stored(300, 200, ImageOrigin.Uploaded), []);
+        Assert.Contains("smooth", large.Find("img").ClassList);
     }
 }
