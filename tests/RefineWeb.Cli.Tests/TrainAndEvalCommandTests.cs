@@ -45,6 +45,35 @@ public sealed class TrainAndEvalCommandTests : IDisposable
         Assert.Equal("3", SafetensorsFile.Open(Path.Combine(Model, stage + ".safetensors")).Metadata["trained_steps"]);
     }
 
+    /// <summary>The tiny model with a fourth stage, a 64 -> 128 px refiner shaped like its 64 px one.</summary>
+    void AddRefiner128()
+    {
+        var config = RefineWeb.Engine.Models.StageConfig.Load(CascadeManifest.StageConfigPath(Model, "refiner64")) with { Name = "refiner128", Resolution = 128 };
+        config.Save(CascadeManifest.StageConfigPath(Model, "refiner128"));
+        var manifest = CascadeManifest.Load(Model);
+        (manifest with { Stages = [.. manifest.Stages, "refiner128"] }).Save(Model);
+    }
+
+    [Fact]
+    public async Task A_stage_above_64_px_trains_on_the_pictures_of_its_size_and_says_so_when_the_data_has_none()
+    {
+        AddRefiner128();
+        var (exit, _, error) = await Cli.Run("train", "--stage", "refiner128", "--data", Data, "--model", Model, "--work", Path.Combine(root, "w"), "--steps", "2", "--device", "cpu");
+        Assert.Equal(1, exit);
+        Assert.Contains("no train images at 128 px", error);
+        Assert.Contains("refineweb data build", error);
+        Assert.False(File.Exists(Path.Combine(Model, "refiner128.safetensors")));
+
+        var larger = Path.Combine(root, "larger");
+        FixtureDataSet.Write(larger, larger: true);
+        (exit, var output, error) = await Cli.Run("train", "--stage", "refiner128", "--data", larger, "--model", Model, "--work", Path.Combine(root, "w128"),
+            "--steps", "2", "--batch-size", "4", "--crop", "64", "--sample-every", "2", "--device", "cpu");
+        Assert.True(exit == 0, error);
+        // Of the 18 training images, the 12 that have a 128 px picture (every other one; none of them is validation).
+        Assert.Contains("12 training images", output);
+        Assert.Equal("2", SafetensorsFile.Open(Path.Combine(Model, "refiner128.safetensors")).Metadata["trained_steps"]);
+    }
+
     [Theory]
     [InlineData("refiner128", "--stage 'refiner128' is not in cascade.json")]
     [InlineData("base --resume", "no checkpoint")]

@@ -29,7 +29,8 @@ public sealed class GalleryBrowserTests
         Assert.DoesNotContain(consoleLog, line => line.Contains("unhandled exception"));
         Assert.Equal(1, await card.CountAsync());
         Assert.Equal("red heart", (await card.Locator("[data-testid=card-prompt]").InnerTextAsync()).Trim());
-        await galleryTab.WaitForFunctionAsync("() => document.querySelector('img[data-testid=gallery-image]')?.naturalWidth === 64");
+        int side = BrowserApp.ShippedResolutions()[^1];
+        await galleryTab.WaitForFunctionAsync($"() => document.querySelector('img[data-testid=gallery-image]')?.naturalWidth === {side}");
         Directory.CreateDirectory(Path.GetDirectoryName(BrowserApp.ScreenshotPath("gallery.png"))!);
         await galleryTab.ScreenshotAsync(new() { Path = BrowserApp.ScreenshotPath("gallery.png"), FullPage = true });
 
@@ -42,7 +43,9 @@ public sealed class GalleryBrowserTests
         var stranger = await (await app.Browser.NewContextAsync()).NewPageAsync();
         var opened = await stranger.GotoAsync(url);
         Assert.Equal(200, opened!.Status);
-        await stranger.WaitForFunctionAsync("() => document.querySelector('img[data-testid=shared-image]')?.naturalWidth === 64");
+        await stranger.WaitForFunctionAsync($"() => document.querySelector('img[data-testid=shared-image]')?.naturalWidth === {side}");
+        // Shown smoothly at the model's full size, not as a nearest-neighbour mosaic.
+        Assert.Equal(side >= 128 ? "auto" : "pixelated", await stranger.Locator("img[data-testid=shared-image]").EvaluateAsync<string>("i => getComputedStyle(i).imageRendering"));
         Assert.Contains("red heart", await stranger.InnerTextAsync("[data-testid=shared-images]"));
         Assert.Equal(0, await stranger.Locator("[data-testid=delete], [data-testid=share], [data-testid=refine]").CountAsync()); // read-only
         Assert.DoesNotContain(await stranger.Context.CookiesAsync(), c => c.Name == "refineweb.session");
