@@ -23,13 +23,14 @@ public sealed class EditPanelTests : IAsyncLifetime
     readonly Guid owner = Guid.NewGuid();
     TestGallery gallery = null!;
     BunitJSModuleInterop canvasScript = null!;
+    ModelHost host = null!;
 
     public async Task InitializeAsync()
     {
         gallery = await TestGallery.CreateAsync();
         Engine.Runtime.TorchRuntime.Initialize();
         CascadeBlueprint.Write(model, WordTokenizer.BuildVocabulary(["red heart"]), CascadePreset.Tiny);
-        var host = new ModelHost(Options.Create(new ModelOptions { Directory = model }), new HostingEnvironment { ContentRootPath = model }, NullLogger<ModelHost>.Instance);
+        host = new ModelHost(Options.Create(new ModelOptions { Directory = model }), new HostingEnvironment { ContentRootPath = model }, NullLogger<ModelHost>.Instance);
         host.Load();
         bunit.JSInterop.Mode = JSRuntimeMode.Loose;
         canvasScript = bunit.JSInterop.SetupModule("./js/mask-canvas.js");
@@ -47,11 +48,14 @@ public sealed class EditPanelTests : IAsyncLifetime
     StoredImage Stored(int width, int height, ImageOrigin origin) => gallery.Images.AddAsync(owner,
         new RgbImage(width, height, new byte[width * height * 3]).ToPng(), width, height, new ImageLineage(origin, Prompt: "red heart")).GetAwaiter().GetResult();
 
-    IRenderedComponent<EditPanel> Render(StoredImage image, List<SubmitResult> submitted) =>
-        bunit.Render<EditPanel>(p => p.Add(x => x.Image, image).Add(x => x.OnSubmitted, (SubmitResult r) => submitted.Add(r)));
+    IRenderedComponent<EditPanel> Render(StoredImage image, List<SubmitResult> submitted)
+    {
+        Assert.True(host.Model is not null, $"the test model did not load: {host.LoadError}"); // the panel's sizes come from it
+        return bunit.Render<EditPanel>(p => p.Add(x => x.Image, image).Add(x => x.OnSubmitted, (SubmitResult r) => submitted.Add(r)));
+    }
 
     [Fact]
-    public void Refine_needs_paint_and_sends_the_painted_mask()
+    public async Task Refine_needs_paint_and_sends_the_painted_mask()
     {
         var image = Stored(64, 64, ImageOrigin.Generated);
         var mask = new bool[64 * 64];
@@ -61,7 +65,8 @@ public sealed class EditPanelTests : IAsyncLifetime
         var panel = Render(image, submitted);
 
         Assert.True(panel.Find("[data-testid=refine]").HasAttribute("disabled"), "nothing painted yet");
-        panel.InvokeAsync(() => panel.FindComponent<MaskEditor>().Instance.MaskChanged(6, false, true, false, true));
+        var editor = panel.FindComponent<MaskEditor>().Instance;
+        await panel.InvokeAsync(() => editor.MaskChanged(6, false, true, false, true));
         panel.WaitForAssertion(() => Assert.False(panel.Find("[data-testid=refine]").HasAttribute("disabled")));
         panel.Find("[data-testid=refine]").Click();
 
@@ -73,12 +78,13 @@ public sealed class EditPanelTests : IAsyncLifetime
     }
 
     [Fact]
-    public void An_unusable_mask_is_explained_and_nothing_is_queued()
+    public async Task An_unusable_mask_is_explained_and_nothing_is_queued()
     {
         canvasScript.Setup<string?>("exportMask", _ => true).SetResult("data:image/png;base64," + Convert.ToBase64String(MaskImage.ToPng(new bool[64 * 64], 64, 64)));
         var submitted = new List<SubmitResult>();
         var panel = Render(Stored(64, 64, ImageOrigin.Generated), submitted);
-        panel.InvokeAsync(() => panel.FindComponent<MaskEditor>().Instance.MaskChanged(6, false, true, false, true));
+        var editor = panel.FindComponent<MaskEditor>().Instance;
+        await panel.InvokeAsync(() => editor.MaskChanged(6, false, true, false, true));
         panel.WaitForAssertion(() => Assert.False(panel.Find("[data-testid=refine]").HasAttribute("disabled")));
         panel.Find("[data-testid=refine]").Click();
         panel.WaitForAssertion(() => Assert.Contains("mask is empty", panel.Find("[data-testid=edit-error]").TextContent));
@@ -103,13 +109,13 @@ public sealed class EditPanelTests : IAsyncLifetime
     }
 
     [Fact]
-    public void The_user_chooses_the_upscale_factor_among_those_the_model_reaches()
+    public async Task The_user_chooses_the_upscale_factor_among_those_the_model_reaches()
     {
         var submitted = new List<SubmitResult>();
         var panel = Render(Stored(16, 16, ImageOrigin.Uploaded), submitted);
         var factor = panel.FindComponent<MudBlazor.MudSelect<int>>();
         Assert.Equal("x4: 64 px", panel.Find("[data-testid=upscale-factor]").TextContent.Trim());
-        panel.InvokeAsync(() => factor.Instance.ValueChanged.InvokeAsync(2));
+        await panel.InvokeAsync(() => factor.Instance.ValueChanged.InvokeAsync(2));
         panel.WaitForAssertion(() => Assert.Contains("Upscale x2 to 32 px", panel.Find("[data-testid=upscale]").TextContent));
         panel.Find("[data-testid=upscale]").Click();
         panel.WaitForAssertion(() => Assert.Single(submitted));
