@@ -9,7 +9,8 @@ var app = builder.Build();
 await app.Services.InitializeGalleryAsync(); // database migrated, orphan files removed, before any request
 app.UseRefineWebPipeline();
 app.MapRefineWebEndpoints();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+// The full Content-Security-Policy (frame-ancestors included) comes from the security headers; Blazor's own would replace it.
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>

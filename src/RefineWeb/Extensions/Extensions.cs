@@ -2,6 +2,7 @@ using MudBlazor.Services;
 using RefineWeb.Gallery;
 using RefineWeb.Generation;
 using RefineWeb.Health;
+using RefineWeb.Security;
 
 namespace RefineWeb.Extensions;
 
@@ -16,7 +17,7 @@ public static class Extensions
         builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddSecurity();
         builder.Services.AddOpenApi(); // /openapi/v1.json
         builder.Services.AddHealthChecks().AddCheck<ModelFilesHealthCheck>("model");
         builder.AddGallery();
@@ -25,14 +26,10 @@ public static class Extensions
 
     public static void UseRefineWebPipeline(this WebApplication app)
     {
-        if (!app.Environment.IsDevelopment())
-        {
-            app.UseExceptionHandler("/error", createScopeForErrors: true);
-            app.UseHsts();
-        }
+        app.UseSecurity();
+        if (!app.Environment.IsDevelopment()) app.UseHsts();
         app.UseStaticFiles(); // the top-level wwwroot/
         app.UseSessions();
-        app.UseRateLimiter();
         app.UseAntiforgery();
         app.MapStaticAssets(); // MudBlazor's _content/
     }

@@ -1,3 +1,4 @@
+using RefineWeb.Security;
 using System.Security.Claims;
 using System.Text.Json;
 using RefineWeb.Generation;
@@ -27,7 +28,7 @@ public static class GalleryEndpoints
                 await images.DeleteAsync(user.Owner(), id, cancellation) ? Results.NoContent() : NoImage(id))
             .WithSummary("Delete an image, its share links, and its file when nothing else uses it.").ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapPost("/shares", CreateShare).RequireRateLimiting(CreationRateLimit.Policy)
+        api.MapPost("/shares", CreateShare).RequireCreationLimit()
             .WithSummary("Share one image ({\"imageId\": ...}) or the whole gallery as it is now ({}); returns the public URL (shown once).")
             .Accepts<ShareInput>("application/json").Produces<ShareResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
@@ -43,7 +44,8 @@ public static class GalleryEndpoints
         app.MapGet(ShareService.PathPrefix + "{token}/images/{id}.png", async (string token, string id, HttpResponse response, ShareService shares, CancellationToken cancellation) =>
             {
                 response.Headers.CacheControl = "no-store"; // a revoked link must not live on in caches
-                return await shares.ReadPngAsync(token, id, cancellation) is { } png ? Results.File(png, "image/png") : Results.NotFound();
+                return await shares.ReadPngAsync(token, id, cancellation) is { } png ? Results.File(png, "image/png")
+                    : Results.Problem(statusCode: 404, title: "No such shared image", detail: "The link was revoked, or the image deleted.");
             })
             .ExcludeFromDescription();
         return app;
@@ -51,16 +53,8 @@ public static class GalleryEndpoints
 
     static async Task<IResult> CreateShare(HttpRequest request, ShareService shares)
     {
-        ShareInput? input;
-        try
-        {
-            input = request.ContentLength == 0 ? new ShareInput()
-                : await JsonSerializer.DeserializeAsync<ShareInput>(request.Body, GenerationEndpoints.RequestJson, request.HttpContext.RequestAborted);
-        }
-        catch (JsonException e)
-        {
-            return Results.Problem(statusCode: 400, title: "The request body is not a valid share request", detail: e.Message);
-        }
+        var (input, problem) = await GenerationEndpoints.ReadJsonAsync(request, "share", whenEmpty: new ShareInput());
+        if (problem is not null) return problem;
         var link = await shares.CreateAsync(request.HttpContext.User.Owner(), input?.ImageId, request.HttpContext.RequestAborted);
         if (link is null) return NoImage(input!.ImageId!);
         var response = ShareResponse.Of(link, request);

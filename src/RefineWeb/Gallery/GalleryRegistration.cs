@@ -35,7 +35,6 @@ public static class GalleryRegistration
         services.AddSingleton<ImageStore>();
         services.AddSingleton<ShareService>();
         services.AddSessions();
-        services.AddCreationRateLimit();
     }
 
     /// <summary>Registers the provider's context both as itself (for data protection) and behind the shared factory type.</summary>

@@ -8,7 +8,7 @@ namespace RefineWeb.Gallery;
 /// </summary>
 public sealed class ImageFiles(string root)
 {
-    const string Extension = ".png", Partial = ".partial";
+    const string Extension = ".png", Partial = ".partial", Aside = ".deleting";
 
     public string Root { get; } = root;
 
@@ -53,6 +53,27 @@ public sealed class ImageFiles(string root)
     public bool Exists(string hash) => File.Exists(PathOf(hash));
 
     public void Delete(string hash) => File.Delete(PathOf(hash));
+
+    /// <summary>Renames the file out of the way (a delete about to be committed); throws when the folder cannot be written.</summary>
+    public void MoveAside(string hash) => File.Move(PathOf(hash), PathOf(hash) + Aside);
+
+    /// <summary>Puts a file moved aside back (the delete was not committed).</summary>
+    public void Restore(string hash)
+    {
+        if (File.Exists(PathOf(hash) + Aside)) File.Move(PathOf(hash) + Aside, PathOf(hash), overwrite: true);
+    }
+
+    /// <summary>Removes a file moved aside for good; one that cannot be removed stays an orphan for the next start.</summary>
+    public void DeleteAside(string hash)
+    {
+        try
+        {
+            File.Delete(PathOf(hash) + Aside);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
 
     /// <summary>Every stored file's hash with its age, and leftovers of interrupted writes.</summary>
     public IEnumerable<(string Hash, string Path, DateTime WrittenAt)> List()

@@ -7,23 +7,34 @@ namespace RefineWeb.Gallery;
 /// <summary>
 /// The gallery's images: rows in the database, bytes in <see cref="ImageFiles"/>. Files are written before the row
 /// that points at them, so a crash leaves at worst a file nobody points at (removed on start), never a row without
-/// its file. Every read and delete names the owner: another session's image is simply not there.
+/// its file. Every read and delete names the owner: another session's image is simply not there. A failed add or
+/// delete changes nothing: an add removes the files it wrote when the row cannot be saved, and a delete commits only
+/// once the files it would remove are moved aside (and puts them back if the commit fails).
 /// </summary>
-public sealed class ImageStore(IDbContextFactory<GalleryDbContext> databases, ImageFiles files, GalleryNotifier notifier)
+public sealed class ImageStore(IDbContextFactory<GalleryDbContext> databases, ImageFiles files, GalleryNotifier notifier, ILogger<ImageStore> log)
 {
     // Content-addressed files are shared between rows: adding a row for a file and deleting a file's last row must
-    // not interleave, or a new row could lose its file. (One process; see the README on several servers.)
-    readonly SemaphoreSlim fileLock = new(1, 1);
+    // not interleave, or a new row could lose its file. One lock per file name (striped), not one for everything:
+    // saving one job's image never waits for another's. (One process; see the README on several servers.)
+    readonly SemaphoreSlim[] fileLocks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
     public async Task<StoredImage> AddAsync(Guid owner, byte[] png, int width, int height, ImageLineage lineage,
         ImageParameters? parameters = null, CancellationToken cancellation = default)
     {
         ImageRecord row;
-        await fileLock.WaitAsync(cancellation);
+        var hash = ImageFiles.HashOf(png);
+        var maskHash = lineage.MaskPng is { } maskPng ? ImageFiles.HashOf(maskPng) : null;
+        using var locked = await LockAsync([hash, maskHash], cancellation);
+        var written = new List<string>();
         try
         {
-            var hash = await files.WriteAsync(png, cancellation);
-            var maskHash = lineage.MaskPng is { } mask ? await files.WriteAsync(mask, cancellation) : null;
+            if (files.Exists(hash) is false) written.Add(hash);
+            await files.WriteAsync(png, cancellation);
+            if (lineage.MaskPng is { } mask && maskHash != hash)
+            {
+                if (!files.Exists(maskHash!)) written.Add(maskHash!);
+                await files.WriteAsync(mask, cancellation);
+            }
             await using var db = await databases.CreateDbContextAsync(cancellation);
             // The parent may have been deleted while this image was being made: the lineage then ends here.
             var parent = lineage.ParentId is { } id && await db.Images.AnyAsync(i => i.Id == id && i.OwnerId == owner, cancellation) ? id : null;
@@ -36,9 +47,11 @@ public sealed class ImageStore(IDbContextFactory<GalleryDbContext> databases, Im
             db.Images.Add(row);
             await db.SaveChangesAsync(cancellation);
         }
-        finally
+        catch
         {
-            fileLock.Release();
+            // No row points at the files this call created (the lock keeps others from adding one meanwhile).
+            foreach (var created in written) TryDelete(created);
+            throw;
         }
         notifier.Notify(owner);
         return StoredImage.Of(row);
@@ -78,28 +91,77 @@ public sealed class ImageStore(IDbContextFactory<GalleryDbContext> databases, Im
     /// <summary>Deletes the image, its share links and, when no other image uses them, its files. False when the owner has no such image.</summary>
     public async Task<bool> DeleteAsync(Guid owner, string id, CancellationToken cancellation = default)
     {
-        await fileLock.WaitAsync(cancellation);
-        try
+        if (await FindAsync(owner, id, cancellation) is not { } found) return false;
+        using var locked = await LockAsync([found.FileHash, found.MaskFileHash], cancellation);
+        await using var db = await databases.CreateDbContextAsync(cancellation);
+        var row = await db.Images.AsNoTracking().FirstOrDefaultAsync(i => i.Id == id && i.OwnerId == owner, cancellation);
+        if (row is null) return false;
+        var aside = new List<string>();
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellation))
         {
-            await using var db = await databases.CreateDbContextAsync(cancellation);
-            var row = await db.Images.AsNoTracking().FirstOrDefaultAsync(i => i.Id == id && i.OwnerId == owner, cancellation);
-            if (row is null) return false;
-            await using (var transaction = await db.Database.BeginTransactionAsync(cancellation))
+            try
             {
                 await db.Shares.Where(s => s.ImageId == id).ExecuteDeleteAsync(cancellation);
                 await db.Images.Where(i => i.ParentId == id).ExecuteUpdateAsync(set => set.SetProperty(i => i.ParentId, (string?)null), cancellation);
                 await db.Images.Where(i => i.Id == id).ExecuteDeleteAsync(cancellation);
-                await transaction.CommitAsync(cancellation);
+                foreach (var hash in new[] { row.FileHash, row.MaskFileHash }.OfType<string>().Distinct())
+                    if (!await db.Images.AnyAsync(i => i.FileHash == hash || i.MaskFileHash == hash, cancellation) && files.Exists(hash))
+                    {
+                        files.MoveAside(hash); // throws when the folder cannot be written: nothing is committed then
+                        aside.Add(hash);
+                    }
+                await transaction.CommitAsync(CancellationToken.None);
             }
-            foreach (var hash in new[] { row.FileHash, row.MaskFileHash }.OfType<string>().Distinct())
-                if (!await db.Images.AnyAsync(i => i.FileHash == hash || i.MaskFileHash == hash, cancellation)) files.Delete(hash);
+            catch
+            {
+                foreach (var hash in aside) files.Restore(hash);
+                throw;
+            }
         }
-        finally
-        {
-            fileLock.Release();
-        }
+        foreach (var hash in aside) files.DeleteAside(hash); // a leftover is an orphan, removed on the next start
         notifier.Notify(owner);
         return true;
+    }
+
+    /// <summary>The locks of these file names, in a fixed order (no deadlock between two calls).</summary>
+    async Task<IDisposable> LockAsync(string?[] hashes, CancellationToken cancellation)
+    {
+        var stripes = hashes.OfType<string>().Select(h => Convert.ToInt32(h[..2], 16) % fileLocks.Length).Distinct().Order().ToList();
+        var taken = new List<SemaphoreSlim>();
+        try
+        {
+            foreach (var stripe in stripes)
+            {
+                await fileLocks[stripe].WaitAsync(cancellation);
+                taken.Add(fileLocks[stripe]);
+            }
+        }
+        catch
+        {
+            foreach (var l in taken) l.Release();
+            throw;
+        }
+        return new Releaser(taken);
+    }
+
+    sealed class Releaser(List<SemaphoreSlim> locks) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var l in locks) l.Release();
+        }
+    }
+
+    void TryDelete(string hash)
+    {
+        try
+        {
+            files.Delete(hash);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.LogWarning(e, "Could not remove the unused image file {Hash}; it is removed on the next start", hash);
+        }
     }
 
     async Task<ImageRecord?> FindAsync(Guid owner, string id, CancellationToken cancellation)

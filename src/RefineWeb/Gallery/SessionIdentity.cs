@@ -24,6 +24,11 @@ public static class SessionIdentity
     public const string CookieName = "refineweb.session";
     public const string OwnerClaim = "refineweb:owner";
 
+    const string NewSessionItem = "refineweb:new-session";
+
+    /// <summary>Whether the request came without a (valid) session and was given a new one just now.</summary>
+    public static bool IsNewSession(HttpContext context) => context.Items.ContainsKey(NewSessionItem);
+
     public static Guid? FindOwner(this ClaimsPrincipal? user) =>
         Guid.TryParse(user?.FindFirst(OwnerClaim)?.Value, out var owner) ? owner : null;
 
@@ -66,6 +71,7 @@ public static class SessionIdentity
                 var session = NewSession();
                 await context.SignInAsync(Scheme, session, new AuthenticationProperties { IsPersistent = true });
                 context.User = session;
+                context.Items[NewSessionItem] = true;
             }
             await next(context);
         });

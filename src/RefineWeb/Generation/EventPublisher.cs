@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Gallery;
@@ -7,22 +8,33 @@ namespace RefineWeb.Generation;
 /// <summary>
 /// Encodes previews and finished images off the engine thread and publishes every job's events in the order the
 /// engine produced them (one consumer). The engine hands over plain RGB frames and never waits. When encoding falls
-/// behind, only the newest pending preview of each job's stage is encoded; older steps still go out, without images,
-/// so progress stays exact while intermediate pictures are dropped. Every stage a watcher's job went through thus
-/// reaches the page at least once (a 2-step refiner would otherwise vanish on a busy server), and finished images
-/// are never dropped.
+/// behind, only the newest pending preview of each job's stage keeps its frames (older ones give theirs up as soon as
+/// a newer one arrives, so frames waiting in memory are bounded by jobs x stages); older steps still go out, without
+/// images, so progress stays exact. Every stage a watcher's job went through thus reaches the page at least once,
+/// and finished images are never dropped. Finished images are stored concurrently with the publishing of other
+/// jobs' events, so a slow database delays only the job being stored. A failure in one event (encoding, storing,
+/// a listener) fails that job with a plain message and the publisher goes on with the rest.
 /// </summary>
 public sealed class EventPublisher : IDisposable
 {
     /// <summary>One event to publish; <see cref="Frames"/> become previews, or stored images when <see cref="Store"/>.</summary>
-    sealed record Work(GenerationJob Job, GenerationEvent Event, IReadOnlyList<RgbImage>? Frames, ImageLineage? Store, IReadOnlyList<ImageParameters>? Parameters = null);
+    sealed class Work(GenerationJob job, GenerationEvent update, IReadOnlyList<RgbImage>? frames, ImageLineage? store, IReadOnlyList<ImageParameters>? parameters = null)
+    {
+        public GenerationJob Job { get; } = job;
+        public GenerationEvent Event { get; } = update;
+        /// <summary>Null once a newer preview of the same job and stage superseded this one.</summary>
+        public IReadOnlyList<RgbImage>? Frames { get; set; } = frames;
+        public ImageLineage? Store { get; } = store;
+        public IReadOnlyList<ImageParameters>? Parameters { get; } = parameters;
+    }
 
     readonly Channel<Work> channel = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    readonly ConcurrentDictionary<(GenerationJob Job, int? Stage), Work> newestPreview = new();
+    readonly ConcurrentDictionary<Task, bool> storing = new();
     readonly ImageStore images;
     readonly GenerationMetrics metrics;
-    readonly Task consumer;
-
     readonly ILogger<EventPublisher> log;
+    readonly Task consumer;
 
     public EventPublisher(ImageStore images, GenerationMetrics metrics, ILogger<EventPublisher> log)
     {
@@ -32,10 +44,24 @@ public sealed class EventPublisher : IDisposable
         consumer = Task.Run(ConsumeAsync);
     }
 
+    /// <summary>For tests: makes encoding a preview fail or stall, as a bug or an overloaded machine would.</summary>
+    internal Func<RgbImage, byte[]> EncodePreview { get; set; } = frame => frame.ToPng();
+
+    /// <summary>Frames held for previews not yet encoded (tests, metrics).</summary>
+    internal int PendingPreviewFrames => newestPreview.Values.Sum(w => w.Frames?.Count ?? 0);
+
     public void Post(GenerationJob job, GenerationEvent update) => channel.Writer.TryWrite(new Work(job, update, null, null));
 
-    public void PostPreview(GenerationJob job, GenerationEvent update, IReadOnlyList<RgbImage> frames) =>
-        channel.Writer.TryWrite(new Work(job, update, frames, null));
+    public void PostPreview(GenerationJob job, GenerationEvent update, IReadOnlyList<RgbImage> frames)
+    {
+        var work = new Work(job, update, frames, null);
+        newestPreview.AddOrUpdate((job, update.StageIndex), work, (_, older) =>
+        {
+            older.Frames = null; // superseded before it was encoded: its step goes out without a picture
+            return work;
+        });
+        channel.Writer.TryWrite(work);
+    }
 
     /// <summary>The job's final images: stored (with their parameters inside the PNG), then the event goes out with their ids.</summary>
     public void PostFinished(GenerationJob job, GenerationEvent update, IReadOnlyList<RgbImage> frames, ImageLineage lineage,
@@ -44,45 +70,65 @@ public sealed class EventPublisher : IDisposable
 
     async Task ConsumeAsync()
     {
-        var pending = new List<Work>();
-        while (await channel.Reader.WaitToReadAsync())
+        await foreach (var work in channel.Reader.ReadAllAsync())
         {
-            pending.Clear();
-            while (channel.Reader.TryRead(out var work)) pending.Add(work);
-            var newestPreview = new Dictionary<(GenerationJob, int?), Work>();
-            foreach (var work in pending.Where(w => w.Frames is not null && w.Store is null)) newestPreview[(work.Job, work.Event.StageIndex)] = work;
-
-            foreach (var work in pending)
+            try
             {
-                var update = work.Event;
-                if (work.Store is { } lineage)
+                if (work.Store is not null)
                 {
-                    var ids = new List<string>();
-                    try
-                    {
-                        for (int i = 0; i < work.Frames!.Count; i++)
-                        {
-                            var frame = work.Frames[i];
-                            var parameters = work.Parameters?[i];
-                            var png = parameters is null ? frame.ToPng() : parameters.AddTo(frame.ToPng());
-                            ids.Add((await images.AddAsync(work.Job.Owner, png, frame.Width, frame.Height, lineage, parameters)).Id);
-                        }
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        log.LogError(e, "Could not store the images of generation {JobId}", work.Job.Id);
-                        work.Job.Publish(new GenerationEvent { JobId = work.Job.Id, Status = GenerationStatus.Failed, Error = "The finished image could not be saved to the gallery." });
-                        continue;
-                    }
-                    metrics.ImagesDone(ids.Count);
-                    update = update with { ImageIds = ids };
+                    // The final event of its job: nothing of that job follows it, so storing may overlap other jobs' events.
+                    var task = StoreAndPublishAsync(work);
+                    storing[task] = true;
+                    _ = task.ContinueWith(t => storing.TryRemove(t, out _), TaskScheduler.Default);
+                    continue;
                 }
-                else if (work.Frames is not null && newestPreview[(work.Job, work.Event.StageIndex)] == work && work.Job.HasListeners)
+                var update = work.Event;
+                if (work.Frames is not null)
                 {
-                    update = update with { Previews = [.. work.Frames.Select(frame => frame.ToPng())] };
+                    newestPreview.TryRemove(KeyValuePair.Create((work.Job, work.Event.StageIndex), work));
+                    if (work.Frames is { } frames && work.Job.HasListeners) update = update with { Previews = [.. frames.Select(EncodePreview)] };
                 }
                 work.Job.Publish(update);
             }
+            catch (Exception e)
+            {
+                log.LogError(e, "Could not publish an event of generation {JobId}", work.Job.Id);
+                Fail(work.Job, "The server could not deliver this generation's progress; try again.");
+            }
+        }
+    }
+
+    async Task StoreAndPublishAsync(Work work)
+    {
+        var ids = new List<string>();
+        try
+        {
+            for (int i = 0; i < work.Frames!.Count; i++)
+            {
+                var frame = work.Frames[i];
+                var parameters = work.Parameters?[i];
+                var png = parameters is null ? frame.ToPng() : parameters.AddTo(frame.ToPng());
+                ids.Add((await images.AddAsync(work.Job.Owner, png, frame.Width, frame.Height, work.Store!, parameters)).Id);
+            }
+            metrics.ImagesDone(ids.Count);
+            work.Job.Publish(work.Event with { ImageIds = ids });
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Could not store the images of generation {JobId}", work.Job.Id);
+            Fail(work.Job, "The finished image could not be saved to the gallery; try again later.");
+        }
+    }
+
+    static void Fail(GenerationJob job, string message)
+    {
+        try
+        {
+            job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = message });
+        }
+        catch (Exception)
+        {
+            // Nothing more can be told to this job's listeners; the others go on.
         }
     }
 
@@ -90,5 +136,6 @@ public sealed class EventPublisher : IDisposable
     {
         channel.Writer.TryComplete();
         consumer.Wait(TimeSpan.FromSeconds(5));
+        Task.WaitAll([.. storing.Keys], TimeSpan.FromSeconds(5));
     }
 }

@@ -1,3 +1,4 @@
+using RefineWeb.Security;
 using System.Security.Claims;
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Gallery;
@@ -16,7 +17,10 @@ public static class GenerationEndpoints
     internal static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        // Numbers are numbers: "NaN" or "5" in quotes is refused rather than read (the web defaults would read them).
+        NumberHandling = JsonNumberHandling.Strict,
+        // Enum values by name only: a number such as 5 is not a mode.
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
     };
 
     public static IEndpointRouteBuilder MapGenerationApi(this IEndpointRouteBuilder app)
@@ -24,7 +28,7 @@ public static class GenerationEndpoints
         var api = app.MapGroup("/api/v1").WithTags("Generation").WithMetadata(new RequiresSessionAttribute());
         api.MapPost("/generations", (HttpRequest request, GenerationService service) =>
                 Create<GenerationInput>(request, input => Task.FromResult(service.Submit(request.HttpContext.User.Owner(), input)), "generation"))
-            .RequireRateLimiting(CreationRateLimit.Policy).WithSummary("Queue a generation; returns its id and status URL.")
+            .RequireCreationLimit().WithSummary("Queue a generation; returns its id and status URL.")
             .Accepts<GenerationInput>("application/json").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/generations/{id}", (string id, ClaimsPrincipal user, GenerationService service) =>
@@ -49,46 +53,71 @@ public static class GenerationEndpoints
 
         api.MapPost("/refinements", (HttpRequest request, GenerationService service) =>
                 Create<RefinementInput>(request, input => service.SubmitRefinementAsync(request.HttpContext.User.Owner(), input), "refinement"))
-            .RequireRateLimiting(CreationRateLimit.Policy)
+            .RequireCreationLimit()
             .WithSummary("Re-refine the white region of a mask on an image; progress as for generations.")
             .Accepts<RefinementInput>("application/json").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPost("/upscales", (HttpRequest request, GenerationService service) =>
                 Create<UpscaleInput>(request, input => service.SubmitUpscaleAsync(request.HttpContext.User.Owner(), input), "upscale"))
-            .RequireRateLimiting(CreationRateLimit.Policy)
+            .RequireCreationLimit()
             .WithSummary("Take an image up the cascade (mode upscale) or refine it at the working size (mode refine); progress as for generations.")
             .Accepts<UpscaleInput>("application/json").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        api.MapPost("/uploads", Upload).DisableAntiforgery().RequireRateLimiting(CreationRateLimit.Policy)
+        api.MapPost("/uploads", Upload).DisableAntiforgery().RequireCreationLimit()
             .WithSummary("Upload a PNG, JPEG or WebP (multipart field \"file\", at most 10 MB and 2048 px a side); returns its image id.")
             .Accepts<IFormFile>("multipart/form-data").Produces<ImageInfo>(StatusCodes.Status201Created).ProducesValidationProblem();
         return app;
     }
 
-    static async Task<IResult> Upload(HttpRequest request, ImageStore images)
+    static async Task<IResult> Upload(HttpRequest request, ImageStore images, ModelHost models)
     {
-        if (!request.HasFormContentType) return UploadProblem("Send the image as multipart/form-data in a field named \"file\".");
-        var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        if (request.ContentLength > ImageUpload.MaxRequestBytes) return TooLarge();
+        if (!request.HasFormContentType)
+            return Results.Problem(statusCode: 415, title: "Send the image as multipart/form-data",
+                detail: "Send the image as multipart/form-data in a field named \"file\".");
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge();
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException && !request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            // Kestrel's and the form reader's limits and a garbled multipart body all end here: the client's fault.
+            return e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) ? TooLarge() : UploadProblem("The multipart body could not be read; send the image in a field named \"file\".");
+        }
         if (form.Files.GetFile("file") is not { } file) return UploadProblem("Send the image as multipart/form-data in a field named \"file\".");
-        if (file.Length > ImageUpload.MaxBytes) return UploadProblem($"The file is {file.Length / (1024.0 * 1024):0.0} MB; at most {ImageUpload.MaxBytes / (1024 * 1024)} MB.");
+        if (file.Length > ImageUpload.MaxBytes) return TooLarge();
         using var buffer = new MemoryStream();
         await file.CopyToAsync(buffer, request.HttpContext.RequestAborted);
-        var (image, error) = ImageUpload.Read(buffer.ToArray());
+        var bytes = buffer.ToArray();
+        var (image, error) = ImageUpload.Read(bytes);
         if (image is null) return UploadProblem(error!);
-        var (stored, _, _) = await StoreUploadAsync(images, request.HttpContext.User.Owner(), image, buffer.ToArray());
+        var (stored, _, _) = await StoreUploadAsync(images, request.HttpContext.User.Owner(), image, bytes, models.StageCount, request.HttpContext.RequestAborted);
         return Results.Created($"/api/v1/images/{stored.Id}", ImageInfo.Of(stored));
     }
+
+    static IResult TooLarge() => Results.Problem(statusCode: 413, title: "The file is too large",
+        detail: $"Uploads may be at most {ImageUpload.MaxBytes / (1024 * 1024)} MB; scale the picture down (at most {ImageUpload.MaxSide} px a side) and try again.");
 
     /// <summary>
     /// Keeps an accepted upload (re-encoded as PNG) with the settings its file carried, if any; a damaged settings
     /// chunk is dropped, not fatal.
     /// </summary>
-    internal static async Task<(StoredImage Image, ImageParameters? Parameters, string? Problem)> StoreUploadAsync(ImageStore images, Guid owner, RgbImage image, byte[] file)
+    internal static async Task<(StoredImage Image, ImageParameters? Parameters, string? Problem)> StoreUploadAsync(ImageStore images, Guid owner, RgbImage image, byte[] file,
+        int stageCount, CancellationToken cancellation = default)
     {
-        var (parameters, problem) = ImageParameters.Read(file);
+        var (read, problem) = ImageParameters.Read(file);
+        var (parameters, dropped) = read?.Checked(image.Width, image.Height, stageCount) ?? (null, []);
+        if (dropped.Count > 0)
+            problem = parameters is null ? "The image's settings were not kept: its prompt is not one this app accepts."
+                : $"Some of the image's settings were outside the limits and were not kept ({string.Join(", ", dropped)}).";
         var png = image.ToPng();
         if (parameters is not null) png = parameters.AddTo(png);
-        var stored = await images.AddAsync(owner, png, image.Width, image.Height, new ImageLineage(ImageOrigin.Uploaded, Prompt: parameters?.Prompt), parameters);
+        var stored = await images.AddAsync(owner, png, image.Width, image.Height, new ImageLineage(ImageOrigin.Uploaded, Prompt: parameters?.Prompt), parameters, cancellation);
         return (stored, parameters, problem);
     }
 
@@ -97,24 +126,50 @@ public static class GenerationEndpoints
 
     static async Task<IResult> Create<T>(HttpRequest request, Func<T, Task<SubmitResult>> submit, string what) where T : class
     {
-        T? input;
+        var (input, problem) = await ReadJsonAsync<T>(request, what);
+        if (problem is not null) return problem;
+        var result = await submit(input!);
+        return Submitted(request.HttpContext, result, what);
+    }
+
+    /// <summary>
+    /// A JSON request body: application/json only (415 otherwise: a cross-site form or a body without a type is
+    /// refused), unknown fields refused, and a message that names the field at fault without .NET's type names.
+    /// </summary>
+    internal static async Task<(T? Input, IResult? Problem)> ReadJsonAsync<T>(HttpRequest request, string what, T? whenEmpty = null) where T : class
+    {
+        if (!request.HasJsonContentType())
+            return (null, Results.Problem(statusCode: 415, title: "Send the request as JSON",
+                detail: $"The {what} request must have Content-Type: application/json."));
+        if (request.ContentLength == 0 && whenEmpty is not null) return (whenEmpty, null);
         try
         {
-            input = await JsonSerializer.DeserializeAsync<T>(request.Body, RequestJson, request.HttpContext.RequestAborted);
+            var input = await JsonSerializer.DeserializeAsync<T>(request.Body, RequestJson, request.HttpContext.RequestAborted);
+            return input is null ? (null, Results.Problem(statusCode: 400, title: "The request body is empty", detail: $"Send a {what} request as a JSON object.")) : (input, null);
         }
         catch (JsonException e)
         {
-            return Results.Problem(statusCode: 400, title: $"The request body is not a valid {what} request", detail: e.Message);
+            var field = e.Path is { Length: > 2 } path ? $"The field '{path[2..]}'" : "The body";
+            string reason;
+            if (e.Message.Contains("could not be mapped", StringComparison.Ordinal))
+            {
+                var unknown = e.Message.Split('\'') is { Length: > 2 } parts ? parts[1] : "?";
+                (field, reason) = ($"'{unknown}'", $"is not a field of a {what} request");
+            }
+            else reason = e.Message.Contains("could not be converted", StringComparison.Ordinal) ? "has a value of the wrong type or out of range" : "is not valid JSON";
+            return (null, Results.Problem(statusCode: 400, title: $"The request body is not a valid {what} request", detail: $"{field} {reason}."));
         }
-        if (input is null) return Results.Problem(statusCode: 400, title: "The request body is empty");
+    }
 
-        var result = await submit(input);
+    /// <summary>The answer to a submission, the same for every kind of job.</summary>
+    static IResult Submitted(HttpContext context, SubmitResult result, string what)
+    {
         if (result.Errors is { } errors) return Results.ValidationProblem(errors, title: $"The {what} request has invalid fields");
         if (result.Unavailable is { } reason) return Results.Problem(statusCode: 503, title: "The model is not loaded", detail: reason);
-        if (result.QueueFull)
+        if (result.CapacityMessage is { } capacity)
         {
-            request.HttpContext.Response.Headers.RetryAfter = "5";
-            return Results.Problem(statusCode: 429, title: "The queue is full", detail: "Too many generations are waiting; try again in a few seconds.");
+            context.Response.Headers.RetryAfter = "5";
+            return Results.Problem(statusCode: 429, title: result.SessionQueueFull is null ? "The queue is full" : "Too many waiting generations", detail: capacity);
         }
         var job = result.Job!;
         return Results.Accepted($"/api/v1/generations/{job.Id}", GenerationStatusResponse.Of(job));

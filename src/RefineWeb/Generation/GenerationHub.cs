@@ -1,28 +1,34 @@
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
 using RefineWeb.Gallery;
+using RefineWeb.Security;
 
 namespace RefineWeb.Generation;
 
 /// <summary>
 /// SignalR hub at /hubs/generation for clients other than the page (a JavaScript page, a .NET client): Generate
 /// streams the events of a new job and cancels it when the client stops listening or disconnects; Watch streams
-/// an existing job of the same session. The session is the connection's cookie (a client without one gets a new session).
+/// an existing job of the same session until the client stops. The session is the connection's cookie (a client
+/// without one gets a new session). Generate is validated and rate-limited exactly as POST /api/v1/generations;
+/// a refusal is a <see cref="HubException"/> whose message says what to change.
 /// </summary>
-public sealed class GenerationHub(GenerationService service) : Hub
+public sealed class GenerationHub(GenerationService service, CreationLimiter limiter) : Hub
 {
     public const string Path = "/hubs/generation";
 
-    public async IAsyncEnumerable<GenerationEvent> Generate(GenerationInput input, [EnumeratorCancellation] CancellationToken cancellation)
+    public async IAsyncEnumerable<GenerationEvent> Generate(GenerationInput? input, [EnumeratorCancellation] CancellationToken cancellation)
     {
+        if (input is null) throw new HubException("Send a generation request: at least {\"prompt\": \"...\"}.");
+        if (Context.GetHttpContext() is { } http && limiter.TryAcquire(http) is { Allowed: false } refused)
+            throw new HubException("Too many requests: " + limiter.Message(refused.RetryAfter));
         var result = service.Submit(Context.User.Owner(), input);
         if (result.Errors is { } errors) throw new HubException(string.Join(" ", errors.SelectMany(e => e.Value)));
         if (result.Unavailable is { } reason) throw new HubException("The model is not loaded: " + reason);
-        if (result.QueueFull) throw new HubException("The queue is full; try again in a few seconds.");
+        if (result.CapacityMessage is { } capacity) throw new HubException(capacity);
         var job = result.Job!;
         try
         {
-            await foreach (var update in job.Listen().ReadAllAsync(cancellation)) yield return update;
+            await foreach (var update in Listen(job, cancellation)) yield return update;
         }
         finally
         {
@@ -30,9 +36,21 @@ public sealed class GenerationHub(GenerationService service) : Hub
         }
     }
 
-    public async IAsyncEnumerable<GenerationEvent> Watch(string jobId, [EnumeratorCancellation] CancellationToken cancellation)
+    public IAsyncEnumerable<GenerationEvent> Watch(string? jobId, CancellationToken cancellation)
     {
-        var job = service.Find(Context.User.Owner(), jobId) ?? throw new HubException($"There is no generation '{jobId}'.");
-        await foreach (var update in job.Listen().ReadAllAsync(cancellation)) yield return update;
+        var job = service.Find(Context.User.Owner(), jobId ?? "") ?? throw new HubException($"There is no generation '{jobId}'.");
+        return Listen(job, cancellation);
+    }
+
+    static IAsyncEnumerable<GenerationEvent> Listen(GenerationJob job, CancellationToken cancellation)
+    {
+        try
+        {
+            return job.Events(cancellation);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new HubException(e.Message);
+        }
     }
 }

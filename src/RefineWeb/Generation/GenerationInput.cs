@@ -17,7 +17,11 @@ public sealed record GenerationInput
     public int Count { get; init; } = 1;
 }
 
-/// <summary>The limits every entry point enforces before anything is queued.</summary>
+/// <summary>
+/// The limits every entry point (page, hub, REST API, and the settings inside an uploaded PNG) enforces before
+/// anything is queued or stored: one set of rules, so the same request is accepted or refused the same way everywhere.
+/// Comparisons are written so that NaN fails them.
+/// </summary>
 public static class GenerationLimits
 {
     public const int MaxPromptLength = 200, MaxSteps = 100, MaxCount = 4;
@@ -26,23 +30,46 @@ public static class GenerationLimits
     /// <summary>Field name to messages (ProblemDetails' "errors"); empty when the input is fine.</summary>
     public static Dictionary<string, string[]> Validate(GenerationInput input, int stageCount)
     {
-        var errors = new Dictionary<string, string[]>();
-        void Add(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
-        if (string.IsNullOrWhiteSpace(input.Prompt)) Add("prompt", "Type a prompt: what should the picture show?");
-        else if (input.Prompt.Length > MaxPromptLength) Add("prompt", $"The prompt is {input.Prompt.Length} characters; at most {MaxPromptLength}.");
-        else if (SyntaxError(input.Prompt) is { } syntax) Add("prompt", syntax);
-        if (input.NegativePrompt is { Length: > MaxPromptLength }) Add("negativePrompt", $"The negative prompt is {input.NegativePrompt.Length} characters; at most {MaxPromptLength}.");
-        if (input.Count is < 1 or > MaxCount) Add("count", $"Number of images must be between 1 and {MaxCount}.");
-        if (input.Stages is { } stages && (stages < 1 || stages > stageCount)) Add("stages", $"Stages must be between 1 and {stageCount}.");
-        if (input.Steps is { } steps)
-        {
-            if (steps.Length > stageCount) Add("steps", $"Give at most {stageCount} step counts, one per stage.");
-            if (steps.Any(s => s is < 1 or > MaxSteps)) Add("steps", $"Steps per stage must be between 1 and {MaxSteps}.");
-        }
-        if (input.GuidanceScale is { } guidance && (double.IsNaN(guidance) || guidance < 0 || guidance > MaxGuidanceScale))
-            Add("guidanceScale", $"Guidance scale must be between 0 and {MaxGuidanceScale}.");
-        if (input.Seed is < 0) Add("seed", "The seed cannot be negative.");
-        return errors;
+        var errors = new ValidationErrors();
+        errors.Prompts(input.Prompt, input.NegativePrompt);
+        if (input.Count is < 1 or > MaxCount) errors.Add("count", $"Number of images must be between 1 and {MaxCount}.");
+        if (input.Stages is { } stages && (stages < 1 || stages > stageCount)) errors.Add("stages", $"Stages must be between 1 and {stageCount}.");
+        errors.Steps(input.Steps, stageCount);
+        errors.Guidance(input.GuidanceScale);
+        errors.Seed(input.Seed, Math.Clamp(input.Count, 1, MaxCount));
+        return errors.ToDictionary();
+    }
+
+    /// <summary>Why the prompt cannot be used, or null: empty, too long, a control character, unreadable emphasis.</summary>
+    public static string? PromptProblem(string? prompt, string name = "prompt")
+    {
+        if (string.IsNullOrWhiteSpace(prompt)) return "Type a prompt: what should the picture show?";
+        if (prompt.Length > MaxPromptLength) return $"The {name} is {prompt.Length} characters; at most {MaxPromptLength}.";
+        if (ControlCharacter(prompt) is { } c) return $"The {name} contains the control character U+{(int)c:X4}; use plain text.";
+        return SyntaxError(prompt);
+    }
+
+    /// <summary>Why the negative prompt cannot be used, or null (it may be empty).</summary>
+    public static string? NegativePromptProblem(string? negative)
+    {
+        if (negative is null) return null;
+        if (negative.Length > MaxPromptLength) return $"The negative prompt is {negative.Length} characters; at most {MaxPromptLength}.";
+        return ControlCharacter(negative) is { } c ? $"The negative prompt contains the control character U+{(int)c:X4}; use plain text." : null;
+    }
+
+    public static bool ValidSteps(int steps) => steps is >= 1 and <= MaxSteps;
+
+    public static bool ValidGuidance(double guidance) => guidance is >= 0 and <= MaxGuidanceScale; // false for NaN
+
+    /// <summary>Seeds of every image (seed, seed+1, ...) must stay representable: no overflow past long.MaxValue.</summary>
+    public static bool ValidSeed(long seed, int images = 1) => seed >= 0 && seed <= long.MaxValue - (images - 1);
+
+    /// <summary>Text chunks in PNG files may not hold NUL, and no prompt needs a control character (tab and line breaks are fine).</summary>
+    static char? ControlCharacter(string text)
+    {
+        foreach (var c in text)
+            if (char.IsControl(c) && c is not ('\t' or '\n' or '\r')) return c;
+        return null;
     }
 
     /// <summary>Why the prompt's emphasis syntax, such as (blue:1.4), cannot be read; null when it can.</summary>
@@ -57,4 +84,46 @@ public static class GenerationLimits
             return e.Message;
         }
     }
+}
+
+/// <summary>Field name to messages, as ProblemDetails wants them; the shared checks of every request kind.</summary>
+public sealed class ValidationErrors
+{
+    readonly Dictionary<string, List<string>> byField = [];
+    public int Count => byField.Count;
+    public bool Has(string field) => byField.ContainsKey(field);
+    public void Add(string field, string message) => (byField.TryGetValue(field, out var list) ? list : byField[field] = []).Add(message);
+
+    public void Prompts(string? prompt, string? negative)
+    {
+        if (GenerationLimits.PromptProblem(prompt) is { } problem) Add("prompt", problem);
+        if (GenerationLimits.NegativePromptProblem(negative) is { } negativeProblem) Add("negativePrompt", negativeProblem);
+    }
+
+    public void Steps(int[]? steps, int stageCount)
+    {
+        if (steps is null) return;
+        if (steps.Length > stageCount) Add("steps", $"Give at most {stageCount} step counts, one per stage.");
+        if (!steps.All(GenerationLimits.ValidSteps)) Add("steps", $"Steps per stage must be between 1 and {GenerationLimits.MaxSteps}.");
+    }
+
+    public void Guidance(double? guidance)
+    {
+        if (guidance is { } g && !GenerationLimits.ValidGuidance(g)) Add("guidanceScale", $"Guidance scale must be between 0 and {GenerationLimits.MaxGuidanceScale}.");
+    }
+
+    public void Seed(long? seed, int images = 1)
+    {
+        if (seed is not { } s) return;
+        if (s < 0) Add("seed", "The seed cannot be negative.");
+        else if (!GenerationLimits.ValidSeed(s, images)) Add("seed", $"The seed is too large for {images} images (each takes the next seed); at most {long.MaxValue - (images - 1)}.");
+    }
+
+    public void Strength(double strength)
+    {
+        if (!(strength >= RefinementInput.MinStrength && strength <= RefinementInput.MaxStrength))
+            Add("strength", $"Strength must be a number between {RefinementInput.MinStrength} and {RefinementInput.MaxStrength}.");
+    }
+
+    public Dictionary<string, string[]> ToDictionary() => byField.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
 }

@@ -6,11 +6,16 @@ namespace RefineWeb.Generation;
 /// <summary>
 /// A queued or running generation: its input, seeds, latest state, cancellation, and the listeners of its events.
 /// Each listener has its own small buffer that drops the oldest events when the listener lags, so a slow client
-/// never slows the engine; the final event is written last and so is never dropped.
+/// never slows the engine; the final event is written last and so is never dropped. A listener is removed as soon
+/// as its reader stops (<see cref="Events"/>), not only when the job ends, and a job has at most
+/// <see cref="MaxListeners"/>: nobody can make the engine encode previews for readers that left.
 /// </summary>
 public sealed class GenerationJob
 {
+    public const int MaxListeners = 16;
+
     readonly CancellationTokenSource cancellation = new();
+    readonly CancellationToken token;
     readonly Lock gate = new();
     readonly List<Channel<GenerationEvent>> listeners = [];
 
@@ -20,6 +25,7 @@ public sealed class GenerationJob
         Input = input;
         Seeds = seeds;
         Edit = edit;
+        token = cancellation.Token;
         Latest = new GenerationEvent { JobId = Id, Status = GenerationStatus.Queued };
     }
 
@@ -30,18 +36,45 @@ public sealed class GenerationJob
     public GenerationInput Input { get; }
     public IReadOnlyList<long> Seeds { get; }
     /// <summary>Refinements and upscales; null for a generation from text.</summary>
-    public EditPlan? Edit { get; }
+    public EditPlan? Edit { get; private set; }
     public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
     public GenerationEvent Latest { get; private set; }
-    public CancellationToken CancellationToken => cancellation.Token;
+    public CancellationToken CancellationToken => token;
 
     /// <summary>Asks the engine to stop this job; a no-op once it has ended.</summary>
     public void Cancel()
     {
-        if (!Latest.IsFinal) cancellation.Cancel();
+        lock (gate)
+            if (!Latest.IsFinal) cancellation.Cancel();
     }
 
-    /// <summary>A reader of this job's events from now on, starting with its latest state.</summary>
+    /// <summary>
+    /// This job's events from now on, starting with its latest state, until the final one or until
+    /// <paramref name="stop"/>; the listener goes away with the enumeration. Throws
+    /// <see cref="InvalidOperationException"/> when the job already has <see cref="MaxListeners"/>.
+    /// </summary>
+    public IAsyncEnumerable<GenerationEvent> Events(CancellationToken stop = default) => Drain(Listen(), stop); // Listen now: refusals throw here
+
+    async IAsyncEnumerable<GenerationEvent> Drain(ChannelReader<GenerationEvent> reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken stop)
+    {
+        try
+        {
+            await foreach (var update in reader.ReadAllAsync(stop)) yield return update;
+        }
+        finally
+        {
+            Unlisten(reader);
+        }
+    }
+
+    /// <summary>Listeners now (tests, metrics).</summary>
+    internal int ListenerCount
+    {
+        get { lock (gate) return listeners.Count; }
+    }
+
+    /// <summary>A reader of this job's events from now on, starting with its latest state; prefer <see cref="Events"/>,
+    /// which also removes it (a reader from here stays until the job ends).</summary>
     public ChannelReader<GenerationEvent> Listen(int buffer = 32)
     {
         var channel = Channel.CreateBounded<GenerationEvent>(new BoundedChannelOptions(buffer)
@@ -50,11 +83,18 @@ public sealed class GenerationJob
         });
         lock (gate)
         {
+            if (!Latest.IsFinal && listeners.Count >= MaxListeners)
+                throw new InvalidOperationException($"This generation already has {MaxListeners} watchers; close one first.");
             channel.Writer.TryWrite(Latest);
             if (Latest.IsFinal) channel.Writer.TryComplete();
             else listeners.Add(channel);
         }
         return channel.Reader;
+    }
+
+    void Unlisten(ChannelReader<GenerationEvent> reader)
+    {
+        lock (gate) listeners.RemoveAll(l => l.Reader == reader);
     }
 
     /// <summary>Whether anyone is listening now: previews are encoded only for jobs someone watches.</summary>
@@ -74,7 +114,13 @@ public sealed class GenerationJob
                 listener.Writer.TryWrite(update);
                 if (update.IsFinal) listener.Writer.TryComplete();
             }
-            if (update.IsFinal) listeners.Clear();
+            if (update.IsFinal)
+            {
+                listeners.Clear();
+                // A finished job stays findable for a while: keep its outcome, let go of what the run needed.
+                Edit = null;
+                cancellation.Dispose();
+            }
         }
     }
 }

@@ -10,28 +10,43 @@ namespace RefineWeb.Generation;
 /// </summary>
 public sealed class GenerationQueue(IOptions<GenerationOptions> options)
 {
+    /// <summary>Finished jobs stay findable (status polling) until this many newer jobs have arrived.</summary>
+    internal const int KeepFinished = 1000;
+
     readonly Channel<GenerationJob> channel = Channel.CreateUnbounded<GenerationJob>(new UnboundedChannelOptions { SingleReader = true });
     readonly Lock gate = new();
     readonly List<GenerationJob> waiting = [];
     readonly Dictionary<string, GenerationJob> jobs = [];
+    readonly Queue<GenerationJob> arrivals = []; // every known job, oldest first: pruning looks only at its head
 
     public int Length
     {
         get { lock (gate) return waiting.Count; }
     }
 
-    /// <summary>Queues the job, or returns false when the queue is full (nothing is kept then).</summary>
-    public bool TryEnqueue(GenerationJob job)
+    /// <summary>Jobs kept for lookup (waiting, running, and recently finished).</summary>
+    internal int Known
+    {
+        get { lock (gate) return jobs.Count; }
+    }
+
+    public int MaxQueuedPerSession => options.Value.MaxQueuedPerSession;
+
+    /// <summary>Queues the job, or refuses it (nothing is kept then) when the queue or the session's share is full.</summary>
+    public EnqueueResult TryEnqueue(GenerationJob job)
     {
         lock (gate)
         {
-            if (waiting.Count >= options.Value.QueueCapacity || !channel.Writer.TryWrite(job)) return false;
+            if (waiting.Count >= options.Value.QueueCapacity) return EnqueueResult.QueueFull;
+            if (waiting.Count(j => j.Owner == job.Owner) >= options.Value.MaxQueuedPerSession) return EnqueueResult.SessionFull;
+            if (!channel.Writer.TryWrite(job)) return EnqueueResult.QueueFull;
             waiting.Add(job);
             jobs[job.Id] = job;
+            arrivals.Enqueue(job);
             PruneFinished();
             job.Publish(job.Latest with { QueuePosition = waiting.Count - 1 });
         }
-        return true;
+        return EnqueueResult.Queued;
     }
 
     public GenerationJob? Find(string id)
@@ -52,15 +67,14 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options)
         }
     }
 
-    /// <summary>Keeps finished jobs findable for a while (status polling), without growing forever.</summary>
+    /// <summary>Forgets the oldest finished jobs beyond <see cref="KeepFinished"/>, in arrival order (no sorting under the lock).</summary>
     void PruneFinished()
     {
-        const int keep = 1000;
-        if (jobs.Count <= keep) return;
-        foreach (var old in jobs.Values.Where(j => j.Latest.IsFinal).OrderBy(j => j.CreatedAt).Take(jobs.Count - keep).ToList())
-            jobs.Remove(old.Id);
+        while (arrivals.Count > KeepFinished && arrivals.Peek().Latest.IsFinal) jobs.Remove(arrivals.Dequeue().Id);
     }
 }
+
+public enum EnqueueResult { Queued, QueueFull, SessionFull }
 
 /// <summary>The "Generation" section of appsettings.json.</summary>
 public sealed class GenerationOptions
@@ -75,4 +89,7 @@ public sealed class GenerationOptions
     /// give about 1.2x the throughput of one at a time, 8 is slower than one at a time); a GPU wants more.
     /// </summary>
     public int MaxBatchImages { get; set; } = 4;
+
+    /// <summary>Jobs one session may have waiting at once; one more is refused with 429, so nobody takes the whole queue.</summary>
+    public int MaxQueuedPerSession { get; set; } = 8;
 }

@@ -10,7 +10,8 @@ public static class GenerationRegistration
     public static IServiceCollection AddGeneration(this IServiceCollection services)
     {
         services.AddOptions<GenerationOptions>().BindConfiguration(GenerationOptions.Section)
-            .Validate(o => o.QueueCapacity >= 1 && o.MaxBatchImages >= 1, "Generation:QueueCapacity and Generation:MaxBatchImages must be at least 1.");
+            .Validate(o => o.QueueCapacity >= 1 && o.MaxBatchImages >= 1 && o.MaxQueuedPerSession >= 1,
+                "Generation:QueueCapacity, Generation:MaxBatchImages and Generation:MaxQueuedPerSession must be at least 1.");
         services.AddSingleton<ModelHost>();
         services.AddSingleton<GenerationQueue>();
         services.AddSingleton<EventPublisher>();
@@ -21,7 +22,12 @@ public static class GenerationRegistration
         var statusNames = new JsonStringEnumConverter(JsonNamingPolicy.CamelCase);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(statusNames));
         // JSON for any client; MessagePack for those that can (previews travel as binary, not base64: less CPU per step).
-        services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(statusNames)).AddMessagePackProtocol();
+        services.AddSignalR().AddJsonProtocol(o =>
+        {
+            o.PayloadSerializerOptions.Converters.Add(statusNames);
+            // As the REST API: a misspelt field is refused, not silently ignored.
+            o.PayloadSerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        }).AddMessagePackProtocol();
         return services;
     }
 

@@ -3,8 +3,16 @@ using RefineWeb.Gallery;
 
 namespace RefineWeb.Generation;
 
-/// <summary>Why a submission was not queued; null fields when it was.</summary>
-public sealed record SubmitResult(GenerationJob? Job, Dictionary<string, string[]>? Errors = null, bool QueueFull = false, string? Unavailable = null);
+/// <summary>Why a submission was not queued; null fields when it was. <see cref="SessionQueueFull"/>: this session
+/// already has that many jobs waiting (its limit); <see cref="QueueFull"/>: the whole queue is full.</summary>
+public sealed record SubmitResult(GenerationJob? Job, Dictionary<string, string[]>? Errors = null, bool QueueFull = false, string? Unavailable = null,
+    int? SessionQueueFull = null, string? RateLimited = null)
+{
+    /// <summary>What to tell a person when nothing was queued for capacity reasons (rate limit, session's share, full queue); null otherwise.</summary>
+    public string? CapacityMessage => RateLimited ?? (SessionQueueFull is { } limit
+        ? $"You already have {limit} generations waiting; wait for one to start, then try again."
+        : QueueFull ? "The queue is full; try again in a few seconds." : null);
+}
 
 /// <summary>
 /// The one way in for the page, the hub and the API: validate, resolve the images a request refers to, then queue.
@@ -14,6 +22,7 @@ public sealed class GenerationService(GenerationQueue queue, ModelHost models, I
 {
     public SubmitResult Submit(Guid owner, GenerationInput input)
     {
+        if (input is null) return Refused("body", "Send a generation request: at least {\"prompt\": \"...\"}.");
         var errors = GenerationLimits.Validate(input, models.StageCount);
         if (errors.Count > 0) return new SubmitResult(null, errors);
         return Enqueue(owner, input, null);
@@ -22,17 +31,16 @@ public sealed class GenerationService(GenerationQueue queue, ModelHost models, I
     /// <summary>Another session's image is "no such image", exactly as a missing one.</summary>
     public async Task<SubmitResult> SubmitRefinementAsync(Guid owner, RefinementInput input)
     {
-        var errors = new Errors();
+        if (input is null) return Refused("body", "Send a refinement request.");
+        var errors = new ValidationErrors();
         errors.Prompts(input.Prompt, input.NegativePrompt);
-        if (input.Strength is < RefinementInput.MinStrength or > RefinementInput.MaxStrength)
-            errors.Add("strength", $"Strength must be between {RefinementInput.MinStrength} and {RefinementInput.MaxStrength}.");
+        errors.Strength(input.Strength);
         if (input.Feather is < 0 or > RefinementInput.MaxFeather) errors.Add("feather", $"Feather must be between 0 and {RefinementInput.MaxFeather} px.");
-        var generationErrors = GenerationLimits.Validate(new GenerationInput { Prompt = input.Prompt, Steps = input.Steps, GuidanceScale = input.GuidanceScale }, models.StageCount);
-        foreach (var field in new[] { "steps", "guidanceScale" })
-            foreach (var message in generationErrors.GetValueOrDefault(field, [])) errors.Add(field, message);
-        if (input.Seed is < 0) errors.Add("seed", "The seed cannot be negative.");
+        errors.Steps(input.Steps, models.StageCount);
+        errors.Guidance(input.GuidanceScale);
+        errors.Seed(input.Seed);
 
-        var parent = await images.GetAsync(owner, input.ParentImageId);
+        var parent = await images.GetAsync(owner, input.ParentImageId ?? "");
         if (parent is null) errors.Add("parentImageId", $"There is no image '{input.ParentImageId}'.");
         else if (!models.Resolutions.Contains(parent.Width) || parent.Width != parent.Height)
             errors.Add("parentImageId", $"The image is {parent.Width}x{parent.Height} px; refine works on {Sizes()} px images (refine an upload at the working size with /api/v1/upscales, mode \"refine\").");
@@ -41,32 +49,29 @@ public sealed class GenerationService(GenerationQueue queue, ModelHost models, I
         if (input.Mask is not { Length: > 0 }) errors.Add("mask", "Paint the region to re-refine: the mask is missing.");
         else if (parent is not null && !errors.Has("parentImageId"))
         {
-            try
-            {
-                mask = MaskImage.Decode(input.Mask, parent.Width, parent.Height);
-                if (!mask.Any(m => m)) errors.Add("mask", "The mask is empty: paint (white) the region to re-refine.");
-            }
-            catch (InvalidDataException e)
-            {
-                errors.Add("mask", e.Message);
-            }
+            var (decoded, problem) = MaskImage.Decode(input.Mask, parent.Width, parent.Height);
+            if (decoded is null) errors.Add("mask", problem!);
+            else if (!decoded.Any(m => m)) errors.Add("mask", "The mask is empty: paint (white) the region to re-refine.");
+            else mask = decoded;
         }
+        var source = errors.Count == 0 ? await DecodeAsync(owner, parent!.Id) : null;
+        if (errors.Count == 0 && source is null) errors.Add("parentImageId", FileGone(parent!.Id));
         if (errors.Count > 0) return new SubmitResult(null, errors.ToDictionary());
 
-        var source = await DecodeAsync(owner, parent!.Id);
-        var plan = new EditPlan(EditKind.RefineRegion, parent.Id, source, input.Strength, mask,
-            MaskCompositor.Editable(mask!, source.Width, source.Height, input.Feather), input.Feather, MaskImage.ToPng(mask!, source.Width, source.Height));
+        var plan = new EditPlan(EditKind.RefineRegion, parent!.Id, source!, input.Strength, mask,
+            MaskCompositor.Editable(mask!, source!.Width, source.Height, input.Feather), input.Feather, MaskImage.ToPng(mask!, source.Width, source.Height));
         return Enqueue(owner, new GenerationInput { Prompt = input.Prompt, NegativePrompt = input.NegativePrompt, Seed = input.Seed, Steps = input.Steps, GuidanceScale = input.GuidanceScale }, plan);
     }
 
     public async Task<SubmitResult> SubmitUpscaleAsync(Guid owner, UpscaleInput input)
     {
-        var errors = new Errors();
+        if (input is null) return Refused("body", "Send an upscale request.");
+        var errors = new ValidationErrors();
         errors.Prompts(input.Prompt, input.NegativePrompt);
-        if (input.Mode == UpscaleMode.Refine && input.Strength is < RefinementInput.MinStrength or > RefinementInput.MaxStrength)
-            errors.Add("strength", $"Strength must be between {RefinementInput.MinStrength} and {RefinementInput.MaxStrength}.");
-        if (input.Seed is < 0) errors.Add("seed", "The seed cannot be negative.");
-        var image = await images.GetAsync(owner, input.ImageId);
+        if (!Enum.IsDefined(input.Mode)) return Refused("mode", "Mode must be \"upscale\" or \"refine\".");
+        if (input.Mode == UpscaleMode.Refine) errors.Strength(input.Strength);
+        errors.Seed(input.Seed);
+        var image = await images.GetAsync(owner, input.ImageId ?? "");
         if (image is null) errors.Add("imageId", $"There is no image '{input.ImageId}'.");
         int largest = models.Resolutions.LastOrDefault();
         int? entry = null;
@@ -91,14 +96,15 @@ public sealed class GenerationService(GenerationQueue queue, ModelHost models, I
                 else stageCount = target + 1;
             }
         }
+        var decoded = errors.Count == 0 ? await DecodeAsync(owner, image!.Id) : null;
+        if (errors.Count == 0 && decoded is null) errors.Add("imageId", FileGone(image!.Id));
         if (errors.Count > 0) return new SubmitResult(null, errors.ToDictionary());
 
-        var decoded = await DecodeAsync(owner, image!.Id);
         int size = input.Mode == UpscaleMode.Upscale ? entry!.Value : largest;
-        var source = Resize(decoded, size);
+        var source = Resize(decoded!, size);
         var plan = input.Mode == UpscaleMode.Upscale
-            ? new EditPlan(EditKind.Upscale, image.Id, source, 1.0)
-            : new EditPlan(EditKind.RefineWhole, image.Id, source, input.Strength, Enumerable.Repeat(true, size * size).ToArray(), Enumerable.Repeat(true, size * size).ToArray());
+            ? new EditPlan(EditKind.Upscale, image!.Id, source, 1.0)
+            : new EditPlan(EditKind.RefineWhole, image!.Id, source, input.Strength, Enumerable.Repeat(true, size * size).ToArray(), Enumerable.Repeat(true, size * size).ToArray());
         return Enqueue(owner, new GenerationInput { Prompt = input.Prompt, NegativePrompt = input.NegativePrompt, Seed = input.Seed, Stages = stageCount }, plan);
     }
 
@@ -118,14 +124,23 @@ public sealed class GenerationService(GenerationQueue queue, ModelHost models, I
         if (models.LoadError is { } reason) return new SubmitResult(null, Unavailable: reason);
         long first = input.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
         var job = new GenerationJob(owner, input, [.. Enumerable.Range(0, plan is null ? input.Count : 1).Select(i => first + i)], plan);
-        return queue.TryEnqueue(job) ? new SubmitResult(job) : new SubmitResult(null, QueueFull: true);
+        return queue.TryEnqueue(job) switch
+        {
+            EnqueueResult.Queued => new SubmitResult(job),
+            EnqueueResult.SessionFull => new SubmitResult(null, SessionQueueFull: queue.MaxQueuedPerSession),
+            _ => new SubmitResult(null, QueueFull: true),
+        };
     }
+
+    static SubmitResult Refused(string field, string message) => new(null, new Dictionary<string, string[]> { [field] = [message] });
+
+    static string FileGone(string id) => $"The file of image '{id}' can no longer be read; upload the picture again.";
 
     string Sizes() => string.Join("/", models.Resolutions);
 
-    async Task<RgbImage> DecodeAsync(Guid owner, string id) =>
-        (await images.ReadPngAsync(owner, id) is { } png ? ImageUpload.Read(png).Image : null)
-        ?? throw new InvalidDataException($"The stored image '{id}' can no longer be read.");
+    /// <summary>The stored picture, or null when its file is gone or damaged.</summary>
+    async Task<RgbImage?> DecodeAsync(Guid owner, string id) =>
+        await images.ReadPngAsync(owner, id) is { } png ? ImageUpload.Read(png).Image : null;
 
     /// <summary>Square <paramref name="size"/> px: centre-cropped to square, then area-averaged (or bicubic when growing).</summary>
     static RgbImage Resize(RgbImage image, int size)
@@ -139,22 +154,5 @@ public sealed class GenerationService(GenerationQueue queue, ModelHost models, I
             side > size ? new SkiaSharp.SKSamplingOptions(SkiaSharp.SKFilterMode.Linear, SkiaSharp.SKMipmapMode.Linear) : new SkiaSharp.SKSamplingOptions(SkiaSharp.SKCubicResampler.CatmullRom));
         using var tensor = ImageTensor.FromBitmap(resized);
         return ImageTensor.ToRgb(tensor);
-    }
-
-    /// <summary>Field name to messages, as ProblemDetails wants them.</summary>
-    sealed class Errors
-    {
-        readonly Dictionary<string, List<string>> byField = [];
-        public int Count => byField.Count;
-        public bool Has(string field) => byField.ContainsKey(field);
-        public void Add(string field, string message) => (byField.TryGetValue(field, out var list) ? list : byField[field] = []).Add(message);
-
-        public void Prompts(string prompt, string? negative)
-        {
-            foreach (var (field, messages) in GenerationLimits.Validate(new GenerationInput { Prompt = prompt, NegativePrompt = negative }, 1))
-                foreach (var message in messages) Add(field, message);
-        }
-
-        public Dictionary<string, string[]> ToDictionary() => byField.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
     }
 }

@@ -54,8 +54,8 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                 foreach (var job in batch) job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = models.LoadError });
                 continue;
             }
-            if (batch[0].Edit is not null) RunEdit(model, batch[0]);
-            else RunBatch(model, batch);
+            if (batch[0].Edit is not null) RunEdit(model, batch[0], stopping);
+            else RunBatch(model, batch, stopping);
         }
     }
 
@@ -86,7 +86,12 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
         a.GuidanceScale == b.GuidanceScale && a.Stages == b.Stages && (a.Steps ?? []).SequenceEqual(b.Steps ?? [])
         && Emphasis(a.Prompt).Phrases.Count == 0 == (Emphasis(b.Prompt).Phrases.Count == 0);
 
-    void RunBatch(CascadeModel model, List<GenerationJob> batch)
+    /// <summary>What a client reads when the engine failed: no exception text (that goes to the log).</summary>
+    const string EngineFailure = "The engine failed on this request; it has been logged. Try other settings or try again.";
+
+    const string ShuttingDown = "The server stopped before this generation finished; submit it again.";
+
+    void RunBatch(CascadeModel model, List<GenerationJob> batch, CancellationToken stopping)
     {
         var items = batch.SelectMany(job => job.Seeds.Select(seed => (Job: job, Seed: seed))).ToList();
         var settings = batch[0].Input;
@@ -101,8 +106,8 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
             GuidanceScale = settings.GuidanceScale,
             StageCount = settings.Stages,
         };
-        // The batch stops only when every job in it is cancelled; a cancelled job alone just stops hearing about it.
-        using var everyoneCancelled = new CancellationTokenSource();
+        // The batch stops only when every job in it is cancelled (or the host stops); a cancelled job alone just stops hearing about it.
+        using var everyoneCancelled = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var registrations = batch.Select(job => job.CancellationToken.Register(() =>
         {
             if (batch.All(j => j.CancellationToken.IsCancellationRequested)) everyoneCancelled.Cancel();
@@ -137,19 +142,20 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
         }
         catch (OperationCanceledException)
         {
-            foreach (var job in batch) publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });
+            foreach (var job in batch)
+                publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled, Error = stopping.IsCancellationRequested ? ShuttingDown : null });
         }
         catch (Exception e) when (batch.Count > 1)
         {
             // One bad request must not take its batch-mates down: run each alone, so only the culprit fails.
             logger.LogWarning(e, "A batch of {Jobs} jobs failed; running them one by one", batch.Count);
             foreach (var registration in registrations) registration.Dispose();
-            foreach (var job in batch) RunBatch(model, [job]);
+            foreach (var job in batch) RunBatch(model, [job], stopping);
         }
         catch (Exception e)
         {
             logger.LogError(e, "Generation {Job} failed", batch[0].Id);
-            foreach (var job in batch) publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = "The engine failed on this request: " + e.Message });
+            foreach (var job in batch) publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = EngineFailure });
         }
         finally
         {
@@ -184,7 +190,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
     }
 
     /// <summary>A refinement (masked or whole) or an upscale: one job, its own start picture, streamed like a generation.</summary>
-    void RunEdit(CascadeModel model, GenerationJob job)
+    void RunEdit(CascadeModel model, GenerationJob job, CancellationToken stopping)
     {
         var edit = job.Edit!;
         var input = job.Input;
@@ -192,6 +198,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
         var clock = Stopwatch.StartNew();
         double lastStep = 0;
         List<GenerationJob> batch = [job];
+        using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(job.CancellationToken, stopping);
         try
         {
             var pipeline = new CascadePipeline(model);
@@ -204,7 +211,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                 {
                     Prompt = ModelText(input.Prompt), NegativePrompt = input.NegativePrompt ?? "", Seeds = job.Seeds, StartImages = start, StageCount = input.Stages,
                     ItemEmphasis = [.. job.Seeds.Select(_ => Emphasis(input.Prompt).Phrases)],
-                }, preview => PublishStep(batch, preview, clock, ref lastStep), job.CancellationToken);
+                }, preview => PublishStep(batch, preview, clock, ref lastStep), cancelled.Token);
             }
             else
             {
@@ -214,7 +221,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                     Prompt = ModelText(input.Prompt), NegativePrompt = input.NegativePrompt ?? "", Seed = job.Seeds[0], Parent = source, Mask = mask,
                     Strength = edit.Strength, StepsPerStage = input.Steps, GuidanceScale = input.GuidanceScale,
                     Emphasis = Emphasis(input.Prompt).Phrases,
-                }, preview => PublishStep(batch, preview, clock, ref lastStep), job.CancellationToken);
+                }, preview => PublishStep(batch, preview, clock, ref lastStep), cancelled.Token);
             }
             using (result)
             {
@@ -239,12 +246,12 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
         }
         catch (OperationCanceledException)
         {
-            publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });
+            publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled, Error = stopping.IsCancellationRequested ? ShuttingDown : null });
         }
         catch (Exception e)
         {
             logger.LogError(e, "{Kind} {Job} failed", edit.Kind, job.Id);
-            publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = "The engine failed on this request: " + e.Message });
+            publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = EngineFailure });
         }
     }
 

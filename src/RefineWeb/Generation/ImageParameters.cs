@@ -16,7 +16,8 @@ public sealed record ImageParameters
 
     public required string Prompt { get; init; }
     public string? NegativePrompt { get; init; }
-    public long Seed { get; init; }
+    /// <summary>Null only when an uploaded file carried a seed that fails the limits.</summary>
+    public long? Seed { get; init; }
     public int[]? Steps { get; init; }
     public double? GuidanceScale { get; init; }
     public int? Stages { get; init; }
@@ -32,7 +33,7 @@ public sealed record ImageParameters
         var settings = new List<string>();
         if (Steps is { Length: > 0 }) settings.Add($"Steps: {string.Join("/", Steps)}");
         settings.Add($"Guidance: {(GuidanceScale is { } g ? g.ToString(CultureInfo.InvariantCulture) : "default")}");
-        settings.Add($"Seed: {Seed}");
+        if (Seed is { } seed) settings.Add($"Seed: {seed}");
         settings.Add($"Size: {Width}x{Height}");
         if (Strength is { } s) settings.Add($"Strength: {s.ToString(CultureInfo.InvariantCulture)}");
         if (Origin != ImageOrigin.Generated) settings.Add($"Origin: {Origin.ToString().ToLowerInvariant()}");
@@ -61,6 +62,39 @@ public sealed record ImageParameters
         }
     }
 
+    public const int MaxModelNameLength = 100;
+
+    /// <summary>
+    /// The settings an uploaded file carried, checked with the same rules as a request: a field that fails them is
+    /// dropped (the picture is kept), the size is the picture's own, and without a usable prompt nothing is kept.
+    /// Null with what was dropped, or the parameters and the names of the dropped fields.
+    /// </summary>
+    public (ImageParameters? Kept, IReadOnlyList<string> Dropped) Checked(int width, int height, int stageCount)
+    {
+        if (GenerationLimits.PromptProblem(Prompt) is not null) return (null, ["prompt"]);
+        var dropped = new List<string>();
+        T? Keep<T>(string name, T? value, bool valid)
+        {
+            if (value is null || valid) return value;
+            dropped.Add(name);
+            return default;
+        }
+        var kept = this with
+        {
+            NegativePrompt = Keep("negativePrompt", NegativePrompt, GenerationLimits.NegativePromptProblem(NegativePrompt) is null),
+            Seed = Keep("seed", Seed, Seed is { } seed && GenerationLimits.ValidSeed(seed)),
+            Steps = Keep("steps", Steps, Steps is { } steps && steps.Length <= stageCount && steps.All(GenerationLimits.ValidSteps)),
+            GuidanceScale = Keep("guidanceScale", GuidanceScale, GuidanceScale is { } g && GenerationLimits.ValidGuidance(g)),
+            Stages = Keep("stages", Stages, Stages is >= 1 && Stages <= stageCount),
+            Strength = Keep("strength", Strength, Strength is >= RefinementInput.MinStrength and <= RefinementInput.MaxStrength),
+            Model = Keep("model", Model, Model is { Length: <= MaxModelNameLength } && !Model.Any(char.IsControl)),
+            Origin = Enum.IsDefined(Origin) ? Origin : Keep("origin", (ImageOrigin?)Origin, false) ?? ImageOrigin.Uploaded,
+            Width = width,
+            Height = height,
+        };
+        return (kept, dropped);
+    }
+
     /// <summary>The parameters inside a file, or null with the reason they could not be read (a damaged chunk is not an error).</summary>
     public static (ImageParameters? Parameters, string? Problem) Read(byte[] file)
     {
@@ -74,7 +108,7 @@ public sealed record ImageParameters
         }
         catch (JsonException e)
         {
-            return (null, $"The image's settings are not valid JSON ({e.Message}).");
+            return (null, $"The image's settings are not valid JSON (at {e.Path ?? "the start"}).");
         }
     }
 }

@@ -12,6 +12,8 @@ public static class ImageUpload
 {
     public const long MaxBytes = 10 * 1024 * 1024;
     public const int MaxSide = 2048;
+    /// <summary>The whole multipart request may be a little larger than the file it carries.</summary>
+    public const long MaxRequestBytes = MaxBytes + 64 * 1024;
     static readonly SKEncodedImageFormat[] Accepted = [SKEncodedImageFormat.Png, SKEncodedImageFormat.Jpeg, SKEncodedImageFormat.Webp];
 
     /// <summary>The picture as opaque RGB, or why it was refused.</summary>

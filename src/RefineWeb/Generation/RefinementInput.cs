@@ -4,7 +4,7 @@ namespace RefineWeb.Generation;
 public sealed record RefinementInput
 {
     public string ParentImageId { get; init; } = "";
-    /// <summary>PNG (base64 in JSON) the size of the parent or any size with its aspect: white = re-refine, black or transparent = keep.</summary>
+    /// <summary>PNG (base64 in JSON) the size of the parent (or exactly 2-4 times it): white = re-refine, black or transparent = keep.</summary>
     public byte[]? Mask { get; init; }
     public string Prompt { get; init; } = "";
     public string? NegativePrompt { get; init; }

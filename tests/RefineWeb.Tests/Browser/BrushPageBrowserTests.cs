@@ -63,7 +63,7 @@ public sealed class BrushPageBrowserTests
         var resultUrl = await page.Locator("img[data-testid=preview]").GetAttributeAsync("src");
         var result = Rgb(await app.FetchAsync(page, resultUrl));
         var info = JsonSerializer.Deserialize<JsonElement>(await app.FetchAsync(page, resultUrl!.Replace(".png", "")));
-        var mask = MaskImage.Decode(await app.FetchAsync(page, info.GetProperty("maskUrl").GetString()!), side, side);
+        var mask = MaskImage.Decode(await app.FetchAsync(page, info.GetProperty("maskUrl").GetString()!), side, side).Mask!;
 
         int changed = 0;
         for (int p = 0; p < mask.Length; p++)

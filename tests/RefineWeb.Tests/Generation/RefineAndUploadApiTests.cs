@@ -125,7 +125,7 @@ public sealed class RefineAndUploadApiTests : IAsyncLifetime
         var info = await app.Client.GetFromJsonAsync<JsonElement>($"/api/v1/images/{refinedId}");
         Assert.Equal("refined", info.GetProperty("origin").GetString());
         Assert.Equal(parentId, info.GetProperty("parentId").GetString());
-        var storedMask = MaskImage.Decode(await app.Client.GetByteArrayAsync(info.GetProperty("maskUrl").GetString()), 64, 64);
+        var storedMask = MaskImage.Decode(await app.Client.GetByteArrayAsync(info.GetProperty("maskUrl").GetString()), 64, 64).Mask!;
         Assert.Equal(mask, storedMask);
     }
 

@@ -1,0 +1,49 @@
+using System.Data.Common;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+
+namespace RefineWeb.Security;
+
+/// <summary>
+/// Every failure answers a ProblemDetails with a status and a message a person can act on, in every environment:
+/// unhandled exceptions (handled in place, not re-run against an error page), and empty error responses (405, an
+/// unknown API path, ...) from the status-code pages. Exception text never reaches the client; the trace id does,
+/// and the log has the rest.
+/// </summary>
+public static class ErrorResponses
+{
+    public static void AddErrorResponses(this IServiceCollection services) =>
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            if (context.Exception is not { } e) return;
+            var (title, detail) = Describe(e, context.ProblemDetails.Status ?? 500);
+            context.ProblemDetails.Title = title;
+            context.ProblemDetails.Detail = detail;
+        });
+
+    public static void UseErrorResponses(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusOf, SuppressDiagnosticsCallback = _ => false });
+        app.UseStatusCodePages();
+    }
+
+    /// <summary>The client's fault (a request Kestrel refused), a storage fault (try again later), or ours.</summary>
+    internal static int StatusOf(Exception e) => e switch
+    {
+        BadHttpRequestException bad => bad.StatusCode,
+        _ when IsStorageFault(e) => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    static (string Title, string Detail) Describe(Exception e, int status) => status switch
+    {
+        StatusCodes.Status413PayloadTooLarge => ("The request is too large", "The request body is larger than this server accepts; send a smaller file."),
+        StatusCodes.Status503ServiceUnavailable => ("The gallery cannot be written right now",
+            "The server could not save or change your images (its storage or database is unavailable); nothing was changed. Try again later."),
+        >= 400 and < 500 => ("The request could not be read", "The request is malformed; check its headers and body."),
+        _ => ("Something went wrong on the server", "The request failed on the server and changed nothing; try again, and report the trace id if it keeps failing."),
+    };
+
+    static bool IsStorageFault(Exception e) =>
+        e is IOException or UnauthorizedAccessException or DbException or DbUpdateException || e.InnerException is { } inner && IsStorageFault(inner);
+}
