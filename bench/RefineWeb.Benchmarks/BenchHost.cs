@@ -8,17 +8,20 @@ using RefineWeb.Generation;
 namespace RefineWeb.Benchmarks;
 
 /// <summary>The real app on Kestrel (loopback, free port) with the shipped model, quiet logs, a throwaway gallery and
-/// no creation rate limit (the benchmark is one session asking for many images).</summary>
+/// no creation rate limit (the benchmark is one session asking for many images) unless settings put one back.</summary>
 sealed class BenchHost : WebApplicationFactory<Program>
 {
     int? maxBatchImages;
+    IReadOnlyDictionary<string, string> settings = new Dictionary<string, string>();
     readonly string data = Directory.CreateTempSubdirectory("refineweb-bench-").FullName;
 
     public string Address { get; private set; } = "";
 
-    public static async Task<BenchHost> StartAsync(int? maxBatchImages)
+    public string DataDirectory => data;
+
+    public static async Task<BenchHost> StartAsync(int? maxBatchImages, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var host = new BenchHost { maxBatchImages = maxBatchImages };
+        var host = new BenchHost { maxBatchImages = maxBatchImages, settings = settings ?? new Dictionary<string, string>() };
         host.UseKestrel(0);
         host.StartServer();
         // localhost, not 127.0.0.1: browsers accept the Secure session cookie from http://localhost only.
@@ -37,7 +40,10 @@ sealed class BenchHost : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Gallery", $"Data Source={Path.Combine(data, "gallery.db")}");
         builder.UseSetting("Gallery:ImageDirectory", Path.Combine(data, "images"));
         builder.UseSetting("Gallery:CreationsPerMinute", "1000000");
+        builder.UseSetting("Gallery:CreationsPerMinutePerAddress", "1000000");
+        builder.UseSetting("Generation:MaxQueuedPerSession", "1000");
         if (maxBatchImages is { } images) builder.UseSetting("Generation:MaxBatchImages", images.ToString());
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
     }
 
     public override async ValueTask DisposeAsync()

@@ -12,10 +12,16 @@ namespace RefineWeb.Benchmarks;
 //   first preview on screen after Generate (idle server), the cost of streaming every step, and the throughput of
 //   8 concurrent users against 8 requests one after another.
 // Usage: dotnet run -c Release --project bench/RefineWeb.Benchmarks [-- --runs N] [--max-batch N (Generation:MaxBatchImages)]
+//        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --soak [minutes] (see SoakBenchmark)
 static class WebBenchmark
 {
     static async Task Main(string[] args)
     {
+        if (args.Contains("--soak"))
+        {
+            await SoakBenchmark.RunAsync(args.SkipWhile(a => a != "--soak").Skip(1).Select(double.Parse).FirstOrDefault(10));
+            return;
+        }
         int runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(10);
         int? maxBatch = args.SkipWhile(a => a != "--max-batch").Skip(1).Select(int.Parse).Cast<int?>().FirstOrDefault();
         await using var host = await BenchHost.StartAsync(maxBatch);

@@ -29,6 +29,9 @@ public sealed class RefineWebFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
 
+    /// <summary>In a setting's value, stands for <see cref="DataDirectory"/> (not known before the factory exists).</summary>
+    public const string DataPlaceholder = "{data}";
+
     /// <summary>A client with its own cookie jar: a browser session of its own.</summary>
     public (HttpClient Client, CookieJar Cookies) CreateSession()
     {
@@ -53,7 +56,7 @@ public sealed class RefineWebFactory : WebApplicationFactory<Program>
         builder.UseSetting("Model:Directory", modelDirectory);
         builder.UseSetting("ConnectionStrings:Gallery", $"Data Source={Path.Combine(DataDirectory, "gallery.db")}");
         builder.UseSetting("Gallery:ImageDirectory", Path.Combine(DataDirectory, "images"));
-        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        foreach (var (key, value) in settings) builder.UseSetting(key, value.Replace(DataPlaceholder, DataDirectory));
         configure?.Invoke(builder);
     }
 

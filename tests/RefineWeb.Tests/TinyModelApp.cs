@@ -23,6 +23,7 @@ public sealed class TinyModelApp : IAsyncDisposable
     }
 
     public RefineWebFactory Factory { get; }
+    public string ModelDirectory => model;
     /// <summary>The first browser session; <see cref="RefineWebFactory.CreateSession"/> makes others.</summary>
     public HttpClient Client { get; }
     public CookieJar Cookies { get; }

@@ -19,6 +19,7 @@ public static class Extensions
         builder.Services.AddMudServices();
         builder.Services.AddSecurity();
         builder.Services.AddOpenApi(); // /openapi/v1.json
+        builder.Services.AddSingleton<ModelFilesHealthCheck>(); // one instance, so its cached file check lasts between probes
         builder.Services.AddHealthChecks().AddCheck<ModelFilesHealthCheck>("model");
         builder.AddGallery();
         builder.Services.AddGeneration();

@@ -41,14 +41,14 @@ public static class GenerationEndpoints
                 return Results.Accepted($"/api/v1/generations/{id}", GenerationStatusResponse.Of(job));
             })
             .WithSummary("Cancel a generation.").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/images/{id}.png", async (string id, ClaimsPrincipal user, ImageStore images, CancellationToken cancellation) =>
-                await images.ReadPngAsync(user.Owner(), id, cancellation) is { } png ? Results.File(png, "image/png") : NoImage(id))
+        api.MapGet("/images/{id}.png", async (string id, HttpResponse response, ClaimsPrincipal user, ImageStore images, CancellationToken cancellation) =>
+                await images.ReadPngAsync(user.Owner(), id, cancellation) is { } png ? PrivateFile(response, png) : NoImage(id))
             .WithSummary("A finished or uploaded image as PNG.");
         api.MapGet("/images/{id}", async (string id, ClaimsPrincipal user, ImageStore images, CancellationToken cancellation) =>
                 await images.GetAsync(user.Owner(), id, cancellation) is { } image ? Results.Ok(ImageInfo.Of(image)) : NoImage(id))
             .WithSummary("An image's size, settings and lineage (what it was made from).").Produces<ImageInfo>().ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/images/{id}/mask.png", async (string id, ClaimsPrincipal user, ImageStore images, CancellationToken cancellation) =>
-                await images.ReadMaskAsync(user.Owner(), id, cancellation) is { } mask ? Results.File(mask, "image/png") : NoImage(id))
+        api.MapGet("/images/{id}/mask.png", async (string id, HttpResponse response, ClaimsPrincipal user, ImageStore images, CancellationToken cancellation) =>
+                await images.ReadMaskAsync(user.Owner(), id, cancellation) is { } mask ? PrivateFile(response, mask) : NoImage(id))
             .WithSummary("The mask a refined image was painted with (white = re-refined).");
 
         api.MapPost("/refinements", (HttpRequest request, GenerationService service) =>
@@ -173,6 +173,13 @@ public static class GenerationEndpoints
         }
         var job = result.Job!;
         return Results.Accepted($"/api/v1/generations/{job.Id}", GenerationStatusResponse.Of(job));
+    }
+
+    /// <summary>An image of the session's own: the browser may keep it (its bytes never change), shared caches may not.</summary>
+    static IResult PrivateFile(HttpResponse response, byte[] png)
+    {
+        response.Headers.CacheControl = "private, max-age=3600";
+        return Results.File(png, "image/png");
     }
 
     static IResult NoImage(string id) => Results.Problem(statusCode: 404, title: "No such image", detail: $"There is no image '{id}'.");

@@ -15,10 +15,9 @@ public static class ErrorResponses
     public static void AddErrorResponses(this IServiceCollection services) =>
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
-            if (context.Exception is not { } e) return;
-            var (title, detail) = Describe(e, context.ProblemDetails.Status ?? 500);
-            context.ProblemDetails.Title = title;
-            context.ProblemDetails.Detail = detail;
+            var problem = context.ProblemDetails;
+            if (context.Exception is { } e) (problem.Title, problem.Detail) = Describe(e, problem.Status ?? 500);
+            else problem.Detail ??= Explain(context.HttpContext.Request, problem.Status ?? 500); // an empty error response made readable
         });
 
     public static void UseErrorResponses(this WebApplication app)
@@ -42,6 +41,16 @@ public static class ErrorResponses
             "The server could not save or change your images (its storage or database is unavailable); nothing was changed. Try again later."),
         >= 400 and < 500 => ("The request could not be read", "The request is malformed; check its headers and body."),
         _ => ("Something went wrong on the server", "The request failed on the server and changed nothing; try again, and report the trace id if it keeps failing."),
+    };
+
+    /// <summary>What a person can do about an error response that came without a body (routing, status-code pages).</summary>
+    static string Explain(HttpRequest request, int status) => status switch
+    {
+        StatusCodes.Status404NotFound => $"There is nothing at {request.Path}; the API is described at /openapi/v1.json.",
+        StatusCodes.Status405MethodNotAllowed => $"{request.Path} does not accept {request.Method}; the API is described at /openapi/v1.json.",
+        StatusCodes.Status415UnsupportedMediaType => "Send JSON request bodies with Content-Type: application/json, and uploads as multipart/form-data.",
+        StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden => "This request is not allowed.",
+        _ => "The request could not be completed.",
     };
 
     static bool IsStorageFault(Exception e) =>

@@ -35,7 +35,8 @@ public sealed class EditPanelTests : IAsyncLifetime
         bunit.JSInterop.Mode = JSRuntimeMode.Loose;
         canvasScript = bunit.JSInterop.SetupModule("./js/mask-canvas.js");
         bunit.Services.AddMudServices();
-        bunit.Services.AddSingleton(queue).AddSingleton(gallery.Images).AddSingleton(host).AddSingleton<GenerationService>();
+        bunit.Services.AddSingleton(queue).AddSingleton(gallery.Images).AddSingleton(host).AddSingleton<GenerationService>()
+            .AddSingleton(new RefineWeb.Security.CreationLimiter(Options.Create(new GalleryOptions())));
     }
 
     public async Task DisposeAsync()

@@ -28,6 +28,7 @@ public sealed class HomePageTests : IAsyncLifetime
     readonly GenerationQueue queue = new(Options.Create(new GenerationOptions()));
     readonly Guid owner = Guid.NewGuid();
     TestGallery gallery = null!;
+    int creationsPerMinute = 30;
 
     public HomePageTests()
     {
@@ -50,6 +51,7 @@ public sealed class HomePageTests : IAsyncLifetime
         bunit.Services.AddSingleton(host);
         bunit.Services.AddSingleton(gallery.Images).AddSingleton(gallery.Notifier);
         bunit.Services.AddSingleton<GenerationService>();
+        bunit.Services.AddSingleton(new RefineWeb.Security.CreationLimiter(Options.Create(new GalleryOptions { CreationsPerMinute = creationsPerMinute })));
         bunit.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo(uri);
         return bunit.Render<Home>();
     }
@@ -69,6 +71,29 @@ public sealed class HomePageTests : IAsyncLifetime
         await bunit.DisposeAsync(); // MudBlazor's services only dispose asynchronously
         await gallery.DisposeAsync();
         Directory.Delete(model, recursive: true);
+    }
+
+    [Fact]
+    public void The_page_is_held_to_the_same_creation_limit_as_the_api_and_the_hub()
+    {
+        creationsPerMinute = 2;
+        var page = RenderPage(model);
+        PromptBox(page).Input("red heart");
+        int queued = 0;
+        for (int i = 0; i < 3; i++)
+        {
+            // Generate is enabled once the circuit is interactive and the previous job has ended.
+            page.WaitForAssertion(() => Assert.Null(page.Find("[data-testid=generate]").GetAttribute("disabled")), TimeSpan.FromSeconds(10));
+            page.Find("[data-testid=generate]").Click();
+            while (queue.Reader.TryRead(out var job))
+            {
+                queued++;
+                job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });
+            }
+        }
+        Assert.Equal(2, queued);
+        var snackbar = bunit.Services.GetRequiredService<MudBlazor.ISnackbar>();
+        Assert.Contains(snackbar.ShownSnackbars, s => s.Message != null && s.Message.Contains("You may create 2 items a minute"));
     }
 
     [Fact]

@@ -198,6 +198,7 @@ public sealed class GalleryApiTests : IAsyncLifetime
     public async Task Creating_is_rate_limited_per_session()
     {
         await using var limited = await TinyModelApp.StartAsync(new Dictionary<string, string> { ["Gallery:CreationsPerMinute"] = "3" });
+        await limited.Client.GetAsync("/api/v1/gallery"); // the session's cookie first (a request without one is limited by address)
         for (int i = 0; i < 3; i++) await ShareAsync(limited.Client, new { });
         using var refused = await limited.Client.PostAsJsonAsync("/api/v1/shares", new { });
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
@@ -206,6 +207,7 @@ public sealed class GalleryApiTests : IAsyncLifetime
         Assert.Equal(3, (await limited.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/shares"))!.Length);
 
         var (other, _) = limited.Factory.CreateSession(); // another session has its own allowance
+        await other.GetAsync("/api/v1/gallery");
         using var allowed = await other.PostAsJsonAsync("/api/v1/shares", new { });
         Assert.Equal(HttpStatusCode.Created, allowed.StatusCode);
     }

@@ -9,12 +9,6 @@ namespace RefineWeb.Tests.Generation;
 
 public sealed class EventPublisherTests
 {
-    sealed class Meters : IMeterFactory
-    {
-        public Meter Create(MeterOptions options) => new(options);
-        public void Dispose() { }
-    }
-
     static RgbImage Frame(byte value) => new(2, 2, Enumerable.Repeat(value, 12).ToArray());
 
     [Fact]
@@ -23,7 +17,7 @@ public sealed class EventPublisherTests
         await using var gallery = await TestGallery.CreateAsync();
         var owner = Guid.NewGuid();
         var queue = new GenerationQueue(Options.Create(new GenerationOptions()));
-        using var publisher = new EventPublisher(gallery.Images, new GenerationMetrics(new Meters(), queue), NullLogger<EventPublisher>.Instance);
+        using var publisher = new EventPublisher(gallery.Images, new GenerationMetrics(new TestMeters(), queue), NullLogger<EventPublisher>.Instance);
         var job = new GenerationJob(owner, new GenerationInput { Prompt = "red heart" }, [1]);
         var listener = job.Listen(buffer: 1000);
 
@@ -51,7 +45,7 @@ public sealed class EventPublisherTests
     {
         await using var gallery = await TestGallery.CreateAsync();
         var queue = new GenerationQueue(Options.Create(new GenerationOptions()));
-        using var publisher = new EventPublisher(gallery.Images, new GenerationMetrics(new Meters(), queue), NullLogger<EventPublisher>.Instance);
+        using var publisher = new EventPublisher(gallery.Images, new GenerationMetrics(new TestMeters(), queue), NullLogger<EventPublisher>.Instance);
         var job = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1]);
         var listener = job.Listen(buffer: 1000);
 
