@@ -47,28 +47,15 @@ static class SoakBenchmark
         var stats = new Stats();
         var side = host.Services.GetRequiredService<ModelHost>().Resolutions[^1];
 
-        // Warm up (first run loads kernels), then take the baseline.
-        using (var warm = await NewSessionAsync(host.Address))
-            await GenerateRestAsync(warm, new Stats(), "warm up", 0);
-        GC.Collect();
-        long rssStart = Process.GetCurrentProcess().WorkingSet64;
-        long tensorsStart = TorchSharp.torch.Tensor.TotalCount;
+        // Warm up under the same load for a minute (kernels, pools, the engine's native working set for every batch
+        // size and stage), let it drain, and take the idle baseline; the end is measured the same way, so the two
+        // figures compare like with like.
+        await LoadAsync(host.Address, side, new Stats(), TimeSpan.FromMinutes(1), []);
+        var (rssStart, tensorsStart) = await IdleAsync(host);
 
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(minutes));
-        var clock = Stopwatch.StartNew();
-        var users = Enumerable.Range(0, Users).Select(i => UserAsync(host.Address, i, side, stats, stop.Token)).ToList();
-        var hostile = HostileAsync(host.Address, side, stats, stop.Token);
-        await Task.WhenAll([.. users, hostile]);
-        double seconds = clock.Elapsed.TotalSeconds;
-
-        // Let the last jobs finish and store, then count what is on disk against what the database says.
-        var queue = host.Services.GetRequiredService<GenerationQueue>();
-        for (int i = 0; i < 600 && queue.Length > 0; i++) await Task.Delay(100);
-        await Task.Delay(3000);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        long rssEnd = Process.GetCurrentProcess().WorkingSet64;
-        long tensorsEnd = TorchSharp.torch.Tensor.TotalCount;
+        var memory = new List<(double Minutes, long Rss, long Managed)>();
+        double seconds = await LoadAsync(host.Address, side, stats, TimeSpan.FromMinutes(minutes), memory);
+        var (rssEnd, tensorsEnd) = await IdleAsync(host);
         var (orphanFiles, missingFiles, rows) = await OrphansAsync(host);
 
         static string P(IEnumerable<double> values, double q)
@@ -84,9 +71,43 @@ static class SoakBenchmark
         Console.WriteLine($"| queue wait (hub generations), p50 / p95 | {P(stats.QueueWait, 0.5)} / {P(stats.QueueWait, 0.95)} ms |");
         Console.WriteLine($"| errors from well-behaved users | {(stats.Errors.IsEmpty ? "0" : string.Join(", ", stats.Errors.Select(kv => $"{kv.Key}: {kv.Value}")))} |");
         Console.WriteLine($"| hostile client's answers | {string.Join(", ", stats.HostileAnswers.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}: {kv.Value}"))} |");
-        Console.WriteLine($"| process RSS start / end | {rssStart / 1048576} / {rssEnd / 1048576} MB ({100.0 * (rssEnd - rssStart) / rssStart:+0.0;-0.0} %) |");
+        Console.WriteLine($"| process RSS, idle after a minute's warm-up / idle at the end | {rssStart / 1048576} / {rssEnd / 1048576} MB ({100.0 * (rssEnd - rssStart) / rssStart:+0.0;-0.0} %) |");
+        long firstHalf = memory.Where(m => m.Minutes <= minutes / 2).Select(m => m.Rss).DefaultIfEmpty().Max(), secondHalf = memory.Where(m => m.Minutes > minutes / 2).Select(m => m.Rss).DefaultIfEmpty().Max();
+        Console.WriteLine($"| process RSS under load, highest in the first / second half | {firstHalf / 1048576} / {secondHalf / 1048576} MB |");
         Console.WriteLine($"| live tensors start / end | {tensorsStart} / {tensorsEnd} |");
         Console.WriteLine($"| gallery rows; orphan files; rows without a file | {rows}; {orphanFiles}; {missingFiles} |");
+        Console.WriteLine();
+        Console.WriteLine("Memory every 30 s (RSS, managed heap): " + string.Join("; ", memory.Select(m => $"{m.Minutes:F1} min {m.Rss / 1048576}/{m.Managed / 1048576} MB")));
+    }
+
+    /// <summary>The users and the hostile client for <paramref name="duration"/>, memory sampled every 30 s; returns the seconds it ran.</summary>
+    static async Task<double> LoadAsync(string address, int side, Stats stats, TimeSpan duration, List<(double Minutes, long Rss, long Managed)> memory)
+    {
+        using var stop = new CancellationTokenSource(duration);
+        var clock = Stopwatch.StartNew();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try { await Task.Delay(TimeSpan.FromSeconds(30), stop.Token); } catch (OperationCanceledException) { break; }
+                lock (memory) memory.Add((clock.Elapsed.TotalMinutes, Process.GetCurrentProcess().WorkingSet64, GC.GetGCMemoryInfo().HeapSizeBytes));
+            }
+        });
+        var users = Enumerable.Range(0, Users).Select(i => UserAsync(address, i, side, stats, stop.Token)).ToList();
+        await Task.WhenAll([.. users, HostileAsync(address, side, stats, stop.Token), sampler]);
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Once the last jobs have finished and been stored and the engine has gone idle: RSS and live tensors.</summary>
+    static async Task<(long Rss, long Tensors)> IdleAsync(BenchHost host)
+    {
+        var queue = host.Services.GetRequiredService<GenerationQueue>();
+        for (int i = 0; i < 600 && queue.Length > 0; i++) await Task.Delay(100);
+        await Task.Delay(3000);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return (Process.GetCurrentProcess().WorkingSet64, TorchSharp.torch.Tensor.TotalCount);
     }
 
     /// <summary>An HTTP client with a session of its own (the Secure cookie is sent by hand: HttpClient will not over http).</summary>
@@ -232,6 +253,7 @@ static class SoakBenchmark
         var oversize = new byte[11 * 1024 * 1024];
         var hostilePng = PngText.With(Picture(side, random), new Dictionary<string, string> { [ImageParameters.JsonKey] = JsonSerializer.Serialize(new { prompt = new string('a', 2_000_000), seed = -5 }) });
         StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+        using var cookieless = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = new Uri(address) };
         var attempts = new List<(string Name, Func<Task<HttpResponseMessage>> Send)>
         {
             ("oversize upload", () => Upload(http, oversize)),
@@ -246,7 +268,7 @@ static class SoakBenchmark
             ("cross-site POST", () => http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/v1/shares") { Content = Json("{}"), Headers = { { "Origin", "http://evil.example" } } })),
             ("wrong method", () => http.PutAsync("/api/v1/generations", Json("{}"))),
             ("hostile PNG settings", () => Upload(http, hostilePng)),
-            ("cookieless burst", () => new HttpClient { BaseAddress = new Uri(address) }.PostAsync("/api/v1/shares", Json("{}"))),
+            ("cookieless burst", () => cookieless.PostAsync("/api/v1/shares", Json("{}"))),
         };
         var cookie = http.DefaultRequestHeaders.GetValues("Cookie").First();
         await using var hub = new HubConnectionBuilder().WithUrl(address + GenerationHub.Path, o => o.Headers.Add("Cookie", cookie)).Build();

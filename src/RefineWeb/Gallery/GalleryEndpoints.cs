@@ -1,7 +1,6 @@
-using RefineWeb.Security;
 using System.Security.Claims;
-using System.Text.Json;
 using RefineWeb.Generation;
+using RefineWeb.Security;
 
 namespace RefineWeb.Gallery;
 

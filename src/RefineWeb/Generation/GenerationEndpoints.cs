@@ -1,9 +1,9 @@
-using RefineWeb.Security;
 using System.Security.Claims;
-using RefineWeb.Engine.Imaging;
-using RefineWeb.Gallery;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RefineWeb.Engine.Imaging;
+using RefineWeb.Gallery;
+using RefineWeb.Security;
 
 namespace RefineWeb.Generation;
 
@@ -63,9 +63,12 @@ public static class GenerationEndpoints
             .WithSummary("Take an image up the cascade (mode upscale) or refine it at the working size (mode refine); progress as for generations.")
             .Accepts<UpscaleInput>("application/json").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        // No endpoint body limit below Kestrel's 30 MB: a 413 answered before reading lets Kestrel drain the rest, so
+        // the client reads the answer; with a lower limit Kestrel would reset the connection mid-upload instead.
         api.MapPost("/uploads", Upload).DisableAntiforgery().RequireCreationLimit()
             .WithSummary("Upload a PNG, JPEG or WebP (multipart field \"file\", at most 10 MB and 2048 px a side); returns its image id.")
-            .Accepts<IFormFile>("multipart/form-data").Produces<ImageInfo>(StatusCodes.Status201Created).ProducesValidationProblem();
+            .Accepts<IFormFile>("multipart/form-data").Produces<ImageInfo>(StatusCodes.Status201Created).ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         return app;
     }
 

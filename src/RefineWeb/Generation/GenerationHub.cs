@@ -26,9 +26,10 @@ public sealed class GenerationHub(GenerationService service, CreationLimiter lim
         if (result.Unavailable is { } reason) throw new HubException("The model is not loaded: " + reason);
         if (result.CapacityMessage is { } capacity) throw new HubException(capacity);
         var job = result.Job!;
+        var events = Listen(job, cancellation);
         try
         {
-            await foreach (var update in Listen(job, cancellation)) yield return update;
+            await foreach (var update in events) yield return update;
         }
         finally
         {
@@ -36,10 +37,12 @@ public sealed class GenerationHub(GenerationService service, CreationLimiter lim
         }
     }
 
-    public IAsyncEnumerable<GenerationEvent> Watch(string? jobId, CancellationToken cancellation)
+    // An iterator like Generate, so a refusal ends the stream with its message instead of failing the invocation
+    // (which SignalR logs as a server error with a stack trace: a client could fill the log with them).
+    public async IAsyncEnumerable<GenerationEvent> Watch(string? jobId, [EnumeratorCancellation] CancellationToken cancellation)
     {
         var job = service.Find(Context.User.Owner(), jobId ?? "") ?? throw new HubException($"There is no generation '{jobId}'.");
-        return Listen(job, cancellation);
+        await foreach (var update in Listen(job, cancellation)) yield return update;
     }
 
     static IAsyncEnumerable<GenerationEvent> Listen(GenerationJob job, CancellationToken cancellation)

@@ -56,6 +56,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
             }
             if (batch[0].Edit is not null) RunEdit(model, batch[0], stopping);
             else RunBatch(model, batch, stopping);
+            TrimNativeHeap();
         }
     }
 
@@ -85,6 +86,20 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
     static bool SameSettings(GenerationInput a, GenerationInput b) =>
         a.GuidanceScale == b.GuidanceScale && a.Stages == b.Stages && (a.Steps ?? []).SequenceEqual(b.Steps ?? [])
         && Emphasis(a.Prompt).Phrases.Count == 0 == (Emphasis(b.Prompt).Phrases.Count == 0);
+
+    long lastTrim = Environment.TickCount64;
+
+    /// <summary>
+    /// Gives freed activations back to the system when the engine falls idle, and at most every 30 s under load:
+    /// trimming after every batch kept the resident size flat but cost 15 % of the soak's throughput (the next batch
+    /// faults its pages in again).
+    /// </summary>
+    void TrimNativeHeap()
+    {
+        if (queue.Length > 0 && Environment.TickCount64 - lastTrim < 30_000) return;
+        Engine.Runtime.NativeHeap.Trim();
+        lastTrim = Environment.TickCount64;
+    }
 
     /// <summary>What a client reads when the engine failed: no exception text (that goes to the log).</summary>
     const string EngineFailure = "The engine failed on this request; it has been logged. Try other settings or try again.";

@@ -8,7 +8,9 @@ public static class SecurityRegistration
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section);
         services.AddErrorResponses();
         services.AddSingleton<CreationLimiter>();
-        services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.Always);
+        // Secure whenever the request is https (the default never marks it Secure). Not Always: antiforgery then
+        // refuses to render pages served over plain http, which `dotnet run` on localhost is.
+        services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
     }
 
     /// <summary>First in the pipeline, so that even refusals and errors carry the headers and a ProblemDetails body.</summary>

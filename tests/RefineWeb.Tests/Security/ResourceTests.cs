@@ -145,6 +145,24 @@ public sealed class ResourceTests
     }
 
     [Fact]
+    public async Task An_engine_failure_tells_the_client_it_failed_without_the_exception_text()
+    {
+        await using var app = await TinyModelApp.StartAsync();
+        int side = app.Service<ModelHost>().Resolutions[^1];
+        // A refinement whose editable region does not match its picture: the pipeline throws deep inside libtorch.
+        var broken = new EditPlan(EditKind.RefineWhole, "none", new RgbImage(side, side, new byte[side * side * 3]), 0.5, [true], [true]);
+        var job = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1], broken);
+        Assert.Equal(EnqueueResult.Queued, app.Service<GenerationQueue>().TryEnqueue(job));
+        await Eventually(() => job.Latest.IsFinal, "the job never ended");
+        Assert.Equal(GenerationStatus.Failed, job.Latest.Status);
+        Assert.StartsWith("The engine failed on this request; it has been logged.", job.Latest.Error);
+
+        // The engine goes on: the next job succeeds.
+        var next = await app.PostAsync(new { prompt = "red heart" });
+        Assert.Equal("succeeded", (await app.WaitForAsync(next)).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Health_checks_read_the_weight_files_again_only_when_they_change()
     {
         await using var app = await TinyModelApp.StartAsync();
