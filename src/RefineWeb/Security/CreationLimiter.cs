@@ -66,7 +66,7 @@ public sealed class CreationLimiter : IDisposable
 
     /// <summary>The message a person reads when refused.</summary>
     public string Message(TimeSpan retryAfter) =>
-        $"You may create {PerMinute} items a minute; try again in {Seconds(retryAfter)} s.";
+        $"You may create {PerMinute} {(PerMinute == 1 ? "item" : "items")} a minute; try again in {Seconds(retryAfter)} s.";
 
     public static string Seconds(TimeSpan wait) => Math.Max(1, Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
