@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RefineWeb.Gallery;
@@ -22,7 +23,7 @@ public static class GenerationRegistration
         var statusNames = new JsonStringEnumConverter(JsonNamingPolicy.CamelCase);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(statusNames));
         // JSON for any client; MessagePack for those that can (previews travel as binary, not base64: less CPU per step).
-        services.AddSignalR().AddJsonProtocol(o =>
+        services.AddSignalR(o => o.AddFilter<HubErrorLogging>()).AddJsonProtocol(o =>
         {
             o.PayloadSerializerOptions.Converters.Add(statusNames);
             // As the REST API: a misspelt field is refused, not silently ignored.

@@ -2,6 +2,8 @@ using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using RefineWeb.Engine.Imaging;
@@ -160,6 +162,24 @@ public sealed class ResourceTests
         // The engine goes on: the next job succeeds.
         var next = await app.PostAsync(new { prompt = "red heart" });
         Assert.Equal("succeeded", (await app.WaitForAsync(next)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Refused_hub_calls_in_a_loop_write_no_error_with_a_stack_trace_to_the_log()
+    {
+        var logs = new LogCapture();
+        await using var app = await TinyModelApp.StartAsync(configure: b => b.ConfigureLogging(l =>
+            l.AddProvider(logs).AddFilter(typeof(HubErrorLogging).FullName, LogLevel.Debug)));
+        await using var hub = await app.ConnectAsync();
+        for (int i = 0; i < 20; i++)
+            foreach (var (method, argument) in new (string, object?)[] { ("Generate", null), ("Watch", "nope"), ("Generate", new { prompt = "x", seeed = 1 }) })
+                await Assert.ThrowsAnyAsync<Microsoft.AspNetCore.SignalR.HubException>(async () =>
+                {
+                    await foreach (var _ in hub.StreamAsync<GenerationEvent>(method, argument)) { }
+                });
+        var errors = logs.Entries.Where(e => e.Contains(" Error: ") || e.Contains(" Critical: ")).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors.Take(3)));
+        Assert.Contains(logs.Entries, e => e.Contains("Hub call Generate refused"));
     }
 
     [Fact]
