@@ -25,7 +25,8 @@ public static class GalleryEndpoints
             .WithSummary("This session's images, newest first.").Produces<IEnumerable<ImageInfo>>();
         api.MapDelete("/images/{id}", async (string id, ClaimsPrincipal user, ImageStore images, CancellationToken cancellation) =>
                 await images.DeleteAsync(user.Owner(), id, cancellation) ? Results.NoContent() : NoImage(id))
-            .WithSummary("Delete an image, its share links, and its file when nothing else uses it.").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Delete an image, its share links, and its file when nothing else uses it.").ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesStateChangeRefusals();
 
         api.MapPost("/shares", CreateShare).RequireCreationLimit()
             .WithSummary("Share one image ({\"imageId\": ...}) or the whole gallery as it is now ({}); returns the public URL (shown once).")
@@ -38,7 +39,7 @@ public static class GalleryEndpoints
                 await shares.RevokeAsync(user.Owner(), id, cancellation)
                     ? Results.NoContent()
                     : Results.Problem(statusCode: 404, title: "No such share link", detail: $"There is no share link '{id}'."))
-            .WithSummary("Revoke a share link; it stops working at once.").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Revoke a share link; it stops working at once.").ProducesProblem(StatusCodes.Status404NotFound).ProducesStateChangeRefusals();
 
         app.MapGet(ShareService.PathPrefix + "{token}/images/{id}.png", async (string token, string id, HttpResponse response, ShareService shares, CancellationToken cancellation) =>
             {

@@ -30,7 +30,7 @@ public static class GenerationEndpoints
                 Create<GenerationInput>(request, input => Task.FromResult(service.Submit(request.HttpContext.User.Owner(), input)), "generation"))
             .RequireCreationLimit().WithSummary("Queue a generation; returns its id and status URL.")
             .Accepts<GenerationInput>("application/json").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted)
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesValidationProblem();
         api.MapGet("/generations/{id}", (string id, ClaimsPrincipal user, GenerationService service) =>
                 service.Find(user.Owner(), id) is { } job ? Results.Ok(GenerationStatusResponse.Of(job)) : NotFound(id))
             .WithSummary("Status, progress and image URLs of a generation.").Produces<GenerationStatusResponse>().ProducesProblem(StatusCodes.Status404NotFound);
@@ -40,7 +40,8 @@ public static class GenerationEndpoints
                 job.Cancel();
                 return Results.Accepted($"/api/v1/generations/{id}", GenerationStatusResponse.Of(job));
             })
-            .WithSummary("Cancel a generation.").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Cancel a generation.").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapGet("/images/{id}.png", async (string id, HttpResponse response, ClaimsPrincipal user, ImageStore images, CancellationToken cancellation) =>
                 await images.ReadPngAsync(user.Owner(), id, cancellation) is { } png ? PrivateFile(response, png) : NoImage(id))
             .WithSummary("A finished or uploaded image as PNG.");
@@ -56,19 +57,19 @@ public static class GenerationEndpoints
             .RequireCreationLimit()
             .WithSummary("Re-refine the white region of a mask on an image; progress as for generations.")
             .Accepts<RefinementInput>("application/json").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted)
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesValidationProblem();
         api.MapPost("/upscales", (HttpRequest request, GenerationService service) =>
                 Create<UpscaleInput>(request, input => service.SubmitUpscaleAsync(request.HttpContext.User.Owner(), input), "upscale"))
             .RequireCreationLimit()
             .WithSummary("Take an image up the cascade (mode upscale) or refine it at the working size (mode refine); progress as for generations.")
             .Accepts<UpscaleInput>("application/json").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted)
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesValidationProblem();
         // No endpoint body limit below Kestrel's 30 MB: a 413 answered before reading lets Kestrel drain the rest, so
         // the client reads the answer; with a lower limit Kestrel would reset the connection mid-upload instead.
         api.MapPost("/uploads", Upload).DisableAntiforgery().RequireCreationLimit()
             .WithSummary("Upload a PNG, JPEG or WebP (multipart field \"file\", at most 10 MB and 2048 px a side); returns its image id.")
             .Accepts<IFormFile>("multipart/form-data").Produces<ImageInfo>(StatusCodes.Status201Created).ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return app;
     }
 

@@ -76,7 +76,16 @@ public sealed class CreationLimiter : IDisposable
 /// <summary>REST endpoints that create something: the limit as an endpoint filter (429, ProblemDetails, Retry-After).</summary>
 public static class CreationLimitEndpoints
 {
-    public static TBuilder RequireCreationLimit<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+    /// <summary>The limit, and in the OpenAPI document the refusals every creating endpoint may answer.</summary>
+    public static RouteHandlerBuilder RequireCreationLimit(this RouteHandlerBuilder builder) =>
+        builder.AddCreationLimit().ProducesStateChangeRefusals().ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+    /// <summary>In the OpenAPI document: a cross-site request (403) and storage that cannot be written (503).</summary>
+    public static RouteHandlerBuilder ProducesStateChangeRefusals(this RouteHandlerBuilder builder) =>
+        builder.ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    static RouteHandlerBuilder AddCreationLimit(this RouteHandlerBuilder builder) =>
         builder.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;

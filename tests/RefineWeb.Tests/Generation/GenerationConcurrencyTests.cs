@@ -126,6 +126,14 @@ public sealed class GenerationConcurrencyTests
         foreach (var path in new[] { "/api/v1/generations", "/api/v1/generations/{id}", "/api/v1/images/{id}.png" })
             Assert.True(paths.TryGetProperty(path, out _), $"{path} missing from the OpenAPI document");
         Assert.True(paths.GetProperty("/api/v1/generations/{id}").TryGetProperty("delete", out _));
+        // Every refusal a creating endpoint can answer is documented.
+        foreach (var path in new[] { "/api/v1/generations", "/api/v1/refinements", "/api/v1/upscales", "/api/v1/uploads", "/api/v1/shares" })
+        {
+            var responses = paths.GetProperty(path).GetProperty("post").GetProperty("responses");
+            foreach (var status in new[] { "400", "403", "415", "429", "503" })
+                Assert.True(responses.TryGetProperty(status, out _), $"POST {path} does not document {status}");
+        }
+        Assert.True(paths.GetProperty("/api/v1/uploads").GetProperty("post").GetProperty("responses").TryGetProperty("413", out _));
     }
 
     sealed class ByteArrayComparer : IEqualityComparer<byte[]>
