@@ -1,9 +1,6 @@
-using System.Diagnostics.Metrics;
-using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using RefineWeb.Engine.Imaging;
@@ -18,15 +15,14 @@ public sealed class ResourceTests
 {
     static RgbImage Frame(byte value) => new(2, 2, Enumerable.Repeat(value, 12).ToArray());
 
-    static async Task<List<GenerationEvent>> DrainAsync(ChannelReaderSource source)
+    /// <summary>Every event of the job until its final one (listening starts now, before anything is posted).</summary>
+    static async Task<List<GenerationEvent>> DrainAsync(GenerationJob job)
     {
         var received = new List<GenerationEvent>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await foreach (var update in source.Job.Events(timeout.Token)) received.Add(update);
+        await foreach (var update in job.Events(timeout.Token)) received.Add(update);
         return received;
     }
-
-    sealed record ChannelReaderSource(GenerationJob Job);
 
     [Fact]
     public async Task The_publisher_survives_a_failing_preview_and_later_jobs_still_finish()
@@ -37,11 +33,11 @@ public sealed class ResourceTests
         publisher.EncodePreview = frame => frame.Pixels[0] == 13 ? throw new InvalidOperationException("encoder bug") : frame.ToPng();
 
         var broken = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1]);
-        var brokenEvents = DrainAsync(new(broken));
+        var brokenEvents = DrainAsync(broken);
         publisher.PostPreview(broken, new GenerationEvent { JobId = broken.Id, Status = GenerationStatus.Running, Step = 1, TotalSteps = 2 }, [Frame(13)]);
 
         var healthy = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [2]);
-        var healthyEvents = DrainAsync(new(healthy));
+        var healthyEvents = DrainAsync(healthy);
         publisher.PostPreview(healthy, new GenerationEvent { JobId = healthy.Id, Status = GenerationStatus.Running, Step = 1, TotalSteps = 1 }, [Frame(5)]);
         publisher.PostFinished(healthy, new GenerationEvent { JobId = healthy.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, [Frame(5)], new ImageLineage(ImageOrigin.Generated));
 
@@ -62,7 +58,7 @@ public sealed class ResourceTests
         using var release = new ManualResetEventSlim();
         publisher.EncodePreview = frame => { release.Wait(TimeSpan.FromSeconds(30)); return frame.ToPng(); };
         var job = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1, 2]);
-        var events = DrainAsync(new(job));
+        var events = DrainAsync(job);
         for (int step = 1; step <= 500; step++)
             publisher.PostPreview(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running, StageIndex = 0, Step = step, TotalSteps = 500 }, [Frame(1), Frame(2)]);
         Assert.True(publisher.PendingPreviewFrames <= 2 * 2, $"{publisher.PendingPreviewFrames} frames held"); // the one being encoded and the newest
