@@ -28,7 +28,7 @@ public sealed class ImageStore(IDbContextFactory<GalleryDbContext> databases, Im
         var written = new List<string>();
         try
         {
-            if (files.Exists(hash) is false) written.Add(hash);
+            if (!files.Exists(hash)) written.Add(hash);
             await files.WriteAsync(png, cancellation);
             if (lineage.MaskPng is { } mask && maskHash != hash)
             {
