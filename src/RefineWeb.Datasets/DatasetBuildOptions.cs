@@ -14,4 +14,8 @@ public sealed record DatasetBuildOptions
     /// <summary>Stop after this many emoji (for quick runs); null = all.</summary>
     public int? Limit { get; init; }
     public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount);
+    /// <summary>Recoloured copies per eligible training image (<see cref="Colour.RecolourPlan"/>); 0 = none.</summary>
+    public int RecolourCopies { get; init; }
+    /// <summary>Seed of which colours each copy gets.</summary>
+    public long RecolourSeed { get; init; } = 1;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RefineWeb.Datasets.Colour;
 using RefineWeb.Datasets.Emoji;
 using RefineWeb.Datasets.Packages;
 using RefineWeb.Datasets.Tools;
@@ -9,7 +10,7 @@ namespace RefineWeb.Datasets;
 /// Makes the emoji training set: fetches the caption and image packages with npm pack, rasterizes vector art with
 /// rsvg-convert, writes every image as an opaque 64 px PNG on white (plus 256 px renders of each style's vector art and
 /// their 128 px box downsampling), splits train /
-/// validation, and writes manifest.jsonl last, atomically, so a failed build never leaves a manifest that points at
+/// validation, optionally adds recoloured copies (<see cref="RecolouredCopies"/>), and writes manifest.jsonl last, atomically, so a failed build never leaves a manifest that points at
 /// missing images. Images already written are kept, so an interrupted build resumes.
 /// </summary>
 public sealed class DatasetBuilder(DatasetBuildOptions options, Action<string>? log = null)
@@ -53,9 +54,13 @@ public sealed class DatasetBuilder(DatasetBuildOptions options, Action<string>? 
             });
 
         var split = DatasetSplit.Assign(records, options.ValidationShare);
-        WriteManifest(split);
-        log?.Invoke($"{split.Count} images ({split.Count(r => r.Split == DatasetRecord.Validation)} validation) -> {Path.Combine(options.OutputDirectory, ManifestName)}");
-        return split;
+        var recoloured = RecolouredCopies.Make(split, options.OutputDirectory, options.RecolourCopies, options.RecolourSeed, options.Parallelism);
+        if (options.RecolourCopies > 0)
+            log?.Invoke($"{recoloured.Count} recoloured copies of {recoloured.Select(r => r.Parent).Distinct().Count()} training images (seed {options.RecolourSeed})");
+        var all = split.Concat(recoloured).ToList();
+        WriteManifest(all);
+        log?.Invoke($"{all.Count} images ({all.Count(r => r.Split == DatasetRecord.Validation)} validation) -> {Path.Combine(options.OutputDirectory, ManifestName)}");
+        return all;
     }
 
     async Task<string> PrepareAsync(NpmPackage package, string extracted, CancellationToken cancellation)
@@ -110,6 +115,8 @@ public sealed class DatasetBuilder(DatasetBuildOptions options, Action<string>? 
             SourcePackage = $"{style.Package.Name}@{style.Package.Version}",
             License = style.ImageLicense,
             Split = DatasetRecord.Train,
+            Category = entry.Category,
+            Colour = ColourPalette.Dominant(EmojiPng.ReadRgba(Path.Combine(options.OutputDirectory, image)).Rgba),
         };
     }
 

@@ -22,6 +22,14 @@ public sealed record DatasetRecord
     public required string SourcePackage { get; init; }
     public required string License { get; init; }
     public required string Split { get; init; }
+    /// <summary>The emojibase group ("food-drink", "symbols", ...); null in manifests written before it was recorded.</summary>
+    public string? Category { get; init; }
+    /// <summary>The colour word the picture is named by (<see cref="Colour.ColourPalette.Dominant"/>); null when it has none.</summary>
+    public string? Colour { get; init; }
+    /// <summary>Derived images only: the id of the record this one was made from.</summary>
+    public string? Parent { get; init; }
+    /// <summary>Derived images only: what was done to the parent's picture.</summary>
+    public string? Transform { get; init; }
 
     public const string Train = "train", Validation = "validation";
 

@@ -44,6 +44,24 @@ public static class EmojiPng
         WriteAtomically(data.ToArray(), destination);
     }
 
+    /// <summary>An opaque square PNG's pixels as RGBA bytes, row by row, and its side.</summary>
+    public static (byte[] Rgba, int Side) ReadRgba(string path)
+    {
+        using var decoded = SKBitmap.Decode(path) ?? throw new InvalidDataException($"{path} is not a decodable image.");
+        if (decoded.Width != decoded.Height) throw new InvalidDataException($"{path} is {decoded.Width}x{decoded.Height}, not square.");
+        using var rgba = decoded.Copy(SKColorType.Rgba8888);
+        return (rgba.Bytes, rgba.Width);
+    }
+
+    /// <summary>Writes opaque RGBA bytes (as <see cref="ReadRgba"/> gives them) as a PNG, atomically.</summary>
+    public static void WriteRgba(byte[] rgba, int side, string destination)
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(side, side, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), side * side * 4);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        WriteAtomically(data.ToArray(), destination);
+    }
+
     static void WriteAtomically(byte[] bytes, string destination)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(destination)!);

@@ -43,7 +43,7 @@ static class FixtureDataSet
                 {
                     Id = id, Hexcode = id, Style = "fixture", Image = relative, HighResolution = high, Label = $"{name} {shape}",
                     Captions = [$"{name} {shape}", $"{name} {shape}, shape", $"fixture {name} {shape}"],
-                    SourcePackage = "fixture", License = "CC0-1.0",
+                    SourcePackage = "fixture", License = "CC0-1.0", Category = "objects", Colour = name,
                     Split = i++ % 4 == 3 ? DatasetRecord.Validation : DatasetRecord.Train,
                 };
                 lines.Add(JsonSerializer.Serialize(record, DatasetRecord.Json));

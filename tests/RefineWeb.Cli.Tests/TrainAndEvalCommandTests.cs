@@ -139,4 +139,32 @@ public sealed class TrainAndEvalCommandTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains("--weight must be between", error);
     }
+
+    [Fact]
+    public async Task Composition_eval_scores_held_out_colour_object_pairs_plain_and_emphasized()
+    {
+        var report = Path.Combine(root, "composition.json");
+        var (exit, output, error) = await Cli.Run("eval", "--composition", "--model", Model, "--data", Data, "--cases", "10", "--other-objects", "2",
+            "--out", report, "--device", "cpu");
+        Assert.True(exit == 0, error);
+        // Every shape is drawn in six colours; of the other pairs, the held-out ones are "brown circle" and "white square".
+        Assert.Contains("2 held-out object x colour prompts", output);
+        Assert.Contains("| plain | 2 |", output);
+        Assert.Contains("| emphasized | 2 |", output);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        Assert.Equal(64, json.RootElement.GetProperty("resolution").GetInt32());
+        var prompts = json.RootElement.GetProperty("samples").EnumerateArray().Select(s => s.GetProperty("prompt").GetString()).ToList();
+        Assert.Equal(["brown circle", "white square", "(brown:1.5) circle", "(white:1.5) square"], prompts);
+        Assert.All(json.RootElement.GetProperty("samples").EnumerateArray(), s => Assert.InRange(s.GetProperty("object_rank").GetInt32(), 1, 3));
+        foreach (var condition in json.RootElement.GetProperty("conditions").EnumerateArray())
+        {
+            double top1 = condition.GetProperty("object_top1").GetDouble(), both = condition.GetProperty("both").GetDouble();
+            Assert.InRange(both, 0, Math.Min(top1, condition.GetProperty("colour_accuracy").GetDouble()));
+        }
+
+        (exit, _, error) = await Cli.Run("eval", "--composition", "--model", Model, "--data", Data, "--cases", "0", "--device", "cpu");
+        Assert.Equal(1, exit);
+        Assert.Contains("--cases must be at least 1", error);
+    }
 }

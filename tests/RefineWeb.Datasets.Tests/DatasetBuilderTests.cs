@@ -1,3 +1,4 @@
+using RefineWeb.Datasets.Colour;
 using RefineWeb.Datasets.Tools;
 using SkiaSharp;
 
@@ -12,8 +13,8 @@ public sealed class DatasetBuilderTests : IDisposable
     public DatasetBuilderTests() => FixturePackages.WriteAll(Cache);
     public void Dispose() => Directory.Delete(root, recursive: true);
 
-    Task<IReadOnlyList<DatasetRecord>> Build(double share = 0.05) =>
-        new DatasetBuilder(new DatasetBuildOptions { OutputDirectory = Output, PackageCache = Cache, ValidationShare = share }).BuildAsync();
+    Task<IReadOnlyList<DatasetRecord>> Build(double share = 0.05, int recolour = 0, long recolourSeed = 1) =>
+        new DatasetBuilder(new DatasetBuildOptions { OutputDirectory = Output, PackageCache = Cache, ValidationShare = share, RecolourCopies = recolour, RecolourSeed = recolourSeed }).BuildAsync();
 
     [Fact]
     public async Task Every_style_image_becomes_one_manifest_line_with_captions_and_licence()
@@ -21,7 +22,8 @@ public sealed class DatasetBuilderTests : IDisposable
         await Build();
         var records = DatasetRecord.ReadManifest(Path.Combine(Output, DatasetBuilder.ManifestName));
         Assert.Equal(
-            ["fluent/1F44B", "fluent/1F44B-1F3FB", "fluent/2764", "noto/1F600", "noto/2764", "twemoji/1F44B", "twemoji/1F44B-1F3FB", "twemoji/1F600", "twemoji/2764"],
+            ["fluent/1F34E", "fluent/1F44B", "fluent/1F44B-1F3FB", "fluent/2764", "noto/1F34E", "noto/1F600", "noto/2764",
+             "twemoji/1F34E", "twemoji/1F44B", "twemoji/1F44B-1F3FB", "twemoji/1F600", "twemoji/2764"],
             records.Select(r => r.Id));
         var heart = records.Single(r => r.Id == "twemoji/2764");
         Assert.Equal(["red heart", "red heart, emotion, love", "twemoji red heart"], heart.Captions);
@@ -104,6 +106,45 @@ public sealed class DatasetBuilderTests : IDisposable
         await Build(share: 0.5);
         Assert.Equal(manifest, File.ReadAllText(Path.Combine(Output, DatasetBuilder.ManifestName)));
         Assert.Equal(written, File.GetLastWriteTimeUtc(image));
+    }
+
+    [Fact]
+    public async Task Recoloured_copies_are_derived_images_with_their_parent_transform_and_new_captions()
+    {
+        var records = await Build(recolour: 2);
+        var originals = records.Where(r => r.Parent is null).ToList();
+        Assert.Equal(12, originals.Count);
+        Assert.Equal(("food-drink", "red"), (originals.Single(r => r.Id == "twemoji/1F34E").Category, originals.Single(r => r.Id == "twemoji/1F34E").Colour));
+        Assert.Equal("smileys-emotion", originals.Single(r => r.Id == "twemoji/2764").Category);
+
+        var derived = records.Where(r => r.Parent is not null).ToList();
+        Assert.NotEmpty(derived);
+        // Only the apple is a thing with a colour of its own: hearts, faces and hands get no copies.
+        Assert.All(derived, r => Assert.Equal("1F34E", r.Hexcode));
+        foreach (var copy in derived)
+        {
+            var parent = originals.Single(r => r.Id == copy.Parent);
+            Assert.Equal(DatasetRecord.Train, parent.Split);
+            Assert.Equal(DatasetRecord.Train, copy.Split);
+            Assert.NotEqual("red", copy.Colour);
+            Assert.False(RecolourPlan.IsHeldOut("apple", copy.Colour!));
+            Assert.Equal($"{copy.Colour} apple", copy.Captions[0]);
+            Assert.Equal($"{parent.Style} {copy.Colour} apple", copy.Captions[2]);
+            Assert.StartsWith("recolour red -> " + copy.Colour, copy.Transform);
+            Assert.Equal((parent.SourcePackage, parent.License), (copy.SourcePackage, copy.License));
+            var (rgba, side) = EmojiPng.ReadRgba(Path.Combine(Output, copy.Image));
+            Assert.Equal(64, side);
+            Assert.Equal(copy.Colour, ColourPalette.Dominant(rgba));
+            var (parentPixels, _) = EmojiPng.ReadRgba(Path.Combine(Output, parent.Image));
+            Assert.Equal(parentPixels[..4], rgba[..4]); // the white corner is the parent's
+        }
+        Assert.True(derived.GroupBy(r => r.Parent).All(g => g.Count() <= 2));
+
+        var manifest = File.ReadAllText(Path.Combine(Output, DatasetBuilder.ManifestName));
+        await Build(recolour: 2);
+        Assert.Equal(manifest, File.ReadAllText(Path.Combine(Output, DatasetBuilder.ManifestName))); // deterministic for a seed
+        var reseeded = await Build(recolour: 2, recolourSeed: 7);
+        Assert.Equal(12, reseeded.Count(r => r.Parent is null));
     }
 
     [Fact]

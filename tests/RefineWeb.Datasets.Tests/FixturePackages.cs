@@ -18,6 +18,7 @@ static class FixturePackages
               {"label":"regional indicator F","hexcode":"1F1EB","type":1},
               {"label":"red heart","hexcode":"2764","tags":["emotion","heart","love","red"],"group":0},
               {"label":"grinning face","hexcode":"1F600","tags":["face","happy"],"group":0},
+              {"label":"red apple","hexcode":"1F34E","tags":["apple","fruit","red"],"group":4},
               {"label":"waving hand","hexcode":"1F44B","tags":["hello","wave"],"group":1,
                "skins":[{"label":"waving hand: light skin tone","hexcode":"1F44B-1F3FB","group":1,"tone":1}]}
             ]
@@ -26,13 +27,14 @@ static class FixturePackages
         var twitter = """
             [{"unified":"2764-FE0F","image":"2764-fe0f.png","has_img_twitter":true,"has_img_google":true},
              {"unified":"1F600","image":"1f600.png","has_img_twitter":true,"has_img_google":true},
+             {"unified":"1F34E","image":"1f34e.png","has_img_twitter":true,"has_img_google":true},
              {"unified":"1F44B","image":"1f44b.png","has_img_twitter":true,"has_img_google":false,
               "skin_variations":{"1F3FB":{"unified":"1F44B-1F3FB","image":"1f44b-1f3fb.png","has_img_twitter":true,"has_img_google":false}}}]
             """;
         foreach (var (set, name) in new[] { ("twitter", "emoji-datasource-twitter-16.0.0.tgz"), ("google", "emoji-datasource-google-16.0.0.tgz") })
         {
             var files = new Dictionary<string, byte[]> { ["package/emoji.json"] = Encoding.UTF8.GetBytes(twitter) };
-            foreach (var image in new[] { "2764-fe0f.png", "1f600.png", "1f44b.png", "1f44b-1f3fb.png" })
+            foreach (var image in new[] { "2764-fe0f.png", "1f600.png", "1f34e.png", "1f44b.png", "1f44b-1f3fb.png" })
                 if (set == "twitter" || !image.StartsWith("1f44b", StringComparison.Ordinal))
                     files[$"package/img/{set}/64/{image}"] = RedDotOnTransparent();
             Tarball(Path.Combine(cache, name), files);
@@ -41,6 +43,7 @@ static class FixturePackages
         Tarball(Path.Combine(cache, "fluentui-emoji-1.3.0.tgz"), new()
         {
             ["package/icons/flat/red-heart.svg"] = Encoding.UTF8.GetBytes(svg),
+            ["package/icons/flat/red-apple.svg"] = Encoding.UTF8.GetBytes(svg),
             ["package/icons/flat/waving-hand-light.svg"] = Encoding.UTF8.GetBytes(svg),
             ["package/icons/flat/waving-hand-default.svg"] = Encoding.UTF8.GetBytes(svg),
         });

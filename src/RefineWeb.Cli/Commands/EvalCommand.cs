@@ -32,11 +32,16 @@ static class EvalCommand
         var semantic = new Option<bool>("--semantic") { Description = "Measure word emphasis instead: the same seeds with and without an emphasized phrase." };
         var perCategory = new Option<int>("--per-category") { Description = "--semantic: prompts per category (colour, skin tone, person).", DefaultValueFactory = _ => 20 };
         var weight = new Option<double>("--weight") { Description = "--semantic: weight of the emphasized phrase.", DefaultValueFactory = _ => 1.5 };
-        var semanticScale = new Option<double?>("--semantic-scale") { Description = "--semantic: strength of the semantic gradient (default: the model's)." };
+        var semanticScale = new Option<double?>("--semantic-scale") { Description = "--semantic, --composition: strength of the semantic gradient (default: the model's)." };
+        var composition = new Option<bool>("--composition") { Description = "Measure colour x object composition instead: held-out pairs (\"blue apple\"), plain and with the colour emphasized." };
+        var cases = new Option<int>("--cases") { Description = "--composition: object x colour prompts.", DefaultValueFactory = _ => 80 };
+        var otherObjects = new Option<int>("--other-objects") { Description = "--composition: other objects each object is ranked among.", DefaultValueFactory = _ => 9 };
+        var compositionSize = new Option<int>("--size") { Description = "--composition: stop the cascade at this size (px).", DefaultValueFactory = _ => 64 };
 
         var command = new Command("eval", "Measure the model: R-precision (train and validation captions), PSNR/SSIM of the refiners vs bicubic, speed.")
         {
             model, data, prompts, distractors, images, strength, refinerSteps, refinerGuidance, runs, seed, outFile, device, semantic, perCategory, weight, semanticScale,
+            composition, cases, otherObjects, compositionSize,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -44,12 +49,19 @@ static class EvalCommand
             if (promptCount < 0) throw new ArgumentException("--prompts cannot be negative.");
             if (runCount < 0) throw new ArgumentException("--speed-runs cannot be negative.");
             var dataDirectory = parse.GetValue(data)!;
-            var train = TrainCommand.Examples(dataDirectory, DatasetRecord.Train);
-            var validation = TrainCommand.Examples(dataDirectory, DatasetRecord.Validation);
+            string OutFile(string fallback) => parse.GetResult(outFile) is { Implicit: false } ? parse.GetValue(outFile)! : fallback;
+            if (parse.GetValue(composition))
+            {
+                using var composing = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
+                return await Composition(composing, dataDirectory, parse.GetValue(cases), parse.GetValue(otherObjects), parse.GetValue(weight),
+                    parse.GetValue(compositionSize), parse.GetValue(semanticScale), parse.GetValue(seed), OutFile("eval-composition.json"), output, cancellation);
+            }
+            var train = TrainCommand.Examples(dataDirectory, DatasetRecord.Train, originalsOnly: true);
+            var validation = TrainCommand.Examples(dataDirectory, DatasetRecord.Validation, originalsOnly: true);
             using var cascade = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
             if (parse.GetValue(semantic))
                 return await Semantic(cascade, train, validation, parse.GetValue(perCategory), parse.GetValue(weight), parse.GetValue(semanticScale),
-                    parse.GetValue(distractors), parse.GetValue(seed), parse.GetResult(outFile) is { Implicit: false } ? parse.GetValue(outFile)! : "eval-semantic.json", output, cancellation);
+                    parse.GetValue(distractors), parse.GetValue(seed), OutFile("eval-semantic.json"), output, cancellation);
             var evaluator = new CascadeEvaluator(cascade, refinerOverrides: new RefinerOverrides(
                 parse.GetValue(refinerSteps), parse.GetValue(refinerGuidance), parse.GetValue(strength)));
             long seedValue = parse.GetValue(seed);
@@ -114,6 +126,23 @@ static class EvalCommand
         return 0;
     }
 
+    static async Task<int> Composition(CascadeModel cascade, string dataDirectory, int count, int otherObjects, double weight, int size, double? scale, long seed,
+        string path, TextWriter output, CancellationToken cancellation)
+    {
+        if (count < 1) throw new ArgumentException("--cases must be at least 1.");
+        if (otherObjects < 1) throw new ArgumentException("--other-objects must be at least 1.");
+        if (weight is < PromptEmphasis.MinWeight or > PromptEmphasis.MaxWeight) throw new ArgumentException($"--weight must be between {PromptEmphasis.MinWeight} and {PromptEmphasis.MaxWeight}.");
+        var records = DatasetRecord.ReadManifest(TrainCommand.ManifestPath(dataDirectory));
+        var cases = CompositionCases.FromManifest(records, count, otherObjects, seed);
+        await output.WriteLineAsync($"Composition: {cases.Count} held-out object x colour prompts ({string.Join(", ", cases.CountBy(c => c.Colour).Select(g => $"{g.Value} {g.Key}"))}), weight {weight}");
+        var report = new CompositionEvaluator(cascade).Run(cases, weight, size, seed, line => output.WriteLine(line), scale);
+        await output.WriteLineAsync(EvaluationTable.Format(report));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, Json), cancellation);
+        await output.WriteLineAsync($"wrote {path}");
+        return 0;
+    }
+
     /// <summary>A seeded sample without replacement (all of them when there are fewer).</summary>
     static IReadOnlyList<TrainingExample> Choose(IReadOnlyList<TrainingExample> examples, int count, long seed)
     {
@@ -152,6 +181,24 @@ static class EvaluationTable
             foreach (var (stage, ms) in s.MedianStepMsByStage)
                 w.WriteLine(string.Format(c, "| one denoising step, {0} | {1:F1} |", stage, ms));
         }
+        return w.ToString().TrimEnd();
+    }
+
+    public static string Format(CompositionReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var w = new StringWriter(c);
+        w.WriteLine(string.Format(c, "| Composition ({0}, {1} px, weight {2}, gradient scale {3}) | prompts | object top-1 of {4}, greyscale | object top-3 | colour right | both |",
+            report.Model, report.Resolution, report.Weight, report.SemanticGuidanceScale, report.OtherObjects + 1));
+        w.WriteLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var r in report.Conditions)
+            w.WriteLine(string.Format(c, "| {0} | {1} | {2:F3} | {3:F3} | {4:F3} | {5:F3} |", r.Condition, r.Prompts, r.ObjectTop1, r.ObjectTop3, r.ColourAccuracy, r.Both));
+        w.WriteLine();
+        var colours = report.Conditions[0].BothByColour.Keys.ToList();
+        w.WriteLine($"| Both right, by colour | {string.Join(" | ", colours)} |");
+        w.WriteLine($"|---|{string.Concat(colours.Select(_ => "---:|"))}");
+        foreach (var r in report.Conditions)
+            w.WriteLine($"| {r.Condition} | {string.Join(" | ", colours.Select(colour => r.BothByColour[colour].ToString("F2", c)))} |");
         return w.ToString().TrimEnd();
     }
 

@@ -3,6 +3,7 @@ using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Cascade;
 using RefineWeb.Engine.Runtime;
+using RefineWeb.Engine.Text;
 
 namespace RefineWeb.Cli.Commands;
 
@@ -38,10 +39,13 @@ static class GridCommand
             var rows = new List<TorchSharp.torch.Tensor>();
             try
             {
-                foreach (var chunk in list.Chunk(perRow))
+                // (word:1.5) emphasis as the page reads it: a malformed prompt stops here with the parser's message.
+                var parsed = list.Select(PromptEmphasis.Parse).ToList();
+                foreach (var chunk in parsed.Chunk(perRow))
                     rows.Add(pipeline.Generate(new CascadeRequest
                     {
-                        Prompt = chunk[0], ItemPrompts = chunk, Seeds = [.. chunk.Select(_ => parse.GetValue(seed))],
+                        Prompt = chunk[0].Text, ItemPrompts = [.. chunk.Select(p => p.Text)], ItemEmphasis = [.. chunk.Select(p => p.Phrases)],
+                        Seeds = [.. chunk.Select(_ => parse.GetValue(seed))],
                     }, cancellation: cancellation));
                 var path = parse.GetValue(outFile)!;
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

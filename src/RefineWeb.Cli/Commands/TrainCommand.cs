@@ -126,16 +126,26 @@ static class TrainCommand
     internal static IReadOnlyList<TrainingExample> TrainingSet(string dataDirectory, int? limit = null, int resolution = DatasetRecord.NativeSize) =>
         Examples(dataDirectory, DatasetRecord.Train, limit, resolution);
 
+    /// <summary>The data set's manifest.jsonl, or an error that says how to make one.</summary>
+    internal static string ManifestPath(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, DatasetBuilder.ManifestName);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"No data set at {Path.GetFullPath(dataDirectory)}: manifest.jsonl is missing (run `refineweb data build`).", path);
+        return path;
+    }
+
     /// <summary>
     /// One split's examples with their pictures at <paramref name="resolution"/> px: the 64 px images, or for a larger
-    /// size the records that have a picture of exactly that size (those without one are left out).
+    /// size the records that have a picture of exactly that size (those without one are left out). With
+    /// <paramref name="originalsOnly"/>, derived images (recoloured copies) are left out too: the evaluation's captions
+    /// and distractors stay those of the emoji sets, comparable across data builds.
     /// </summary>
-    internal static IReadOnlyList<TrainingExample> Examples(string dataDirectory, string split, int? limit = null, int resolution = DatasetRecord.NativeSize)
+    internal static IReadOnlyList<TrainingExample> Examples(string dataDirectory, string split, int? limit = null, int resolution = DatasetRecord.NativeSize,
+        bool originalsOnly = false)
     {
-        var manifestPath = Path.Combine(dataDirectory, "manifest.jsonl");
-        if (!File.Exists(manifestPath))
-            throw new FileNotFoundException($"No data set at {Path.GetFullPath(dataDirectory)}: manifest.jsonl is missing (run `refineweb data build`).", manifestPath);
-        var examples = DatasetRecord.ReadManifest(manifestPath).Where(r => r.Split == split && r.ImageAt(resolution) is not null)
+        var manifestPath = ManifestPath(dataDirectory);
+        var examples = DatasetRecord.ReadManifest(manifestPath).Where(r => r.Split == split && r.ImageAt(resolution) is not null && !(originalsOnly && r.Parent is not null))
             .Select(r => new TrainingExample(r.Id, Path.Combine(dataDirectory, r.ImageAt(resolution)!), r.Captions, EmojiVariants.GroupOf(r.Hexcode)))
             .Take(limit ?? int.MaxValue).ToList();
         if (examples.Count == 0)

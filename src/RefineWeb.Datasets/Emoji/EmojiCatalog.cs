@@ -3,7 +3,12 @@ using System.Text.Json;
 namespace RefineWeb.Datasets.Emoji;
 
 /// <summary>One emoji (or one skin-tone variant) with its CLDR label and keywords.</summary>
-public sealed record EmojiEntry(string Hexcode, string Label, IReadOnlyList<string> Keywords, int SkinTone);
+/// <param name="Group">emojibase's group number (0 smileys-emotion ... 9 flags).</param>
+public sealed record EmojiEntry(string Hexcode, string Label, IReadOnlyList<string> Keywords, int SkinTone, int Group = -1)
+{
+    /// <summary>The group's name ("food-drink"), or null for an unknown number.</summary>
+    public string? Category => Group >= 0 && Group < Colour.RecolourPlan.GroupNames.Count ? Colour.RecolourPlan.GroupNames[Group] : null;
+}
 
 /// <summary>The CLDR English names and keywords from emojibase-data (en/data.json), skin tones flattened in.</summary>
 public static class EmojiCatalog
@@ -30,12 +35,12 @@ public static class EmojiCatalog
     {
         if (!item.TryGetProperty("hexcode", out var hex) || !item.TryGetProperty("label", out var label)) return null;
         // Regional indicators (type 1, no group) are letters, not pictures.
-        if (!item.TryGetProperty("group", out _)) return null;
+        if (!item.TryGetProperty("group", out var group) || group.ValueKind != JsonValueKind.Number) return null;
         var keywords = item.TryGetProperty("tags", out var tags)
             ? tags.EnumerateArray().Select(t => t.GetString()!).ToList()
             : inheritedKeywords?.ToList() ?? [];
         int tone = item.TryGetProperty("tone", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt32() : 0;
-        return new EmojiEntry(Normalize(hex.GetString()!), label.GetString()!, keywords, tone);
+        return new EmojiEntry(Normalize(hex.GetString()!), label.GetString()!, keywords, tone, group.GetInt32());
     }
 
     /// <summary>Upper-case code points joined by '-', variation selector FE0F dropped, so all packages agree.</summary>
