@@ -30,6 +30,21 @@ public sealed class GenerateCommandTests : IDisposable
             Assert.Equal((64, 64), (image.Width, image.Height));
         }
         Assert.Contains("seed 8", output);
+        Assert.DoesNotContain("warning", output);
+    }
+
+    [Fact]
+    public async Task Words_the_model_does_not_know_are_named_with_suggestions_and_the_image_is_still_made()
+    {
+        var outFile = Path.Combine(root, "hearts.png");
+        var (exit, output, error) = await Cli.Run("generate", "--prompt", "(red:1.2) hearts qwzx", "--negative-prompt", "cat fase", "--model", ModelDirectory,
+            "--out", outFile, "--device", "cpu");
+        Assert.True(exit == 0, error);
+        Assert.Contains("warning: 'hearts' is not a word the model knows, so it is ignored; did you mean 'heart'?", output);
+        Assert.Contains("warning: 'qwzx' is not a word the model knows, so it is ignored.", output);
+        Assert.Contains("warning: negative prompt: 'fase' is not a word the model knows, so it is ignored; did you mean 'face'?", output);
+        Assert.DoesNotContain("'red'", output);
+        Assert.True(File.Exists(outFile));
     }
 
     [Fact]

@@ -36,12 +36,13 @@ static class EvalCommand
         var composition = new Option<bool>("--composition") { Description = "Measure colour x object composition instead: held-out pairs (\"blue apple\"), plain and with the colour emphasized." };
         var cases = new Option<int>("--cases") { Description = "--composition: object x colour prompts.", DefaultValueFactory = _ => 80 };
         var otherObjects = new Option<int>("--other-objects") { Description = "--composition: other objects each object is ranked among.", DefaultValueFactory = _ => 9 };
+        var judge = new Option<string?>("--judge") { Description = "--composition: recognise objects with this model folder's alignment model (default: --model's), to compare models by one judge." };
         var compositionSize = new Option<int>("--size") { Description = "--composition: stop the cascade at this size (px).", DefaultValueFactory = _ => 64 };
 
         var command = new Command("eval", "Measure the model: R-precision (train and validation captions), PSNR/SSIM of the refiners vs bicubic, speed.")
         {
             model, data, prompts, distractors, images, strength, refinerSteps, refinerGuidance, runs, seed, outFile, device, semantic, perCategory, weight, semanticScale,
-            composition, cases, otherObjects, compositionSize,
+            composition, cases, otherObjects, compositionSize, judge,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -52,8 +53,10 @@ static class EvalCommand
             string OutFile(string fallback) => parse.GetResult(outFile) is { Implicit: false } ? parse.GetValue(outFile)! : fallback;
             if (parse.GetValue(composition))
             {
-                using var composing = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
-                return await Composition(composing, dataDirectory, parse.GetValue(cases), parse.GetValue(otherObjects), parse.GetValue(weight),
+                var target = TorchRuntime.Resolve(parse.GetValue(device));
+                using var composing = CascadeModel.Load(parse.GetValue(model)!, target);
+                using var judging = parse.GetValue(judge) is { } judgeDirectory ? CascadeModel.Load(judgeDirectory, target) : null;
+                return await Composition(composing, judging, dataDirectory, parse.GetValue(cases), parse.GetValue(otherObjects), parse.GetValue(weight),
                     parse.GetValue(compositionSize), parse.GetValue(semanticScale), parse.GetValue(seed), OutFile("eval-composition.json"), output, cancellation);
             }
             var train = TrainCommand.Examples(dataDirectory, DatasetRecord.Train, originalsOnly: true);
@@ -126,7 +129,7 @@ static class EvalCommand
         return 0;
     }
 
-    static async Task<int> Composition(CascadeModel cascade, string dataDirectory, int count, int otherObjects, double weight, int size, double? scale, long seed,
+    static async Task<int> Composition(CascadeModel cascade, CascadeModel? judge, string dataDirectory, int count, int otherObjects, double weight, int size, double? scale, long seed,
         string path, TextWriter output, CancellationToken cancellation)
     {
         if (count < 1) throw new ArgumentException("--cases must be at least 1.");
@@ -135,7 +138,7 @@ static class EvalCommand
         var records = DatasetRecord.ReadManifest(TrainCommand.ManifestPath(dataDirectory));
         var cases = CompositionCases.FromManifest(records, count, otherObjects, seed);
         await output.WriteLineAsync($"Composition: {cases.Count} held-out object x colour prompts ({string.Join(", ", cases.CountBy(c => c.Colour).Select(g => $"{g.Value} {g.Key}"))}), weight {weight}");
-        var report = new CompositionEvaluator(cascade).Run(cases, weight, size, seed, line => output.WriteLine(line), scale);
+        var report = new CompositionEvaluator(cascade, judge: judge).Run(cases, weight, size, seed, line => output.WriteLine(line), scale);
         await output.WriteLineAsync(EvaluationTable.Format(report));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, Json), cancellation);
@@ -188,8 +191,8 @@ static class EvaluationTable
     {
         var c = CultureInfo.InvariantCulture;
         var w = new StringWriter(c);
-        w.WriteLine(string.Format(c, "| Composition ({0}, {1} px, weight {2}, gradient scale {3}) | prompts | object top-1 of {4}, greyscale | object top-3 | colour right | both |",
-            report.Model, report.Resolution, report.Weight, report.SemanticGuidanceScale, report.OtherObjects + 1));
+        w.WriteLine(string.Format(c, "| Composition ({0}, {1} px, weight {2}, gradient scale {3}; objects judged by {4}) | prompts | object top-1 of {5}, greyscale | object top-3 | colour right | both |",
+            report.Model, report.Resolution, report.Weight, report.SemanticGuidanceScale, Path.GetFileName(report.Judge.TrimEnd('/')), report.OtherObjects + 1));
         w.WriteLine("|---|---:|---:|---:|---:|---:|");
         foreach (var r in report.Conditions)
             w.WriteLine(string.Format(c, "| {0} | {1} | {2:F3} | {3:F3} | {4:F3} | {5:F3} |", r.Condition, r.Prompts, r.ObjectTop1, r.ObjectTop3, r.ColourAccuracy, r.Both));

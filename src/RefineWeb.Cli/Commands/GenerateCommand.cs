@@ -51,6 +51,11 @@ static class GenerateCommand
                 StageCount = parse.GetValue(stages),
                 Sampler = parse.GetValue(sampler),
             };
+            // Said before the work starts, so a script's log shows why the picture ignores a word.
+            foreach (var unknown in cascade.Tokenizer.UnknownWords(emphasized.Text))
+                await output.WriteLineAsync("warning: " + unknown.Message);
+            foreach (var unknown in cascade.Tokenizer.UnknownWords(parse.GetValue(negative)!))
+                await output.WriteLineAsync("warning: negative prompt: " + unknown.Message);
             var clock = Stopwatch.StartNew();
             using var result = new CascadePipeline(cascade).Generate(request, cancellation: cancellation);
             var paths = OutputPaths(parse.GetValue(outFile)!, images);

@@ -19,7 +19,8 @@ public sealed record CompositionConditionResult(string Condition, int Prompts, d
 /// <summary>One image's outcome, so a reader can see which prompts work (and a test can pick one).</summary>
 public sealed record CompositionSample(string Condition, string Prompt, long Seed, string? Colour, int ObjectRank);
 
-public sealed record CompositionReport(string Model, DateTimeOffset MeasuredAt, double Weight, double SemanticGuidanceScale, int Resolution, int OtherObjects,
+/// <param name="Judge">The model folder whose alignment model recognised the objects.</param>
+public sealed record CompositionReport(string Model, string Judge, DateTimeOffset MeasuredAt, double Weight, double SemanticGuidanceScale, int Resolution, int OtherObjects,
     IReadOnlyList<CompositionConditionResult> Conditions, IReadOnlyList<CompositionSample> Samples);
 
 /// <summary>
@@ -29,10 +30,13 @@ public sealed record CompositionReport(string Model, DateTimeOffset MeasuredAt, 
 /// object's name among other objects' names. The colour is judged by the data build's own rule, the dominant colour
 /// word of the non-background pixels.
 /// </summary>
-public sealed class CompositionEvaluator(CascadeModel model, int batchSize = 16)
+/// <param name="judge">The model whose alignment model recognises the objects (default: the evaluated one). A fixed
+/// judge keeps a before/after comparison fair when fine-tuning changed the alignment model too.</param>
+public sealed class CompositionEvaluator(CascadeModel model, int batchSize = 16, CascadeModel? judge = null)
 {
     readonly CascadePipeline pipeline = new(model);
-    readonly AlignmentScorer scorer = new(model);
+    readonly AlignmentScorer scorer = new(judge ?? model);
+    readonly string judgeName = (judge ?? model).Directory;
 
     /// <param name="resolution">Stop the cascade at the last stage no larger than this (the alignment model looks at 32 px anyway).</param>
     /// <param name="semanticScale">Strength of the semantic gradient for the emphasized prompts (default: the model's).</param>
@@ -40,7 +44,7 @@ public sealed class CompositionEvaluator(CascadeModel model, int batchSize = 16)
         double? semanticScale = null)
     {
         if (cases.Count == 0) throw new ArgumentException("The composition evaluation needs at least one case.");
-        if (!scorer.IsAvailable) throw new ArgumentException($"{model.Directory} has no alignment model to recognise objects with.");
+        if (!scorer.IsAvailable) throw new ArgumentException($"{judgeName} has no alignment model to recognise objects with.");
         int stageCount = model.Stages.Count(s => s.Config.Resolution <= resolution);
         if (stageCount == 0) throw new ArgumentException($"No stage of {model.Manifest.Name} is {resolution} px or smaller.");
         int size = model.Stages[stageCount - 1].Config.Resolution;
@@ -77,7 +81,7 @@ public sealed class CompositionEvaluator(CascadeModel model, int batchSize = 16)
             }
             results.Add(Summarize(name, outcomes));
         }
-        return new CompositionReport(model.Manifest.Name, DateTimeOffset.UtcNow, weight, semanticScale ?? model.Manifest.SemanticGuidanceScale, size, cases[0].OtherObjects.Count, results, samples);
+        return new CompositionReport(model.Manifest.Name, judgeName, DateTimeOffset.UtcNow, weight, semanticScale ?? model.Manifest.SemanticGuidanceScale, size, cases[0].OtherObjects.Count, results, samples);
     }
 
     static CompositionConditionResult Summarize(string name, IReadOnlyList<(CompositionCase Case, string? Colour, int Rank)> outcomes)

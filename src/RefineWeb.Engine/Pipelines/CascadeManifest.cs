@@ -12,6 +12,8 @@ public sealed record CascadeManifest
     public const string FileName = "cascade.json";
 
     public string Name { get; init; } = "emoji-cascade-v1";
+    /// <summary>What the model can draw, in a phrase a person reads next to the prompt ("emoji: objects, animals, ..."); optional.</summary>
+    public string? Description { get; init; }
     public string Tokenizer { get; init; } = "vocab.txt";
     public string[] Stages { get; init; } = ["base", "refiner32", "refiner64"];
     /// <summary>The alignment model ("{name}.json" and "{name}.safetensors"), used for scoring and semantic guidance.</summary>

@@ -1,9 +1,10 @@
 namespace RefineWeb.Engine.Text;
 
 /// <summary>
-/// The edits the prompt's emphasis bar makes, on the parsed prompt (the words never change, only the phrases):
-/// click a word to emphasize it or to take its phrase's emphasis off, join a word to the phrase beside it, set or
-/// remove a phrase's weight. Write the result back with <see cref="PromptEmphasis.Format"/>.
+/// The edits the prompt's emphasis bar makes, on the parsed prompt: click a word to emphasize it or to take its
+/// phrase's emphasis off, join a word to the phrase beside it, set or remove a phrase's weight, and swap an unknown
+/// word for a suggested one (the only edit that changes the words; every phrase keeps its weight). Write the result
+/// back with <see cref="PromptEmphasis.Format"/>.
 /// </summary>
 public static class EmphasisEdits
 {
@@ -42,6 +43,24 @@ public static class EmphasisEdits
 
     public static EmphasizedPrompt Remove(EmphasizedPrompt prompt, EmphasizedPhrase phrase) =>
         With(prompt, prompt.Phrases.Where(p => p != phrase));
+
+    /// <summary>
+    /// The word at [start, start + length) replaced by <paramref name="replacement"/>: phrases containing it keep their
+    /// weight and take the new word, phrases after it move.
+    /// </summary>
+    public static EmphasizedPrompt ReplaceWord(EmphasizedPrompt prompt, int start, int length, string replacement)
+    {
+        int end = start + length, shift = replacement.Length - length;
+        var text = prompt.Text[..start] + replacement + prompt.Text[end..];
+        var phrases = prompt.Phrases.Select(p =>
+        {
+            if (End(p) <= start) return p;
+            if (p.Start >= end) return p with { Start = p.Start + shift };
+            int newEnd = End(p) + shift;
+            return p with { Text = text[p.Start..newEnd] };
+        });
+        return With(prompt with { Text = text }, phrases);
+    }
 
     static int End(EmphasizedPhrase p) => p.Start + p.Text.Length;
 

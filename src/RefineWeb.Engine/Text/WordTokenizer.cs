@@ -92,6 +92,12 @@ public sealed partial class WordTokenizer
         return new TokenizedText(tokens, wordsInText.Count + 2, wordsInText);
     }
 
+    /// <summary>Whether the word (as <see cref="SplitWords"/> gives it) has an id of its own.</summary>
+    public bool Knows(string word) => ids.TryGetValue(word, out int id) && id > EndId;
+
+    /// <summary>The rank of a known word (the vocabulary is ordered by frequency in the captions: lower is commoner).</summary>
+    public int RankOf(string word) => ids.GetValueOrDefault(word, int.MaxValue);
+
     public string Decode(IEnumerable<int> tokenIds) =>
         string.Join(' ', tokenIds.Where(id => id > EndId).Select(id => id < words.Length ? words[id] : UnknownToken));
 

@@ -191,15 +191,18 @@ public static class GenerationEndpoints
     static IResult NotFound(string id) => Results.Problem(statusCode: 404, title: "No such generation", detail: $"There is no generation '{id}'.");
 }
 
-/// <summary>GET /api/v1/generations/{id}; once done, <see cref="Scores"/> (one per image) say how well each matches and rank them.</summary>
+/// <summary>
+/// GET /api/v1/generations/{id}; once done, <see cref="Scores"/> (one per image) say how well each matches and rank
+/// them. <see cref="Warnings"/>: what did not stop the job but changes what it draws (words the model does not know).
+/// </summary>
 public sealed record GenerationStatusResponse(string Id, GenerationStatus Status, int? QueuePosition, double Progress, string? StageName,
-    int? Step, int? TotalSteps, IReadOnlyList<string> Images, IReadOnlyList<ImageScore>? Scores, string? Error)
+    int? Step, int? TotalSteps, IReadOnlyList<string> Images, IReadOnlyList<ImageScore>? Scores, string? Error, IReadOnlyList<string> Warnings)
 {
     public static GenerationStatusResponse Of(GenerationJob job)
     {
         var latest = job.Latest;
         return new(job.Id, latest.Status, latest.QueuePosition, latest.Progress, latest.StageName, latest.Step, latest.TotalSteps,
-            [.. (latest.ImageIds ?? []).Select(id => $"/api/v1/images/{id}.png")], latest.Scores, latest.Error);
+            [.. (latest.ImageIds ?? []).Select(id => $"/api/v1/images/{id}.png")], latest.Scores, latest.Error, job.Warnings ?? []);
     }
 }
 

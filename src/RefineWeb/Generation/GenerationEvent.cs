@@ -27,6 +27,8 @@ public sealed record GenerationEvent
     /// <summary>The final event's alignment scores, one per image in <see cref="ImageIds"/> order, with each image's rank.</summary>
     public IReadOnlyList<ImageScore>? Scores { get; init; }
     public string? Error { get; init; }
+    /// <summary>The job's warnings (words of the prompt the model does not know, each with suggestions); null when none.</summary>
+    public IReadOnlyList<string>? Warnings { get; init; }
 
     public bool IsFinal => Status is GenerationStatus.Succeeded or GenerationStatus.Failed or GenerationStatus.Cancelled;
 }

@@ -19,15 +19,19 @@ public sealed class GenerationJob
     readonly Lock gate = new();
     readonly List<Channel<GenerationEvent>> listeners = [];
 
-    public GenerationJob(Guid owner, GenerationInput input, IReadOnlyList<long> seeds, EditPlan? edit = null)
+    public GenerationJob(Guid owner, GenerationInput input, IReadOnlyList<long> seeds, EditPlan? edit = null, IReadOnlyList<string>? warnings = null)
     {
         Owner = owner;
         Input = input;
         Seeds = seeds;
         Edit = edit;
+        Warnings = warnings is { Count: > 0 } ? warnings : null;
         token = cancellation.Token;
-        Latest = new GenerationEvent { JobId = Id, Status = GenerationStatus.Queued };
+        Latest = new GenerationEvent { JobId = Id, Status = GenerationStatus.Queued, Warnings = Warnings };
     }
+
+    /// <summary>What the submitter should know but that did not stop the job (words the model does not know); null when none.</summary>
+    public IReadOnlyList<string>? Warnings { get; }
 
     /// <summary>128 random bits, hex: not guessable.</summary>
     public string Id { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
@@ -108,6 +112,7 @@ public sealed class GenerationJob
         lock (gate)
         {
             if (Latest.IsFinal) return; // nothing follows the end
+            if (Warnings is not null && update.Warnings is null) update = update with { Warnings = Warnings }; // every event says it: a late watcher sees it too
             Latest = update;
             foreach (var listener in listeners)
             {

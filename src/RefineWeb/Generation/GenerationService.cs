@@ -1,4 +1,5 @@
 using RefineWeb.Engine.Imaging;
+using RefineWeb.Engine.Text;
 using RefineWeb.Gallery;
 
 namespace RefineWeb.Generation;
@@ -123,13 +124,22 @@ public sealed class GenerationService(GenerationQueue queue, ModelHost models, I
     {
         if (models.LoadError is { } reason) return new SubmitResult(null, Unavailable: reason);
         long first = input.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
-        var job = new GenerationJob(owner, input, [.. Enumerable.Range(0, plan is null ? input.Count : 1).Select(i => first + i)], plan);
+        var job = new GenerationJob(owner, input, [.. Enumerable.Range(0, plan is null ? input.Count : 1).Select(i => first + i)], plan, Warnings(input));
         return queue.TryEnqueue(job) switch
         {
             EnqueueResult.Queued => new SubmitResult(job),
             EnqueueResult.SessionFull => new SubmitResult(null, SessionQueueFull: queue.MaxQueuedPerSession),
             _ => new SubmitResult(null, QueueFull: true),
         };
+    }
+
+    /// <summary>Words of the prompts the model does not know (it reads them as "unknown"): said, not refused.</summary>
+    IReadOnlyList<string> Warnings(GenerationInput input)
+    {
+        if (models.Model?.Tokenizer is not { } tokenizer) return [];
+        var prompt = tokenizer.UnknownWords(PromptEmphasis.Parse(input.Prompt ?? "").Text).Select(u => u.Message);
+        var negative = tokenizer.UnknownWords(input.NegativePrompt ?? "").Select(u => "Negative prompt: " + u.Message);
+        return [.. prompt, .. negative];
     }
 
     static SubmitResult Refused(string field, string message) => new(null, new Dictionary<string, string[]> { [field] = [message] });

@@ -63,6 +63,18 @@ public sealed class EmphasisFormatTests
 
 public sealed class EmphasisEditsTests
 {
+    [Theory]
+    [InlineData("a castle on a hill", "hill", "mill", "a castle on a mill")]
+    [InlineData("(blue:1.5) hearts", "hearts", "heart", "(blue:1.5) heart")]
+    [InlineData("(blue hearts:1.3), (cat:2) face", "hearts", "heart", "(blue heart:1.3), (cat:2) face")]
+    [InlineData("hearts (blue:0.8)", "hearts", "heart", "heart (blue:0.8)")]
+    public void Replacing_a_word_keeps_every_phrase_and_its_weight(string prompt, string word, string replacement, string expected)
+    {
+        var parsed = PromptEmphasis.Parse(prompt);
+        int start = parsed.Text.IndexOf(word, StringComparison.Ordinal);
+        Assert.Equal(expected, PromptEmphasis.Format(EmphasisEdits.ReplaceWord(parsed, start, word.Length, replacement)));
+    }
+
     static string Toggle(string prompt, string word, bool join = false)
     {
         var parsed = PromptEmphasis.Parse(prompt);

@@ -107,6 +107,26 @@ public sealed class HomePageTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Unknown_words_are_marked_with_suggestions_that_replace_them_and_the_model_says_what_it_draws()
+    {
+        var page = RenderPage(model);
+        PromptBox(page).Input("(red:1.5) hearts qwzx");
+        var unknown = page.FindAll("[data-testid=emphasis-word][data-unknown=true]").Select(w => w.TextContent).ToList();
+        Assert.Equal(["hearts", "qwzx"], unknown);
+        Assert.Contains("'hearts' is not a word the model knows", page.Find("[data-testid=emphasis-word][data-unknown=true]").GetAttribute("title"));
+        var list = page.Find("[data-testid=unknown-words]");
+        Assert.Contains("no similar word", list.TextContent);
+        var suggestion = page.Find("[data-testid=suggestion]");
+        Assert.Equal("heart", suggestion.TextContent);
+        suggestion.Click();
+        Assert.Equal("(red:1.5) heart qwzx", PromptBox(page).GetAttribute("value") ?? PromptBox(page).TextContent);
+        Assert.Equal(["qwzx"], page.FindAll("[data-testid=emphasis-word][data-unknown=true]").Select(w => w.TextContent));
+        PromptBox(page).Input("red heart");
+        Assert.Empty(page.FindAll("[data-testid=unknown-words]"));
+        Assert.DoesNotContain("This model draws", page.Markup); // a blueprint has no description (the shipped model's test reads it)
+    }
+
+    [Fact]
     public void Ctrl_enter_queues_the_prompt_with_the_page_settings()
     {
         var page = RenderPage(model);
@@ -242,6 +262,7 @@ public sealed class HomePageTests : IAsyncLifetime
         var page = RenderPage(Path.Combine(RefineWebFactory.RepositoryRoot, "models", "emoji-cascade-v1"));
         Assert.Equal("256 px (all stages)", StopAtShown(page));
         Assert.Contains("Steps, 256 px:", page.Markup);
+        Assert.Contains("This model draws emoji: objects, animals, food, faces and symbols", page.Markup);
         PromptBox(page).Input("red heart");
         page.Find("[data-testid=generate]").Click();
         var job = QueuedJob();

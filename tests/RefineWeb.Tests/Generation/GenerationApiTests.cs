@@ -130,4 +130,32 @@ public sealed class GenerationApiTests : IAsyncLifetime
         Assert.Single(events[^1].ImageIds!);
         Assert.True(events.Select(e => e.Progress).Zip(events.Select(e => e.Progress).Skip(1)).All(p => p.First <= p.Second), "progress never goes back");
     }
+
+    [Fact]
+    public async Task Words_the_model_does_not_know_come_back_as_warnings_on_the_status_and_every_hub_event()
+    {
+        var created = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "(red:1.2) hearts on a hill", seed = 3, negativePrompt = "cat fase" });
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var warnings = body.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()).ToList();
+        Assert.Equal([
+            "'hearts' is not a word the model knows, so it is ignored; did you mean 'heart'?",
+            "'on' is not a word the model knows, so it is ignored.",
+            "'a' is not a word the model knows, so it is ignored.",
+            "'hill' is not a word the model knows, so it is ignored.",
+            "Negative prompt: 'fase' is not a word the model knows, so it is ignored; did you mean 'face'?"], warnings);
+        var done = await WaitForEnd(body.GetProperty("id").GetString()!);
+        Assert.Equal("succeeded", done.GetProperty("status").GetString()); // said, not refused
+        Assert.Equal(warnings, done.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
+
+        var known = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "red heart", seed = 3 });
+        Assert.Empty((await known.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("warnings").EnumerateArray());
+
+        await using var connection = await app.ConnectAsync();
+        var events = new List<GenerationEvent>();
+        await foreach (var update in connection.StreamAsync<GenerationEvent>("Generate", new GenerationInput { Prompt = "blue hart", Seed = 5, Steps = [2, 1, 1] }))
+            events.Add(update);
+        Assert.Equal(GenerationStatus.Succeeded, events[^1].Status);
+        Assert.All(events, e => Assert.Equal(["'hart' is not a word the model knows, so it is ignored; did you mean 'heart'?"], e.Warnings!));
+    }
 }
