@@ -38,13 +38,15 @@ public sealed class TinyModelApp : IAsyncDisposable
     }
 
     /// <summary>A SignalR client in the first session (its cookie), or in <paramref name="cookies"/>' session.</summary>
-    public async Task<HubConnection> ConnectAsync(CookieJar? cookies = null)
+    /// <param name="messagePack">Speak MessagePack with these options (JSON when null).</param>
+    public async Task<HubConnection> ConnectAsync(CookieJar? cookies = null, MessagePack.MessagePackSerializerOptions? messagePack = null)
     {
         var jar = cookies ?? Cookies;
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(Factory.ClientOptions.BaseAddress, GenerationHub.Path), o => o.HttpMessageHandlerFactory = _ => jar.Over(Factory.Server.CreateHandler()))
-            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
-            .Build();
+        var builder = new HubConnectionBuilder()
+            .WithUrl(new Uri(Factory.ClientOptions.BaseAddress, GenerationHub.Path), o => o.HttpMessageHandlerFactory = _ => jar.Over(Factory.Server.CreateHandler()));
+        var connection = (messagePack is null
+            ? builder.AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
+            : builder.AddMessagePackProtocol(o => o.SerializerOptions = messagePack)).Build();
         await connection.StartAsync();
         return connection;
     }

@@ -28,7 +28,7 @@ public static class GenerationRegistration
             o.PayloadSerializerOptions.Converters.Add(statusNames);
             // As the REST API: a misspelt field is refused, not silently ignored.
             o.PayloadSerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
-        }).AddMessagePackProtocol();
+        }).AddMessagePackProtocol(o => o.SerializerOptions = HubMessagePack.Options); // the same field names, and as strict
         return services;
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using RefineWeb.Generation;
@@ -157,5 +158,39 @@ public sealed class GenerationApiTests : IAsyncLifetime
             events.Add(update);
         Assert.Equal(GenerationStatus.Succeeded, events[^1].Status);
         Assert.All(events, e => Assert.Equal(["'hart' is not a word the model knows, so it is ignored; did you mean 'heart'?"], e.Warnings!));
+    }
+
+    [Fact]
+    public async Task Over_messagepack_the_hub_reads_and_writes_the_same_camel_case_names_as_json_and_refuses_unknown_fields()
+    {
+        // A client that knows nothing of this app's types: plain maps with the documented names, as a JavaScript client sends.
+        var plain = MessagePack.MessagePackSerializerOptions.Standard.WithResolver(MessagePack.Resolvers.ContractlessStandardResolver.Instance);
+        await using var untyped = await app.ConnectAsync(messagePack: plain);
+        var maps = new List<Dictionary<object, object?>>();
+        await foreach (var update in untyped.StreamAsync<Dictionary<object, object?>>("Generate", new Dictionary<string, object> { ["prompt"] = "red heart", ["seed"] = 5, ["steps"] = new[] { 2, 1, 1 } }))
+            maps.Add(update);
+        Assert.All(maps, m => Assert.All(m.Keys, k => Assert.True(char.IsLower(((string)k)[0]), $"field '{k}' is not camelCase")));
+        Assert.Equal("queued", maps[0]["status"]);
+        var final = maps[^1];
+        Assert.Equal("succeeded", final["status"]);
+        Assert.Single((object[])final["imageIds"]!);
+        var preview = maps.First(m => m["previews"] is object[]);
+        Assert.IsType<byte[]>(((object[])preview["previews"]!)[0]); // binary, not base64 text
+
+        // The same app's types over the same protocol, for .NET clients.
+        await using var typed = await app.ConnectAsync(messagePack: HubMessagePack.Options);
+        var events = new List<GenerationEvent>();
+        await foreach (var update in typed.StreamAsync<GenerationEvent>("Generate", new GenerationInput { Prompt = "blue heart", Seed = 5, Steps = [2, 1, 1] }))
+            events.Add(update);
+        Assert.Equal(GenerationStatus.Succeeded, events[^1].Status);
+        Assert.Contains(events, e => e.Step == 1 && e.StageName == "base");
+
+        var typo = await Assert.ThrowsAnyAsync<HubException>(async () =>
+        {
+            await foreach (var _ in untyped.StreamAsync<Dictionary<object, object?>>("Generate", new Dictionary<string, object> { ["prompt"] = "red heart", ["seeed"] = 3 })) { }
+        });
+        Assert.Contains("Generate", typo.Message);
+        var known = app.Service<GenerationQueue>().Known;
+        Assert.Equal(2, known); // the two good requests only
     }
 }
