@@ -113,6 +113,13 @@ public sealed class GenerationJob
         {
             if (Latest.IsFinal) return; // nothing follows the end
             if (Warnings is not null && update.Warnings is null) update = update with { Warnings = Warnings }; // every event says it: a late watcher sees it too
+            // A job that stops early ends where it stopped (the API's progress and the page's bar), not back at 0.
+            if (update.Status is GenerationStatus.Cancelled or GenerationStatus.Failed && update.StageName is null)
+                update = update with
+                {
+                    Progress = Latest.Progress, StageIndex = Latest.StageIndex, StageCount = Latest.StageCount, StageName = Latest.StageName,
+                    Resolution = Latest.Resolution, Step = Latest.Step, TotalSteps = Latest.TotalSteps,
+                };
             Latest = update;
             foreach (var listener in listeners)
             {

@@ -59,8 +59,9 @@ public sealed class GenerationService(GenerationQueue queue, ModelHost models, I
         if (errors.Count == 0 && source is null) errors.Add("parentImageId", FileGone(parent!.Id));
         if (errors.Count > 0) return new SubmitResult(null, errors.ToDictionary());
 
+        int feather = input.Feather ?? RefinementInput.DefaultFeather(source!.Width);
         var plan = new EditPlan(EditKind.RefineRegion, parent!.Id, source!, input.Strength, mask,
-            MaskCompositor.Editable(mask!, source!.Width, source.Height, input.Feather), input.Feather, MaskImage.ToPng(mask!, source.Width, source.Height));
+            MaskCompositor.Editable(mask!, source!.Width, source.Height, feather), feather, MaskImage.ToPng(mask!, source.Width, source.Height));
         return Enqueue(owner, new GenerationInput { Prompt = input.Prompt, NegativePrompt = input.NegativePrompt, Seed = input.Seed, Steps = input.Steps, GuidanceScale = input.GuidanceScale }, plan);
     }
 

@@ -236,6 +236,41 @@ public sealed class HomePageTests : IAsyncLifetime
         page.WaitForAssertion(() => Assert.True(job.CancellationToken.IsCancellationRequested));
     }
 
+    [Fact]
+    public void A_cancelled_job_says_where_it_stopped_keeps_its_bar_there_and_greys_its_last_estimate()
+    {
+        var page = RenderPage(model);
+        PromptBox(page).Input("red heart");
+        page.Find("[data-testid=generate]").Click();
+        var job = QueuedJob();
+        byte[] png;
+        using (var red = full([3, 16, 16], 0.0f).index_put_(tensor(1.0f), 0)) png = ImageTensor.ToPng(red);
+        job.Publish(new GenerationEvent
+        {
+            JobId = job.Id, Status = GenerationStatus.Running, StageIndex = 0, StageCount = 3, StageName = "base", Resolution = 16,
+            Step = 9, TotalSteps = 20, Progress = 0.4, Previews = [png],
+        });
+        job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled }); // as the worker says it
+        page.WaitForAssertion(() => Assert.Contains("Cancelled at base (16 px), step 9/20", page.Markup));
+        Assert.Equal(0.4, job.Latest.Progress);
+        Assert.Contains("stopped", page.Find("[data-testid=previews]").ClassList);
+        Assert.Equal("40", page.Find("[data-testid=progress-bar]").GetAttribute("aria-valuenow"));
+        Assert.Contains("color-warning", page.Find("[data-testid=progress-bar]").ClassName);
+        Assert.False(page.Find("[data-testid=generate]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void A_fixed_prompt_loses_its_error_as_soon_as_it_is_typed()
+    {
+        var page = RenderPage(model);
+        PromptBox(page).Input("(red heart");
+        page.Find("[data-testid=generate]").Click();
+        page.WaitForAssertion(() => Assert.Equal("true", PromptBox(page).GetAttribute("aria-invalid")));
+        Assert.Equal(0, queue.Length);
+        PromptBox(page).Input("(red) heart");
+        page.WaitForAssertion(() => Assert.Equal("false", PromptBox(page).GetAttribute("aria-invalid")));
+    }
+
     /// <summary>What the "stop at" box shows: its default, every stage of the model.</summary>
     static string StopAtShown(IRenderedComponent<Home> page) => page.Find("[data-testid=stop-at]").TextContent.Trim();
 

@@ -111,6 +111,30 @@ public sealed class GenerationApiTests : IAsyncLifetime
         var done = await WaitForEnd(id);
         Assert.Equal("cancelled", done.GetProperty("status").GetString());
         Assert.Empty(done.GetProperty("images").EnumerateArray());
+        // Where it stopped, not back to zero (zero only when it never started).
+        if (done.GetProperty("stageName").ValueKind == JsonValueKind.String)
+        {
+            Assert.InRange(done.GetProperty("progress").GetDouble(), 0.0001, 1);
+            Assert.InRange(done.GetProperty("step").GetInt32(), 1, 100);
+        }
+        else Assert.Equal(0, done.GetProperty("progress").GetDouble());
+    }
+
+    [Fact]
+    public async Task A_job_cancelled_while_running_reports_the_progress_it_reached()
+    {
+        var created = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "blue heart", steps = new[] { 100, 100, 100 } });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JsonElement status;
+        do status = await client.GetFromJsonAsync<JsonElement>($"/api/v1/generations/{id}");
+        while (status.GetProperty("step").ValueKind != JsonValueKind.Number && DateTime.UtcNow < deadline && await Task.Delay(20).ContinueWith(_ => true));
+        Assert.Equal(JsonValueKind.Number, status.GetProperty("step").ValueKind);
+        await client.DeleteAsync($"/api/v1/generations/{id}");
+        var done = await WaitForEnd(id);
+        Assert.Equal("cancelled", done.GetProperty("status").GetString());
+        Assert.True(done.GetProperty("progress").GetDouble() > 0, done.ToString());
+        Assert.Equal("base", done.GetProperty("stageName").GetString());
     }
 
     [Fact]

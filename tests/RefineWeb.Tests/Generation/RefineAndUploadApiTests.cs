@@ -111,13 +111,17 @@ public sealed class RefineAndUploadApiTests : IAsyncLifetime
         var refinedPng = await FinishedImageAsync(job);
         var refined = Rgb(refinedPng);
 
-        int changed = 0;
+        // No feather given: the default soft edge (2 px at 64 px); everything beyond mask plus feather is the parent's.
+        var editable = MaskCompositor.Editable(mask, 64, 64, RefinementInput.DefaultFeather(64));
+        int changed = 0, changedInBand = 0;
         for (int p = 0; p < mask.Length; p++)
         {
             bool same = parent.Pixels.AsSpan(3 * p, 3).SequenceEqual(refined.Pixels.AsSpan(3 * p, 3));
-            if (!mask[p]) Assert.True(same, $"pixel {p % 64},{p / 64} outside the mask changed");
+            if (!editable[p]) Assert.True(same, $"pixel {p % 64},{p / 64} outside the mask and its feather changed");
+            else if (!mask[p] && !same) changedInBand++;
             else if (!same) changed++;
         }
+        Assert.True(changedInBand > 0, "the feather band blends nothing");
         Assert.True(changed > 100, $"{changed} masked pixels changed");
 
         var refinedId = Path.GetFileNameWithoutExtension((await app.StatusAsync(job)).GetProperty("images")[0].GetString()!);
