@@ -52,9 +52,10 @@ public sealed class BrowserApp : IAsyncDisposable
         return new BrowserApp(factory, playwright, browser, address);
     }
 
-    public async Task<IPage> OpenAsync(string path = "/")
+    /// <param name="options">The browser's settings (default: a 1280x800 desktop window).</param>
+    public async Task<IPage> OpenAsync(string path = "/", BrowserNewContextOptions? options = null)
     {
-        var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        var context = await Browser.NewContextAsync(options ?? new() { ViewportSize = new() { Width = 1280, Height = 800 } });
         var page = await context.NewPageAsync();
         await page.GotoAsync(Address + path);
         // Generate turns on once Blazor's circuit is up (before that, a click would do nothing).

@@ -38,7 +38,7 @@ public sealed class EmphasisBrowserTests
         var phraseScore = page.Locator("[data-testid=phrase-score]");
         await Assertions.Expect(phraseScore).ToContainTextAsync("blue ×1.5");
         var text = await page.Locator("[data-testid=scores]").InnerTextAsync();
-        Assert.Matches(@"prompt -?\d\.\d\d", text);
+        Assert.Matches(@"Prompt: matches (well|partly|weakly) \(-?\d\.\d\d\)", text);
 
         // The stored image keeps the emphasized prompt (its PNG parameters restore it).
         var href = await page.Locator("a[download]").GetAttributeAsync("href");
