@@ -20,9 +20,25 @@ public static class GalleryEndpoints
     public static IEndpointRouteBuilder MapGallery(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1").WithTags("Gallery").WithMetadata(new RequiresSessionAttribute());
-        api.MapGet("/gallery", async (ClaimsPrincipal user, ImageStore images, CancellationToken cancellation) =>
-                (await images.ListAsync(user.Owner(), cancellation: cancellation)).Select(ImageInfo.Of))
-            .WithSummary("This session's images, newest first.").Produces<IEnumerable<ImageInfo>>();
+        api.MapGet("/gallery", async (string? q, string? origin, ClaimsPrincipal user, ImageStore images, CancellationToken cancellation) =>
+            {
+                if (q is { Length: > GalleryFilter.MaxTextLength })
+                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["q"] = [$"Search for at most {GalleryFilter.MaxTextLength} characters."] });
+                ImageOrigin? kind = null;
+                if (!string.IsNullOrEmpty(origin))
+                {
+                    if (origin.Any(char.IsDigit) || !Enum.TryParse<ImageOrigin>(origin, ignoreCase: true, out var parsed))
+                        return Results.ValidationProblem(new Dictionary<string, string[]>
+                        {
+                            ["origin"] = [$"Origin must be one of {string.Join(", ", Enum.GetNames<ImageOrigin>().Select(n => n.ToLowerInvariant()))}."],
+                        });
+                    kind = parsed;
+                }
+                var found = await images.ListAsync(user.Owner(), cancellation: cancellation, filter: new GalleryFilter(q, kind));
+                return Results.Ok(found.Select(ImageInfo.Of));
+            })
+            .WithSummary("This session's images, newest first; q: only those whose prompt contains it (any case); origin: generated, refined, upscaled or uploaded.")
+            .Produces<IEnumerable<ImageInfo>>().ProducesValidationProblem();
         api.MapDelete("/images/{id}", async (string id, ClaimsPrincipal user, ImageStore images, CancellationToken cancellation) =>
                 await images.DeleteAsync(user.Owner(), id, cancellation) ? Results.NoContent() : NoImage(id))
             .WithSummary("Delete an image, its share links, and its file when nothing else uses it.").ProducesProblem(StatusCodes.Status404NotFound)

@@ -67,10 +67,18 @@ public sealed class ImageStore(IDbContextFactory<GalleryDbContext> databases, Im
         await FindAsync(owner, id, cancellation) is { MaskFileHash: { } mask } ? await files.ReadAsync(mask, cancellation) : null;
 
     /// <summary>The owner's images, newest first.</summary>
-    public async Task<IReadOnlyList<StoredImage>> ListAsync(Guid owner, int? limit = null, CancellationToken cancellation = default)
+    public async Task<IReadOnlyList<StoredImage>> ListAsync(Guid owner, int? limit = null, CancellationToken cancellation = default, GalleryFilter? filter = null)
     {
         await using var db = await databases.CreateDbContextAsync(cancellation);
-        var query = db.Images.AsNoTracking().Where(i => i.OwnerId == owner).OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Id);
+        var matching = db.Images.AsNoTracking().Where(i => i.OwnerId == owner);
+        if (filter?.Text is { Length: > 0 } text)
+        {
+            // lower() on both sides: the same case-insensitive match on SQLite and PostgreSQL (whose LIKE is case-sensitive).
+            var needle = text.Trim().ToLowerInvariant();
+            matching = matching.Where(i => i.Prompt != null && i.Prompt.ToLower().Contains(needle));
+        }
+        if (filter?.Origin is { } origin) matching = matching.Where(i => i.Origin == origin);
+        var query = matching.OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Id);
         var rows = limit is { } n ? await query.Take(n).ToListAsync(cancellation) : await query.ToListAsync(cancellation);
         return [.. rows.Select(StoredImage.Of)];
     }

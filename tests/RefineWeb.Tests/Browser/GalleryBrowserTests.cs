@@ -58,4 +58,45 @@ public sealed class GalleryBrowserTests
         Assert.Contains("revoked", await stranger.InnerTextAsync("[data-testid=not-found]"));
         Assert.Equal(0, await stranger.Locator("img[data-testid=shared-image]").CountAsync());
     }
+
+    [Fact]
+    public async Task The_gallery_searches_and_filters_and_writes_dates_in_the_browser_s_language_and_time_zone()
+    {
+        await using var app = await BrowserApp.StartAsync();
+        var page = await app.OpenAsync("/", new() { ViewportSize = new() { Width = 1280, Height = 800 }, Locale = "de-DE", TimezoneId = "Europe/Berlin" });
+        // One generated image and one uploaded one that carries its prompt, both in this browser's session.
+        var generated = await page.Context.APIRequest.PostAsync(app.Address + "/api/v1/generations",
+            new() { DataObject = new { prompt = "red heart", seed = 1, stages = 3 } });
+        Assert.Equal(202, generated.Status);
+        var png = new RefineWeb.Generation.ImageParameters { Prompt = "cat face", Width = 64, Height = 64 }.AddTo(
+            RefineWeb.Engine.Imaging.ImageTensor.ToPng(TorchSharp.torch.zeros(3, 64, 64)));
+        var uploaded = await page.Context.APIRequest.PostAsync(app.Address + "/api/v1/uploads",
+            new() { Multipart = page.Context.APIRequest.CreateFormData().Set("file", new FilePayload { Name = "cat.png", MimeType = "image/png", Buffer = png }) });
+        Assert.Equal(201, uploaded.Status);
+
+        await page.GotoAsync(app.Address + "/gallery");
+        var cards = page.Locator("[data-testid=gallery-card]");
+        await Assertions.Expect(cards).ToHaveCountAsync(2, new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("[data-testid=gallery-count]")).ToHaveTextAsync("2 images");
+        // Dates as a German browser in Berlin writes them, not the server's UTC fallback.
+        var date = await cards.First.Locator("time.local-time").InnerTextAsync();
+        Assert.Matches(@"^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$", date);
+
+        await page.Locator("input[data-testid=gallery-search], [data-testid=gallery-search] input").FillAsync("HEART");
+        await Assertions.Expect(cards).ToHaveCountAsync(1);
+        await Assertions.Expect(cards.Locator("[data-testid=card-prompt]")).ToHaveTextAsync("red heart");
+        await Assertions.Expect(page.Locator("[data-testid=gallery-count]")).ToHaveTextAsync("1 of 2 images");
+
+        await page.Locator("[data-testid=origin-uploaded]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=gallery-no-match]")).ToContainTextAsync("No image matches \"HEART\" among the uploaded ones");
+        await page.Locator("input[data-testid=gallery-search], [data-testid=gallery-search] input").FillAsync("");
+        await Assertions.Expect(cards).ToHaveCountAsync(1);
+        await Assertions.Expect(cards.Locator("[data-testid=card-prompt]")).ToHaveTextAsync("cat face");
+
+        // On a phone the header wraps between whole groups: the title stays on one line.
+        await page.SetViewportSizeAsync(390, 844);
+        var titleHeight = await page.Locator(".gallery-title h5, .gallery-title .mud-typography-h5").EvaluateAsync<double>("e => e.getBoundingClientRect().height");
+        var lineHeight = await page.Locator(".gallery-title h5, .gallery-title .mud-typography-h5").EvaluateAsync<double>("e => parseFloat(getComputedStyle(e).lineHeight)");
+        Assert.True(titleHeight < 1.5 * lineHeight, $"the title wraps: {titleHeight} px high at {lineHeight} px a line");
+    }
 }

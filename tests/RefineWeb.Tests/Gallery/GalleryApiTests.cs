@@ -244,4 +244,33 @@ public sealed class GalleryApiTests : IAsyncLifetime
             Directory.Delete(data, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task The_gallery_api_searches_prompts_in_any_case_and_filters_by_origin()
+    {
+        var (generated, _) = await GenerateAsync(); // "red heart"
+        var withPrompt = new RefineWeb.Generation.ImageParameters { Prompt = "Cat Face, smiling", Width = 64, Height = 64 }.AddTo(Png(64, SKColors.Orange));
+        var uploaded = await UploadAsync(app.Client, withPrompt);
+        var plain = await UploadAsync(app.Client, Png(64, SKColors.Blue));
+
+        async Task<List<string>> Ids(string query)
+        {
+            var list = await app.Client.GetFromJsonAsync<JsonElement>("/api/v1/gallery" + query);
+            return [.. list.EnumerateArray().Select(i => i.GetProperty("id").GetString()!)];
+        }
+        Assert.Equal([plain, uploaded, generated], await Ids(""));
+        Assert.Equal([generated], await Ids("?q=HEART"));
+        Assert.Equal([uploaded], await Ids("?q=cat%20face"));
+        Assert.Equal([plain, uploaded], await Ids("?origin=uploaded"));
+        Assert.Equal([uploaded], await Ids("?origin=Uploaded&q=smil"));
+        Assert.Empty(await Ids("?q=heart&origin=refined"));
+
+        foreach (var bad in new[] { "?origin=painted", "?origin=3", "?q=" + new string('a', GalleryFilter.MaxTextLength + 1) })
+        {
+            using var response = await app.Client.GetAsync("/api/v1/gallery" + bad);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(problem.GetProperty("errors").EnumerateObject().Any(), bad);
+        }
+    }
 }
