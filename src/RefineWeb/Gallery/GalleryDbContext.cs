@@ -11,6 +11,7 @@ public abstract class GalleryDbContext(DbContextOptions options) : DbContext(opt
 {
     public DbSet<ImageRecord> Images => Set<ImageRecord>();
     public DbSet<ShareRecord> Shares => Set<ShareRecord>();
+    public DbSet<AccessTokenRecord> AccessTokens => Set<AccessTokenRecord>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder model)
@@ -35,6 +36,15 @@ public abstract class GalleryDbContext(DbContextOptions options) : DbContext(opt
             share.HasIndex(s => s.TokenHash).IsUnique();
             share.HasIndex(s => s.OwnerId);
             share.HasOne<ImageRecord>().WithMany().HasForeignKey(s => s.ImageId).OnDelete(DeleteBehavior.Cascade);
+        });
+        model.Entity<AccessTokenRecord>(token =>
+        {
+            token.HasKey(t => t.Id);
+            token.Property(t => t.Id).HasMaxLength(32);
+            token.Property(t => t.Name).HasMaxLength(AccessTokenService.MaxNameLength);
+            token.Property(t => t.TokenHash).HasMaxLength(64);
+            token.HasIndex(t => t.TokenHash).IsUnique();
+            token.HasIndex(t => t.OwnerId);
         });
     }
 }

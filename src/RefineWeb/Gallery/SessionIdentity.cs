@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Endpoints;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace RefineWeb.Gallery;
 
@@ -26,6 +27,10 @@ public static class SessionIdentity
 
     const string NewSessionItem = "refineweb:new-session";
 
+    /// <summary>On a response that started a session: the request carried no (valid) cookie or token.</summary>
+    public const string NewSessionHeader = "RefineWeb-Session";
+    public const string NewSessionNotice = "new: the request carried no session cookie or access token, so this is a new, empty session";
+
     /// <summary>Whether the request came without a (valid) session and was given a new one just now.</summary>
     public static bool IsNewSession(HttpContext context) => context.Items.ContainsKey(NewSessionItem);
 
@@ -39,9 +44,18 @@ public static class SessionIdentity
     public static ClaimsPrincipal NewSession() =>
         new(new ClaimsIdentity([new Claim(OwnerClaim, Guid.NewGuid().ToString())], Scheme));
 
+    /// <summary>The default scheme: an access token when the request carries one, else the session cookie.</summary>
+    const string SessionOrToken = "SessionOrToken";
+
     public static void AddSessions(this IServiceCollection services)
     {
-        services.AddAuthentication(Scheme).AddCookie(Scheme, o =>
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<AccessTokenService>();
+        services.AddAuthentication(SessionOrToken)
+            .AddPolicyScheme(SessionOrToken, "Session cookie or access token", o =>
+                o.ForwardDefaultSelector = context => AccessTokenAuthentication.TokenOf(context.Request) is null ? Scheme : AccessTokenAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, AccessTokenAuthentication>(AccessTokenAuthentication.SchemeName, null)
+            .AddCookie(Scheme, o =>
         {
             o.Cookie.Name = CookieName;
             o.Cookie.HttpOnly = true;
@@ -66,12 +80,21 @@ public static class SessionIdentity
         app.UseAuthentication();
         app.Use(async (context, next) =>
         {
+            if (context.User.FindOwner() is null && AccessTokenAuthentication.TokenOf(context.Request) is not null)
+            {
+                // A script that sent a token means a session it already has: never hand it a new, empty one instead.
+                await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The access token is not valid",
+                    detail: "It was revoked, or it is mistyped. Create a new one on the gallery page (Scripts and the API).").ExecuteAsync(context);
+                return;
+            }
             if (context.User.FindOwner() is null && NeedsSession(context.GetEndpoint()))
             {
                 var session = NewSession();
                 await context.SignInAsync(Scheme, session, new AuthenticationProperties { IsPersistent = true });
                 context.User = session;
                 context.Items[NewSessionItem] = true;
+                // A script should not wonder why its images vanish: it is told on every answer that starts a session.
+                context.Response.Headers[NewSessionHeader] = NewSessionNotice;
             }
             await next(context);
         });

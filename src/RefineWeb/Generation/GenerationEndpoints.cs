@@ -176,7 +176,10 @@ public static class GenerationEndpoints
             return Results.Problem(statusCode: 429, title: result.SessionQueueFull is null ? "The queue is full" : "Too many waiting generations", detail: capacity);
         }
         var job = result.Job!;
-        return Results.Accepted($"/api/v1/generations/{job.Id}", GenerationStatusResponse.Of(job));
+        var status = GenerationStatusResponse.Of(job);
+        // Said in the body too, where a script reads: its images belong to a session it will not have next time.
+        if (SessionIdentity.IsNewSession(context)) status = status with { Warnings = [.. status.Warnings, "No session cookie or access token: this is a new, empty session; keep its cookie or send an access token (see the gallery page) to see this generation and its images again."] };
+        return Results.Accepted($"/api/v1/generations/{job.Id}", status);
     }
 
     /// <summary>An image of the session's own: the browser may keep it (its bytes never change), shared caches may not.</summary>

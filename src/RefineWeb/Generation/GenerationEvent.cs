@@ -24,6 +24,8 @@ public sealed record GenerationEvent
     public double Progress { get; init; }
     public IReadOnlyList<byte[]>? Previews { get; init; }
     public IReadOnlyList<string>? ImageIds { get; init; }
+    /// <summary>Where each finished image downloads (GET, with the session's cookie or access token), in <see cref="ImageIds"/> order.</summary>
+    public IReadOnlyList<string>? ImageUrls => ImageIds?.Select(id => $"/api/v1/images/{id}.png").ToList();
     /// <summary>The final event's alignment scores, one per image in <see cref="ImageIds"/> order, with each image's rank.</summary>
     public IReadOnlyList<ImageScore>? Scores { get; init; }
     public string? Error { get; init; }
