@@ -2,7 +2,9 @@
 # Runs every test. On a fresh Debian 12 machine with the .NET 10 SDK it first installs, once, the Debian packages
 # the tests use (librsvg2-bin for the data builder's SVG rasterizing, chromium for the browser tests, which drive
 # Debian's Chromium through Playwright since browsers cannot be downloaded here, postgresql for the gallery's
-# repository tests). It starts a throwaway PostgreSQL server on 127.0.0.1 for the run and stops it after.
+# repository tests, nodejs/npm and curl for the clients nobody here wrote), then the npm packages those clients and
+# the accessibility checks use (tests/clients: @microsoft/signalr, its MessagePack protocol, axe-core; npm ci, pinned
+# by its package-lock.json). It starts a throwaway PostgreSQL server on 127.0.0.1 for the run and stops it after.
 # Prints "N passed, N failed" last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +13,8 @@ need=()
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -18,6 +22,8 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+(cd tests/clients && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
 # A throwaway PostgreSQL cluster (trust auth, loopback only). initdb refuses to run as root: root runs it as postgres.
 pg_bin=$(dirname "$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
