@@ -28,6 +28,9 @@ public static class Extensions
     public static void UseRefineWebPipeline(this WebApplication app)
     {
         app.UseSecurity();
+        // Routing after the error pages (not first, where the host would put it): a dead link re-executed as
+        // /not-found must be routed again to reach that page.
+        app.UseRouting();
         if (!app.Environment.IsDevelopment()) app.UseHsts();
         app.UseStaticFiles(); // the top-level wwwroot/
         app.UseSessions();

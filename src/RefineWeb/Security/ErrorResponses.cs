@@ -8,7 +8,7 @@ namespace RefineWeb.Security;
 /// Every failure answers a ProblemDetails with a status and a message a person can act on, in every environment:
 /// unhandled exceptions (handled in place, not re-run against an error page), and empty error responses (405, an
 /// unknown API path, ...) from the status-code pages. Exception text never reaches the client; the trace id does,
-/// and the log has the rest.
+/// and the log has the rest. A browser asking for a page that does not exist gets the app's not-found page instead.
 /// </summary>
 public static class ErrorResponses
 {
@@ -24,6 +24,17 @@ public static class ErrorResponses
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusOf, SuppressDiagnosticsCallback = _ => false });
         app.UseStatusCodePages();
+        // A person who follows a dead link gets the app's own page (title, language, a way back), not JSON.
+        app.UseWhen(IsPageRequest, page => page.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+    }
+
+    /// <summary>A browser asking for a page: GET with HTML accepted, outside the API, the hub and the framework's files.</summary>
+    static bool IsPageRequest(HttpContext context)
+    {
+        var request = context.Request;
+        return HttpMethods.IsGet(request.Method) && request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase))
+            && !request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments("/hubs") && !request.Path.StartsWithSegments("/_blazor")
+            && !request.Path.StartsWithSegments("/_framework") && !request.Path.StartsWithSegments("/_content");
     }
 
     /// <summary>The client's fault (a request Kestrel refused), a storage fault (try again later), or ours.</summary>
