@@ -31,11 +31,10 @@ public sealed class UpscaleFidelityTests(Xunit.Abstractions.ITestOutputHelper ou
         double upscaledPsnr = 0, bicubicPsnr = 0;
         foreach (var (fixture, index) in fixtures.Select((f, i) => (f, i)))
         {
-            using var scope = NewDisposeScope();
-            var truth = ImageTensor.FromEncoded(await File.ReadAllBytesAsync(Path.Combine(folder, fixture.Image))).unsqueeze(0);
-            var small = nn.functional.adaptive_avg_pool2d(truth, [16, 16]);
-
-            using var form = new MultipartFormDataContent { { new ByteArrayContent(ImageTensor.ToPng(small[0])), "file", "small.png" } };
+            // Tensors only in synchronous code: a dispose scope is per thread, and one held across an await would collect
+            // the tensors of whatever else runs on that thread meanwhile (another test's model) and dispose them later.
+            var truthPng = await File.ReadAllBytesAsync(Path.Combine(folder, fixture.Image));
+            using var form = new MultipartFormDataContent { { new ByteArrayContent(Downsampled(truthPng, 16)), "file", "small.png" } };
             using var uploaded = await client.PostAsync("/api/v1/uploads", form);
             var imageId = (await uploaded.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
             using var created = await client.PostAsJsonAsync("/api/v1/upscales", new { imageId, prompt = fixture.Caption, seed = index, factor = 4 });
@@ -48,11 +47,28 @@ public sealed class UpscaleFidelityTests(Xunit.Abstractions.ITestOutputHelper ou
             } while (status.GetProperty("status").GetString() is "queued" or "running");
             Assert.Equal("succeeded", status.GetProperty("status").GetString());
 
-            var upscaled = ImageTensor.FromEncoded(await client.GetByteArrayAsync(status.GetProperty("images")[0].GetString())).unsqueeze(0);
-            upscaledPsnr += ImageQuality.Psnr(upscaled, truth) / fixtures.Count;
-            bicubicPsnr += ImageQuality.Psnr(StageSampling.UpsampleForRefiner(small, 64), truth) / fixtures.Count;
+            var (upscaled, bicubic) = Psnr(truthPng, await client.GetByteArrayAsync(status.GetProperty("images")[0].GetString()));
+            upscaledPsnr += upscaled / fixtures.Count;
+            bicubicPsnr += bicubic / fixtures.Count;
         }
         output.WriteLine($"upscaled {upscaledPsnr:F2} dB, bicubic {bicubicPsnr:F2} dB (mean of {fixtures.Count})");
         Assert.True(upscaledPsnr > bicubicPsnr, $"upscaled {upscaledPsnr:F2} dB vs bicubic {bicubicPsnr:F2} dB (mean of {fixtures.Count})");
+    }
+
+    /// <summary>The picture box-downsampled to <paramref name="side"/> px, as PNG.</summary>
+    static byte[] Downsampled(byte[] png, int side)
+    {
+        using var scope = NewDisposeScope();
+        return ImageTensor.ToPng(nn.functional.adaptive_avg_pool2d(ImageTensor.FromEncoded(png).unsqueeze(0), [side, side])[0]);
+    }
+
+    /// <summary>PSNR of the upscaled picture and of bicubic from the same 16 px picture, both against the truth.</summary>
+    static (double Upscaled, double Bicubic) Psnr(byte[] truthPng, byte[] upscaledPng)
+    {
+        using var scope = NewDisposeScope();
+        var truth = ImageTensor.FromEncoded(truthPng).unsqueeze(0);
+        var small = nn.functional.adaptive_avg_pool2d(truth, [16, 16]);
+        var upscaled = ImageTensor.FromEncoded(upscaledPng).unsqueeze(0);
+        return (ImageQuality.Psnr(upscaled, truth), ImageQuality.Psnr(StageSampling.UpsampleForRefiner(small, 64), truth));
     }
 }
