@@ -1,10 +1,45 @@
+using System.Collections.Concurrent;
+
 namespace RefineWeb.Gallery;
 
-/// <summary>Tells open pages that a session's gallery changed (another tab finished or deleted an image).</summary>
+/// <summary>
+/// Tells open pages that a session's gallery changed (another tab finished or deleted an image). A page subscribes
+/// for its own session and disposes the subscription when it goes; nobody filters everyone else's changes.
+/// </summary>
 public sealed class GalleryNotifier
 {
-    /// <summary>Raised with the owner whose gallery changed; handlers must not block.</summary>
+    readonly ConcurrentDictionary<Guid, ImmutableHandlers> byOwner = [];
+
+    /// <summary>Raised with the owner whose gallery changed, for every owner; handlers must not block.</summary>
     public event Action<Guid>? Changed;
 
-    public void Notify(Guid owner) => Changed?.Invoke(owner);
+    /// <summary>Calls <paramref name="onChange"/> whenever <paramref name="owner"/>'s gallery changes, until disposed; it must not block.</summary>
+    public IDisposable Subscribe(Guid owner, Func<Task> onChange)
+    {
+        byOwner.AddOrUpdate(owner, _ => new([onChange]), (_, handlers) => new([.. handlers.Items, onChange]));
+        return new Subscription(() =>
+        {
+            var left = byOwner.AddOrUpdate(owner, _ => new([]), (_, handlers) => new([.. handlers.Items.Where(h => h != onChange)]));
+            if (left.Items.Length == 0) byOwner.TryRemove(KeyValuePair.Create(owner, left)); // only if nobody subscribed meanwhile
+        });
+    }
+
+    public void Notify(Guid owner)
+    {
+        Changed?.Invoke(owner);
+        if (byOwner.TryGetValue(owner, out var handlers))
+            foreach (var handler in handlers.Items) _ = handler();
+    }
+
+    /// <summary>Handlers are swapped, never changed in place, so notifying needs no lock.</summary>
+    sealed record ImmutableHandlers(Func<Task>[] Items);
+
+    sealed class Subscription(Action remove) : IDisposable
+    {
+        int disposed;
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0) remove();
+        }
+    }
 }

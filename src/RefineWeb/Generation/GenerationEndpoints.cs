@@ -67,7 +67,7 @@ public static class GenerationEndpoints
         // No endpoint body limit below Kestrel's 30 MB: a 413 answered before reading lets Kestrel drain the rest, so
         // the client reads the answer; with a lower limit Kestrel would reset the connection mid-upload instead.
         api.MapPost("/uploads", Upload).DisableAntiforgery().RequireCreationLimit()
-            .WithSummary("Upload a PNG, JPEG or WebP (multipart field \"file\", at most 10 MB and 2048 px a side); returns its image id.")
+            .WithSummary("Upload a PNG, JPEG or WebP (multipart field \"file\", at most 10 MB and 2048 px a side; optional field \"fit\": \"crop\" or \"pad\" makes a non-square picture square); returns its image id.")
             .Accepts<IFormFile>("multipart/form-data").Produces<ImageInfo>(StatusCodes.Status201Created).ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return app;
@@ -94,12 +94,16 @@ public static class GenerationEndpoints
             return e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) ? TooLarge() : UploadProblem("The multipart body could not be read; send the image in a field named \"file\".");
         }
         if (form.Files.GetFile("file") is not { } file) return UploadProblem("Send the image as multipart/form-data in a field named \"file\".");
+        if (UploadFitting.Parse(form["fit"]) is not { } fit)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["fit"] = ["Fit must be \"crop\" (the middle square), \"pad\" (white around it) or \"keep\"."] },
+                title: "The upload was refused");
         if (file.Length > ImageUpload.MaxBytes) return TooLarge();
         using var buffer = new MemoryStream();
         await file.CopyToAsync(buffer, request.HttpContext.RequestAborted);
         var bytes = buffer.ToArray();
         var (image, error) = ImageUpload.Read(bytes);
         if (image is null) return UploadProblem(error!);
+        image = UploadFitting.Apply(image, fit);
         var (stored, _, _) = await StoreUploadAsync(images, request.HttpContext.User.Owner(), image, bytes, models.StageCount, request.HttpContext.RequestAborted);
         return Results.Created($"/api/v1/images/{stored.Id}", ImageInfo.Of(stored));
     }
@@ -197,15 +201,18 @@ public static class GenerationEndpoints
 /// <summary>
 /// GET /api/v1/generations/{id}; once done, <see cref="Scores"/> (one per image) say how well each matches and rank
 /// them. <see cref="Warnings"/>: what did not stop the job but changes what it draws (words the model does not know).
+/// <see cref="SecondsUntilStart"/> (queued) and <see cref="SecondsLeft"/> (running): estimates from the engine's measured step times.
 /// </summary>
 public sealed record GenerationStatusResponse(string Id, GenerationStatus Status, int? QueuePosition, double Progress, string? StageName,
-    int? Step, int? TotalSteps, IReadOnlyList<string> Images, IReadOnlyList<ImageScore>? Scores, string? Error, IReadOnlyList<string> Warnings)
+    int? Step, int? TotalSteps, IReadOnlyList<string> Images, IReadOnlyList<ImageScore>? Scores, string? Error, IReadOnlyList<string> Warnings,
+    double? SecondsUntilStart = null, double? SecondsLeft = null)
 {
     public static GenerationStatusResponse Of(GenerationJob job)
     {
         var latest = job.Latest;
         return new(job.Id, latest.Status, latest.QueuePosition, latest.Progress, latest.StageName, latest.Step, latest.TotalSteps,
-            [.. (latest.ImageIds ?? []).Select(id => $"/api/v1/images/{id}.png")], latest.Scores, latest.Error, job.Warnings ?? []);
+            [.. (latest.ImageIds ?? []).Select(id => $"/api/v1/images/{id}.png")], latest.Scores, latest.Error, job.Warnings ?? [],
+            latest.Status == GenerationStatus.Queued ? latest.SecondsUntilStart : null, latest.Status == GenerationStatus.Running ? latest.SecondsLeft : null);
     }
 }
 

@@ -12,6 +12,11 @@ public sealed record GenerationEvent
     public required GenerationStatus Status { get; init; }
     /// <summary>Jobs ahead of this one (queued events only).</summary>
     public int? QueuePosition { get; init; }
+    /// <summary>Queued events: about how many seconds until the job starts (the running batch's rest, then the jobs ahead), from
+    /// the engine's measured step times; null until it has measured them.</summary>
+    public double? SecondsUntilStart { get; init; }
+    /// <summary>Running events: about how many seconds of denoising are left, from each stage's measured step time; null until measured.</summary>
+    public double? SecondsLeft { get; init; }
     /// <summary>Jobs sharing the engine's forward pass with this one, itself included (running events only).</summary>
     public int? BatchJobs { get; init; }
     public int? StageIndex { get; init; }
@@ -20,7 +25,7 @@ public sealed record GenerationEvent
     public int? Resolution { get; init; }
     public int? Step { get; init; }
     public int? TotalSteps { get; init; }
-    /// <summary>Share of all denoising steps of the job done, 0-1.</summary>
+    /// <summary>Share of the job's denoising time done, 0-1: each step weighs what its stage's steps measurably take.</summary>
     public double Progress { get; init; }
     public IReadOnlyList<byte[]>? Previews { get; init; }
     public IReadOnlyList<string>? ImageIds { get; init; }

@@ -11,7 +11,10 @@ public sealed record GenerationInput
     public long? Seed { get; init; }
     /// <summary>Denoising steps per stage, coarsest first; null or shorter lists take the stages' defaults.</summary>
     public int[]? Steps { get; init; }
+    /// <summary>Classifier-free guidance for every stage; null: each stage's own default.</summary>
     public double? GuidanceScale { get; init; }
+    /// <summary>Guidance per stage, coarsest first (as <see cref="Steps"/>); shorter lists take the rest's defaults. Not with <see cref="GuidanceScale"/>.</summary>
+    public double[]? GuidanceScales { get; init; }
     /// <summary>Stop after this many stages (1 = 16 px); null runs them all.</summary>
     public int? Stages { get; init; }
     public int Count { get; init; } = 1;
@@ -36,6 +39,7 @@ public static class GenerationLimits
         if (input.Stages is { } stages && (stages < 1 || stages > stageCount)) errors.Add("stages", $"Stages must be between 1 and {stageCount}.");
         errors.Steps(input.Steps, stageCount);
         errors.Guidance(input.GuidanceScale);
+        errors.GuidancePerStage(input.GuidanceScales, input.GuidanceScale, stageCount);
         errors.Seed(input.Seed, Math.Clamp(input.Count, 1, MaxCount));
         return errors.ToDictionary();
     }
@@ -110,6 +114,14 @@ public sealed class ValidationErrors
     public void Guidance(double? guidance)
     {
         if (guidance is { } g && !GenerationLimits.ValidGuidance(g)) Add("guidanceScale", $"Guidance scale must be between 0 and {GenerationLimits.MaxGuidanceScale}.");
+    }
+
+    public void GuidancePerStage(double[]? perStage, double? everyStage, int stageCount)
+    {
+        if (perStage is null) return;
+        if (everyStage is not null) Add("guidanceScales", "Give either guidanceScale (every stage) or guidanceScales (one per stage), not both.");
+        if (perStage.Length > stageCount) Add("guidanceScales", $"Give at most {stageCount} guidance scales, one per stage.");
+        if (!perStage.All(GenerationLimits.ValidGuidance)) Add("guidanceScales", $"Guidance scales must be between 0 and {GenerationLimits.MaxGuidanceScale}.");
     }
 
     public void Seed(long? seed, int images = 1)

@@ -8,7 +8,7 @@ namespace RefineWeb.Generation;
 /// refusal (429 from the API) instead of an ever longer wait. The bound counts every job not yet started, including
 /// those the engine has taken off the channel to batch, and keeps their order for queue positions.
 /// </summary>
-public sealed class GenerationQueue(IOptions<GenerationOptions> options)
+public sealed class GenerationQueue(IOptions<GenerationOptions> options, GenerationTiming? timing = null)
 {
     /// <summary>Finished jobs stay findable (status polling) until this many newer jobs have arrived.</summary>
     internal const int KeepFinished = 1000;
@@ -44,7 +44,7 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options)
             jobs[job.Id] = job;
             arrivals.Enqueue(job);
             PruneFinished();
-            job.Publish(job.Latest with { QueuePosition = waiting.Count - 1 });
+            PublishPosition(waiting.Count - 1);
         }
         return EnqueueResult.Queued;
     }
@@ -62,9 +62,22 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options)
         lock (gate)
         {
             foreach (var job in started) waiting.Remove(job);
-            for (int i = 0; i < waiting.Count; i++)
-                if (waiting[i].Latest.QueuePosition != i) waiting[i].Publish(waiting[i].Latest with { QueuePosition = i });
+            // A job hears when its place or its wait changed (the batch that just started changes the wait even for the head).
+            for (int i = 0; i < waiting.Count; i++) PublishPosition(i, onlyIfChanged: true);
         }
+    }
+
+    /// <summary>Tells the job at <paramref name="position"/> its place and about how long until it starts (under the lock).</summary>
+    void PublishPosition(int position, bool onlyIfChanged = false)
+    {
+        int imagesAhead = 0;
+        for (int i = 0; i < position; i++) imagesAhead += waiting[i].Seeds.Count;
+        var job = waiting[position];
+        var wait = timing?.SecondsUntilStart(imagesAhead);
+        var last = job.Latest;
+        bool waitChanged = wait.HasValue != last.SecondsUntilStart.HasValue || Math.Abs((wait ?? 0) - (last.SecondsUntilStart ?? 0)) >= 1;
+        if (onlyIfChanged && last.QueuePosition == position && !waitChanged) return;
+        job.Publish(last with { QueuePosition = position, SecondsUntilStart = wait });
     }
 
     /// <summary>Forgets the oldest finished jobs beyond <see cref="KeepFinished"/>, in arrival order (no sorting under the lock).</summary>

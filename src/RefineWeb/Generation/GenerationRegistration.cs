@@ -17,6 +17,7 @@ public static class GenerationRegistration
         services.AddSingleton<GenerationQueue>();
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<GenerationMetrics>();
+        services.AddSingleton<GenerationTiming>();
         services.AddSingleton<GenerationService>();
         services.AddHostedService<GenerationWorker>();
         // Statuses travel as "succeeded", not 3, over the API and the hub alike.

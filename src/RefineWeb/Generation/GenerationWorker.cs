@@ -18,7 +18,7 @@ namespace RefineWeb.Generation;
 /// <see cref="EventPublisher"/> encodes and delivers them, so the denoising loop never waits on encoding or clients.
 /// </summary>
 public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publisher, ModelHost models, GenerationMetrics metrics,
-    IOptions<GenerationOptions> options, ILogger<GenerationWorker> logger) : BackgroundService
+    GenerationTiming timing, IOptions<GenerationOptions> options, ILogger<GenerationWorker> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -26,6 +26,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
     void Run(CancellationToken stopping)
     {
         var model = models.Load();
+        if (model is not null) timing.UseStages(model.Stages.Select(s => (s.Config.Name, s.Config.DefaultSteps)));
         var pending = new List<GenerationJob>();
         while (!stopping.IsCancellationRequested)
         {
@@ -56,6 +57,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
             }
             if (batch[0].Edit is not null) RunEdit(model, batch[0], stopping);
             else RunBatch(model, batch, stopping);
+            timing.RunningMillisecondsLeft = 0;
             TrimNativeHeap();
         }
     }
@@ -84,7 +86,8 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
     /// adds a gradient, and a plain image must come out the same whatever it is batched with.
     /// </summary>
     static bool SameSettings(GenerationInput a, GenerationInput b) =>
-        a.GuidanceScale == b.GuidanceScale && a.Stages == b.Stages && (a.Steps ?? []).SequenceEqual(b.Steps ?? [])
+        a.GuidanceScale == b.GuidanceScale && (a.GuidanceScales ?? []).SequenceEqual(b.GuidanceScales ?? []) && a.Stages == b.Stages
+        && (a.Steps ?? []).SequenceEqual(b.Steps ?? [])
         && Emphasis(a.Prompt).Phrases.Count == 0 == (Emphasis(b.Prompt).Phrases.Count == 0);
 
     long lastTrim = Environment.TickCount64;
@@ -119,6 +122,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
             Seeds = [.. items.Select(i => i.Seed)],
             StepsPerStage = settings.Steps,
             GuidanceScale = settings.GuidanceScale,
+            GuidancePerStage = settings.GuidanceScales,
             StageCount = settings.Stages,
         };
         // The batch stops only when every job in it is cancelled (or the host stops); a cancelled job alone just stops hearing about it.
@@ -127,13 +131,15 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
         {
             if (batch.All(j => j.CancellationToken.IsCancellationRequested)) everyoneCancelled.Cancel();
         })).ToList();
-        foreach (var job in batch) publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count });
+        double? expected = timing.Timeline(0, settings.Stages ?? model.Stages.Count, settings.Steps)?.TotalMilliseconds;
+        timing.RunningMillisecondsLeft = expected ?? 0;
+        foreach (var job in batch)
+            publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count, SecondsLeft = expected / 1000 });
 
-        var clock = Stopwatch.StartNew();
-        double lastStep = 0;
+        var clock = new BatchClock();
         try
         {
-            using var result = new CascadePipeline(model).Generate(request, preview => PublishStep(batch, preview, clock, ref lastStep), everyoneCancelled.Token);
+            using var result = new CascadePipeline(model).Generate(request, preview => PublishStep(batch, preview, clock), everyoneCancelled.Token);
 
             var finished = ImageTensor.ToRgbBatch(result);
             var scores = Score(model, result, [.. items.Select(i => i.Job.Input.Prompt)]);
@@ -153,7 +159,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                         new ImageLineage(ImageOrigin.Generated, Prompt: job.Input.Prompt),
                         [.. job.Seeds.Select(seed => Parameters(model, job, seed, finished[first], ImageOrigin.Generated))]);
             }
-            logger.LogInformation("Generated {Images} images for {Jobs} jobs in {Milliseconds:F0} ms", items.Count, batch.Count, clock.Elapsed.TotalMilliseconds);
+            logger.LogInformation("Generated {Images} images for {Jobs} jobs in {Milliseconds:F0} ms", items.Count, batch.Count, clock.Elapsed);
         }
         catch (OperationCanceledException)
         {
@@ -179,12 +185,18 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
     }
 
     /// <summary>One step's progress (and, for watched jobs, its frames) for every job of a batch.</summary>
-    void PublishStep(List<GenerationJob> batch, StepPreview preview, Stopwatch clock, ref double lastStep)
+    void PublishStep(List<GenerationJob> batch, StepPreview preview, BatchClock clock)
     {
-        double now = clock.Elapsed.TotalMilliseconds;
-        metrics.Step(preview.StageName, now - lastStep);
-        lastStep = now;
-        double progress = (preview.StageIndex + (double)preview.Step / preview.TotalSteps) / preview.StageCount;
+        double stepTime = clock.Step();
+        metrics.Step(preview.StageName, stepTime);
+        timing.RecordStep(preview.StageName, stepTime);
+        // Progress and time left weigh each step by its stage's measured step time (the stages run from this one's place in the model).
+        var timeline = timing.Timeline(timing.StageNumber(preview.StageName) - preview.StageIndex, preview.StageCount, batch[0].Input.Steps,
+            preview.StageIndex, preview.TotalSteps);
+        double progress = clock.Forward(timeline?.Progress(preview.StageIndex, preview.Step)
+            ?? (preview.StageIndex + (double)preview.Step / preview.TotalSteps) / preview.StageCount);
+        double? left = timeline?.MillisecondsLeft(preview.StageIndex, preview.Step);
+        timing.RunningMillisecondsLeft = left ?? 0;
         // Frames only when someone watches (a job polled over the API has nobody to show them to).
         var frames = batch.Any(job => job.HasListeners) ? ImageTensor.ToRgbBatch(preview.PredictedImages) : null;
         int row = 0;
@@ -197,7 +209,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
             {
                 JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count, StageIndex = preview.StageIndex,
                 StageCount = preview.StageCount, StageName = preview.StageName, Resolution = preview.Resolution, Step = preview.Step,
-                TotalSteps = preview.TotalSteps, Progress = progress,
+                TotalSteps = preview.TotalSteps, Progress = progress, SecondsLeft = left / 1000,
             };
             if (frames is not null && job.HasListeners) publisher.PostPreview(job, update, frames[first..row]);
             else publisher.Post(job, update);
@@ -210,8 +222,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
         var edit = job.Edit!;
         var input = job.Input;
         publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = 1 });
-        var clock = Stopwatch.StartNew();
-        double lastStep = 0;
+        var clock = new BatchClock();
         List<GenerationJob> batch = [job];
         using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(job.CancellationToken, stopping);
         try
@@ -226,7 +237,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                 {
                     Prompt = ModelText(input.Prompt), NegativePrompt = input.NegativePrompt ?? "", Seeds = job.Seeds, StartImages = start, StageCount = input.Stages,
                     ItemEmphasis = [.. job.Seeds.Select(_ => Emphasis(input.Prompt).Phrases)],
-                }, preview => PublishStep(batch, preview, clock, ref lastStep), cancelled.Token);
+                }, preview => PublishStep(batch, preview, clock), cancelled.Token);
             }
             else
             {
@@ -234,9 +245,9 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                 result = pipeline.Refine(new RefinementRequest
                 {
                     Prompt = ModelText(input.Prompt), NegativePrompt = input.NegativePrompt ?? "", Seed = job.Seeds[0], Parent = source, Mask = mask,
-                    Strength = edit.Strength, StepsPerStage = input.Steps, GuidanceScale = input.GuidanceScale,
+                    Strength = edit.Strength, StepsPerStage = input.Steps, GuidanceScale = input.GuidanceScale, GuidancePerStage = input.GuidanceScales,
                     Emphasis = Emphasis(input.Prompt).Phrases,
-                }, preview => PublishStep(batch, preview, clock, ref lastStep), cancelled.Token);
+                }, preview => PublishStep(batch, preview, clock), cancelled.Token);
             }
             using (result)
             {
@@ -257,7 +268,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                     }, [image], lineage,
                     [Parameters(model, job, job.Seeds[0], image, lineage.Origin) with { Strength = edit.Kind == EditKind.Upscale ? null : edit.Strength }]);
             }
-            logger.LogInformation("{Kind} of {Source} done in {Milliseconds:F0} ms", edit.Kind, edit.SourceId, clock.Elapsed.TotalMilliseconds);
+            logger.LogInformation("{Kind} of {Source} done in {Milliseconds:F0} ms", edit.Kind, edit.SourceId, clock.Elapsed);
         }
         catch (OperationCanceledException)
         {
@@ -270,6 +281,25 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
         }
     }
 
+    /// <summary>A batch's time: each step's duration, and progress that never goes back (the step times it weighs by keep being re-measured).</summary>
+    sealed class BatchClock
+    {
+        readonly Stopwatch watch = Stopwatch.StartNew();
+        double lastStep, furthest;
+
+        public double Elapsed => watch.Elapsed.TotalMilliseconds;
+
+        /// <summary>Milliseconds since the previous step (or the start).</summary>
+        public double Step()
+        {
+            double now = Elapsed, took = now - lastStep;
+            lastStep = now;
+            return took;
+        }
+
+        public double Forward(double progress) => furthest = Math.Max(furthest, progress);
+    }
+
     /// <summary>What goes inside the PNG: the request's settings with each stage's defaults filled in.</summary>
     static ImageParameters Parameters(CascadeModel model, GenerationJob job, long seed, RgbImage image, ImageOrigin origin)
     {
@@ -279,7 +309,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
         {
             Prompt = input.Prompt, NegativePrompt = input.NegativePrompt, Seed = seed, Stages = stages,
             Steps = [.. model.Stages.Take(stages).Select((s, i) => input.Steps is { } steps && i < steps.Length ? steps[i] : s.Config.DefaultSteps)],
-            GuidanceScale = input.GuidanceScale, Width = image.Width, Height = image.Height, Model = model.Manifest.Name, Origin = origin,
+            GuidanceScale = input.GuidanceScale, GuidanceScales = input.GuidanceScales, Width = image.Width, Height = image.Height, Model = model.Manifest.Name, Origin = origin,
         };
     }
 

@@ -20,6 +20,8 @@ public sealed record ImageParameters
     public long? Seed { get; init; }
     public int[]? Steps { get; init; }
     public double? GuidanceScale { get; init; }
+    /// <summary>Guidance per stage, when the request set it so (then <see cref="GuidanceScale"/> is null).</summary>
+    public double[]? GuidanceScales { get; init; }
     public int? Stages { get; init; }
     public int Width { get; init; }
     public int Height { get; init; }
@@ -32,7 +34,8 @@ public sealed record ImageParameters
     {
         var settings = new List<string>();
         if (Steps is { Length: > 0 }) settings.Add($"Steps: {string.Join("/", Steps)}");
-        settings.Add($"Guidance: {(GuidanceScale is { } g ? g.ToString(CultureInfo.InvariantCulture) : "default")}");
+        settings.Add($"Guidance: {(GuidanceScales is { Length: > 0 } perStage ? string.Join("/", perStage.Select(g => g.ToString(CultureInfo.InvariantCulture)))
+            : GuidanceScale is { } g ? g.ToString(CultureInfo.InvariantCulture) : "default")}");
         if (Seed is { } seed) settings.Add($"Seed: {seed}");
         settings.Add($"Size: {Width}x{Height}");
         if (Strength is { } s) settings.Add($"Strength: {s.ToString(CultureInfo.InvariantCulture)}");
@@ -85,6 +88,7 @@ public sealed record ImageParameters
             Seed = Keep("seed", Seed, Seed is { } seed && GenerationLimits.ValidSeed(seed)),
             Steps = Keep("steps", Steps, Steps is { } steps && steps.Length <= stageCount && steps.All(GenerationLimits.ValidSteps)),
             GuidanceScale = Keep("guidanceScale", GuidanceScale, GuidanceScale is { } g && GenerationLimits.ValidGuidance(g)),
+            GuidanceScales = Keep("guidanceScales", GuidanceScales, GuidanceScales is { } perStage && perStage.Length <= stageCount && perStage.All(GenerationLimits.ValidGuidance)),
             Stages = Keep("stages", Stages, Stages is >= 1 && Stages <= stageCount),
             Strength = Keep("strength", Strength, Strength is >= RefinementInput.MinStrength and <= RefinementInput.MaxStrength),
             Model = Keep("model", Model, Model is { Length: <= MaxModelNameLength } && !Model.Any(char.IsControl)),

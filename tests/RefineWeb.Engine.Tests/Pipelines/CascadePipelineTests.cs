@@ -53,6 +53,25 @@ public class CascadePipelineTests(TinyModelFixture fixture) : IClassFixture<Tiny
     }
 
     [Fact]
+    public void Guidance_per_stage_applies_to_its_own_stage_only()
+    {
+        var defaults = fixture.Model.Stages.Select(s => s.Config.DefaultGuidanceScale).ToArray();
+        using var plain = Pipeline.Generate(new CascadeRequest { Prompt = "red heart", Seeds = [3], StageCount = 2 });
+        // Each stage's own default, given per stage: the same picture as leaving it out.
+        using var same = Pipeline.Generate(new CascadeRequest { Prompt = "red heart", Seeds = [3], StageCount = 2, GuidancePerStage = defaults[..2] });
+        Assert.True(plain.eq(same).all().item<bool>());
+        // Only the 32 px stage's guidance changed: the 16 px picture is the same, the 32 px one differs.
+        using var changed = Pipeline.Generate(new CascadeRequest { Prompt = "red heart", Seeds = [3], StageCount = 2, GuidancePerStage = [defaults[0], defaults[1] + 4] });
+        Assert.False(plain.eq(changed).all().item<bool>());
+        using var basePlain = Pipeline.Generate(new CascadeRequest { Prompt = "red heart", Seeds = [3], StageCount = 1 });
+        using var baseChanged = Pipeline.Generate(new CascadeRequest { Prompt = "red heart", Seeds = [3], StageCount = 1, GuidancePerStage = [defaults[0], defaults[1] + 4] });
+        Assert.True(basePlain.eq(baseChanged).all().item<bool>());
+        // The per-stage list wins over the one scale for every stage.
+        using var both = Pipeline.Generate(new CascadeRequest { Prompt = "red heart", Seeds = [3], StageCount = 2, GuidanceScale = 9, GuidancePerStage = defaults[..2] });
+        Assert.True(plain.eq(both).all().item<bool>());
+    }
+
+    [Fact]
     public void Same_prompt_and_seed_give_identical_png_bytes_and_other_seeds_differ()
     {
         var request = new CascadeRequest { Prompt = "blue heart", Seeds = [42] };

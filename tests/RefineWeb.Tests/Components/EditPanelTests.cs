@@ -1,13 +1,9 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting.Internal;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using RefineWeb.Components.Pages.Home;
 using RefineWeb.Engine.Imaging;
-using RefineWeb.Engine.Pipelines;
-using RefineWeb.Engine.Text;
 using RefineWeb.Extensions;
 using RefineWeb.Gallery;
 using RefineWeb.Generation;
@@ -28,10 +24,7 @@ public sealed class EditPanelTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         gallery = await TestGallery.CreateAsync();
-        Engine.Runtime.TorchRuntime.Initialize();
-        CascadeBlueprint.Write(model, WordTokenizer.BuildVocabulary(["red heart"]), CascadePreset.Tiny);
-        host = new ModelHost(Options.Create(new ModelOptions { Directory = model }), new HostingEnvironment { ContentRootPath = model }, NullLogger<ModelHost>.Instance);
-        host.Load();
+        host = MudComponentTest.TinyModel(model);
         bunit.JSInterop.Mode = JSRuntimeMode.Loose;
         canvasScript = bunit.JSInterop.SetupModule("./js/mask-canvas.js");
         bunit.Services.AddMudServices();

@@ -134,8 +134,8 @@ public sealed class HomePageTests : IAsyncLifetime
         PromptBox(page).KeyDown(new KeyboardEventArgs { Key = "Enter", CtrlKey = true });
         var job = QueuedJob();
         Assert.Equal("red heart", job.Input.Prompt);
-        Assert.Equal(3, job.Input.Stages);
-        Assert.Equal(3, job.Input.Steps!.Length);
+        Assert.Null(job.Input.Stages); // untouched: every stage, as the API's default
+        Assert.Null(job.Input.Steps);
         Assert.Single(job.Seeds);
     }
 
@@ -201,7 +201,8 @@ public sealed class HomePageTests : IAsyncLifetime
         page.WaitForAssertion(() => Assert.Equal("blue heart", PromptBox(page).GetAttribute("value") ?? PromptBox(page).TextContent));
         page.Find("[data-testid=generate]").Click();
         var job = QueuedJob();
-        Assert.Equal(("blue heart", "red", 4242L, 2.5), (job.Input.Prompt, job.Input.NegativePrompt, job.Seeds[0], job.Input.GuidanceScale));
+        Assert.Equal(("blue heart", "red", 4242L), (job.Input.Prompt, job.Input.NegativePrompt, job.Seeds[0]));
+        Assert.Equal([2.5, 2.5, 2.5], job.Input.GuidanceScales!); // that image's one scale, now set on every stage
         Assert.Equal([7, 5, 3], job.Input.Steps!);
         Assert.Equal(owner, job.Owner);
     }
@@ -275,14 +276,6 @@ public sealed class HomePageTests : IAsyncLifetime
     static string StopAtShown(IRenderedComponent<Home> page) => page.Find("[data-testid=stop-at]").TextContent.Trim();
 
     [Fact]
-    public void The_stop_at_menu_has_one_entry_per_stage_named_by_its_size()
-    {
-        Assert.Equal(["16 px (base)", "32 px", "64 px (all stages)"], Home.StopAt([16, 32, 64]).Select(c => c.Label));
-        Assert.Equal([1, 2, 3, 4, 5], Home.StopAt([16, 32, 64, 128, 256]).Select(c => c.Stages));
-        Assert.Equal(["16 px (base)", "32 px", "64 px", "128 px", "256 px (all stages)"], Home.StopAt([16, 32, 64, 128, 256]).Select(c => c.Label));
-    }
-
-    [Fact]
     public void Stop_at_and_the_step_sliders_follow_a_three_stage_model()
     {
         var page = RenderPage(model);
@@ -301,9 +294,8 @@ public sealed class HomePageTests : IAsyncLifetime
         PromptBox(page).Input("red heart");
         page.Find("[data-testid=generate]").Click();
         var job = QueuedJob();
-        Assert.Equal(5, job.Input.Stages);
-        Assert.Equal([20, 2, 2, 2, 1], job.Input.Steps!);
-        Assert.Null(job.Input.GuidanceScale); // untouched: each stage samples with its own default, as the API does
+        // Untouched, the page asks what an API call with only a prompt asks: every stage, each with its own steps and guidance.
+        Assert.Equal((null, null, null, null), (job.Input.Stages, job.Input.Steps, job.Input.GuidanceScale, job.Input.GuidanceScales));
     }
 
     [Fact]

@@ -154,6 +154,16 @@ public sealed class GenerationApiTests : IAsyncLifetime
         Assert.Equal(GenerationStatus.Succeeded, events[^1].Status);
         Assert.Single(events[^1].ImageIds!);
         Assert.True(events.Select(e => e.Progress).Zip(events.Select(e => e.Progress).Skip(1)).All(p => p.First <= p.Second), "progress never goes back");
+
+        // The engine has now measured every stage's step time: the next job says how long it has left at every step, 0 after the last.
+        var again = new List<GenerationEvent>();
+        await foreach (var update in connection.StreamAsync<GenerationEvent>("Generate", new GenerationInput { Prompt = "red heart", Seed = 6, Steps = [4, 3, 3] }))
+            again.Add(update);
+        var running = again.Where(e => e.Step is not null).ToList();
+        Assert.All(running, e => Assert.True(e.SecondsLeft >= 0, $"step {e.StageIndex}/{e.Step}: {e.SecondsLeft}"));
+        Assert.Equal(0, running[^1].SecondsLeft);
+        Assert.True(running[0].SecondsLeft > 0);
+        Assert.Equal(1.0, running[^1].Progress, 10);
     }
 
     [Fact]

@@ -218,6 +218,31 @@ public sealed class RefineAndUploadApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_wide_upload_is_cropped_or_padded_square_when_asked_and_an_unknown_fit_is_refused()
+    {
+        async Task<HttpResponseMessage> Upload(string fit)
+        {
+            using var form = new MultipartFormDataContent { { new ByteArrayContent(Png(200, 120, SKColors.Red)), "file", "wide.png" }, { new StringContent(fit), "fit" } };
+            return await app.Client.PostAsync("/api/v1/uploads", form);
+        }
+        foreach (var (fit, side) in new[] { ("crop", 120), ("pad", 200) })
+        {
+            using var response = await Upload(fit);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+            using var bitmap = SKBitmap.Decode(await app.Client.GetByteArrayAsync($"/api/v1/images/{id}.png"));
+            Assert.Equal((side, side), (bitmap.Width, bitmap.Height));
+            Assert.Equal(fit == "pad" ? SKColors.White : SKColors.Red, bitmap.GetPixel(side / 2, 5)); // pad: white above the picture
+            Assert.Equal(SKColors.Red, bitmap.GetPixel(side / 2, side / 2));
+        }
+        int before = (await app.Client.GetFromJsonAsync<JsonElement>("/api/v1/gallery")).GetArrayLength();
+        using var refused = await Upload("stretch");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("Fit must be", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("fit")[0].GetString());
+        Assert.Equal(before, (await app.Client.GetFromJsonAsync<JsonElement>("/api/v1/gallery")).GetArrayLength());
+    }
+
+    [Fact]
     public async Task A_damaged_parameters_chunk_is_ignored_and_the_picture_still_uploads()
     {
         var png = PngText.With(Png(16, 16, SKColors.Red), new Dictionary<string, string> { ["refineweb"] = """{"prompt":"red heart","seed":1}""" });

@@ -42,7 +42,7 @@ public sealed class CascadePipeline(CascadeModel model)
             {
                 var stage = Model.Stages[s];
                 using var stageScope = NewDisposeScope();
-                var result = StageSampling.Run(stage, tokens, previous, generators, Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.Sampler, request.Eta),
+                var result = StageSampling.Run(stage, tokens, previous, generators, Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.GuidancePerStage, request.Sampler, request.Eta),
                     Preview(onStep, s, stageCount - first, first), cancellation, emphasis: emphasis?.ForStage(Model, s));
                 previous = result.MoveToOuterDisposeScope();
             }
@@ -90,7 +90,7 @@ public sealed class CascadePipeline(CascadeModel model)
                     resolution == size ? parent : nn.functional.adaptive_avg_pool2d(parent, [resolution, resolution]),
                     1 - (resolution == size ? mask : nn.functional.adaptive_max_pool2d(mask, [resolution, resolution])),
                     request.Strength);
-                var result = StageSampling.Run(stage, tokens, previous, generators, Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.Sampler, 0),
+                var result = StageSampling.Run(stage, tokens, previous, generators, Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.GuidancePerStage, request.Sampler, 0),
                     Preview(onStep, s, stageCount, 0), cancellation, known, emphasis?.ForStage(Model, s));
                 previous = result.MoveToOuterDisposeScope();
             }
@@ -110,9 +110,10 @@ public sealed class CascadePipeline(CascadeModel model)
         throw new ArgumentException($"No stage works at {resolution} px; the model's sizes are {string.Join(", ", Model.Stages.Select(s => s.Config.Resolution))} px.");
     }
 
-    static StageSamplingSettings Settings(DiffusionStage stage, int index, IReadOnlyList<int>? stepsPerStage, double? guidance, SamplerKind sampler, double eta) =>
+    static StageSamplingSettings Settings(DiffusionStage stage, int index, IReadOnlyList<int>? stepsPerStage, double? guidance,
+        IReadOnlyList<double>? guidancePerStage, SamplerKind sampler, double eta) =>
         new(stepsPerStage is { } perStage && index < perStage.Count ? perStage[index] : stage.Config.DefaultSteps,
-            guidance ?? stage.Config.DefaultGuidanceScale, sampler, eta);
+            guidancePerStage is { } stageGuidance && index < stageGuidance.Count ? stageGuidance[index] : guidance ?? stage.Config.DefaultGuidanceScale, sampler, eta);
 
     /// <summary>Stage-relative step callbacks as <see cref="StepPreview"/>s (stage numbers count the stages that run).</summary>
     Action<int, int, Tensor>? Preview(Action<StepPreview>? onStep, int stageIndex, int stagesRun, int firstStage)

@@ -15,6 +15,8 @@ public sealed record CascadeRequest
     public required IReadOnlyList<long> Seeds { get; init; }
     public IReadOnlyList<int>? StepsPerStage { get; init; }
     public double? GuidanceScale { get; init; }
+    /// <summary>Classifier-free guidance per stage, coarsest first; where given it wins over <see cref="GuidanceScale"/> (shorter lists: the rest as before).</summary>
+    public IReadOnlyList<double>? GuidancePerStage { get; init; }
     public int? StageCount { get; init; }
     public SamplerKind Sampler { get; init; } = SamplerKind.DpmSolverPlusPlus2M;
     public double Eta { get; init; }

@@ -20,6 +20,8 @@ public sealed record RefinementRequest
     public double Strength { get; init; } = 0.75;
     public IReadOnlyList<int>? StepsPerStage { get; init; }
     public double? GuidanceScale { get; init; }
+    /// <summary>Classifier-free guidance per stage, coarsest first; where given it wins over <see cref="GuidanceScale"/>.</summary>
+    public IReadOnlyList<double>? GuidancePerStage { get; init; }
     public SamplerKind Sampler { get; init; } = SamplerKind.DpmSolverPlusPlus2M;
     /// <summary>Emphasized phrases of <see cref="Prompt"/> (see <see cref="CascadeRequest.ItemEmphasis"/>).</summary>
     public IReadOnlyList<Text.EmphasizedPhrase>? Emphasis { get; init; }

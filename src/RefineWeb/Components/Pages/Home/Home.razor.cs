@@ -1,0 +1,165 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+using RefineWeb.Gallery;
+using RefineWeb.Generation;
+using RefineWeb.Security;
+
+namespace RefineWeb.Components.Pages.Home;
+
+/// <summary>
+/// The generate page: the form, the job it follows (as <see cref="JobView"/>), the editor for a selected image and
+/// the session's recent images. Rendering lives in the child components; this class submits and listens.
+/// </summary>
+public sealed partial class Home : IDisposable
+{
+    [Inject] GenerationService Generation { get; set; } = null!;
+    [Inject] ModelHost Models { get; set; } = null!;
+    [Inject] CreationLimiter Limiter { get; set; } = null!;
+    [Inject] ImageStore Images { get; set; } = null!;
+    [Inject] GalleryNotifier GalleryChanges { get; set; } = null!;
+    [Inject] NavigationManager Navigation { get; set; } = null!;
+    [Inject] ISnackbar Snackbar { get; set; } = null!;
+    [CascadingParameter] Task<AuthenticationState> Authentication { get; set; } = null!;
+
+    const int RecentCount = 12;
+
+    GenerationForm form = new([]);
+    Dictionary<string, string[]> errors = [];
+    readonly JobView job = new();
+    GenerationJob? followed;
+    CancellationTokenSource? listening;
+    string? picked; // of several candidates, the one the user keeps: its seed goes into the form
+    Guid owner;
+    IReadOnlyList<StoredImage> sessionImages = [];
+    readonly Dictionary<string, StoredImage> finished = []; // this tab's results, for their lineage
+    StoredImage? editing;
+    IDisposable? galleryChanges;
+    bool interactive; // false while prerendered: a click would go nowhere
+
+    string ResultColumnClass => job.Latest is null ? "results" : "results results-first";
+
+    protected override async Task OnInitializedAsync()
+    {
+        owner = (await Authentication).User.Owner();
+        await Models.Loaded; // loading takes about a second at start-up; the page then says whether it worked
+        if (Models.Model is { } model)
+            form = new GenerationForm([.. model.Stages.Select(s => new GenerationForm.StageChoice(s.Config.Name, s.Config.Resolution, s.Config.DefaultSteps, s.Config.DefaultGuidanceScale))]);
+        await LoadRecentAsync();
+        // From the gallery: "?reuse=id" fills the form with that image's settings, "?edit=id" opens it to brush.
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(Navigation.Uri).Query);
+        if (query.TryGetValue("reuse", out var reuse) && await Images.GetAsync(owner, reuse.ToString()) is { Parameters: { } parameters })
+            form.Restore(parameters);
+        if (query.TryGetValue("edit", out var edit)) await SelectAsync(edit.ToString());
+    }
+
+    /// <summary>Server push starts once the page is live in the browser (not while it is prerendered).</summary>
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (!firstRender) return;
+        galleryChanges = GalleryChanges.Subscribe(owner, OnGalleryChangedAsync);
+        interactive = true;
+        StateHasChanged();
+    }
+
+    async Task LoadRecentAsync() => sessionImages = await Images.ListAsync(owner, RecentCount);
+
+    /// <summary>Another tab of this session made or deleted an image.</summary>
+    Task OnGalleryChangedAsync() => InvokeAsync(async () =>
+    {
+        try
+        {
+            await LoadRecentAsync();
+            StateHasChanged();
+        }
+        catch (Exception e)
+        {
+            await DispatchExceptionAsync(e);
+        }
+    });
+
+    /// <summary>A prompt error goes as soon as the prompt is fixed, not at the next Generate (and comes back only then).</summary>
+    void OnPromptEdited()
+    {
+        if (errors.ContainsKey("prompt") && GenerationLimits.PromptProblem(form.Prompt) is null) errors = errors.Where(e => e.Key != "prompt").ToDictionary();
+    }
+
+    void StartAsync()
+    {
+        var result = Limiter.TryAcquire(owner) is { Allowed: false } refused
+            ? new SubmitResult(null, RateLimited: Limiter.Message(refused.RetryAfter))
+            : Generation.Submit(owner, form.ToInput());
+        errors = result.Errors ?? [];
+        StartJob(result);
+    }
+
+    /// <summary>Follows a submitted generation, refinement or upscale; says why when it was not queued.</summary>
+    void StartJob(SubmitResult result)
+    {
+        if (result.Unavailable is { } reason) Snackbar.Add("The model is not loaded: " + reason, Severity.Error);
+        if (result.CapacityMessage is { } capacity) Snackbar.Add(capacity, Severity.Warning);
+        if (result.Job is not { } started) return;
+
+        listening?.Cancel();
+        followed = started;
+        job.Start(started, DateTimeOffset.UtcNow);
+        picked = null;
+        listening = new CancellationTokenSource();
+        _ = ListenAsync(started, listening.Token);
+    }
+
+    /// <summary>A dropped PNG of ours brings its settings back into the form.</summary>
+    void Restore(ImageParameters parameters)
+    {
+        form.Restore(parameters);
+        Snackbar.Add("Prompt and settings restored from the image.", Severity.Info);
+    }
+
+    async Task SelectAsync(string id)
+    {
+        if (await Images.GetAsync(owner, id) is { } image) editing = image;
+        else Snackbar.Add("That image is no longer in your gallery.", Severity.Warning);
+    }
+
+    async Task ListenAsync(GenerationJob target, CancellationToken cancellation)
+    {
+        try
+        {
+            await foreach (var update in target.Events(cancellation))
+            {
+                if (update.ImageIds is { } ids)
+                {
+                    foreach (var id in ids)
+                        if (await Images.GetAsync(owner, id) is { } image) finished[id] = image;
+                    editing = null; // show the result
+                }
+                job.Apply(update, DateTimeOffset.UtcNow, id => finished.GetValueOrDefault(id)?.Width ?? 0);
+                if (update.Status == GenerationStatus.Failed) Snackbar.Add(update.Error ?? "The generation failed.", Severity.Error);
+                await InvokeAsync(StateHasChanged);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            await DispatchExceptionAsync(e);
+        }
+    }
+
+    void Cancel() => followed?.Cancel();
+
+    /// <summary>Keeps one of several candidates: the others fade, and its seed goes into the form to build on.</summary>
+    void Pick(string id)
+    {
+        picked = id;
+        if (finished.GetValueOrDefault(id)?.Parameters is { Seed: { } kept }) (form.Seed, form.RandomSeed) = (kept, false);
+    }
+
+    public void Dispose()
+    {
+        galleryChanges?.Dispose();
+        listening?.Cancel();
+        followed?.Cancel(); // the circuit is gone: nobody is waiting for this picture
+    }
+}

@@ -1,0 +1,35 @@
+using Bunit;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Text;
+using RefineWeb.Extensions;
+using RefineWeb.Generation;
+
+namespace RefineWeb.Tests.Components;
+
+/// <summary>A bUnit context with MudBlazor's services and loose JS interop (MudBlazor calls its own scripts).</summary>
+public abstract class MudComponentTest : IAsyncDisposable
+{
+    protected readonly BunitContext Bunit = new();
+
+    protected MudComponentTest()
+    {
+        Bunit.JSInterop.Mode = JSRuntimeMode.Loose;
+        Bunit.Services.AddMudServices();
+    }
+
+    public virtual ValueTask DisposeAsync() => Bunit.DisposeAsync(); // MudBlazor's services only dispose asynchronously
+
+    /// <summary>A freshly initialised tiny cascade (16/32/64 px, "red heart") written to <paramref name="directory"/> and loaded.</summary>
+    public static ModelHost TinyModel(string directory)
+    {
+        Engine.Runtime.TorchRuntime.Initialize();
+        CascadeBlueprint.Write(directory, WordTokenizer.BuildVocabulary(["red heart"]), CascadePreset.Tiny);
+        var host = new ModelHost(Options.Create(new ModelOptions { Directory = directory }), new HostingEnvironment { ContentRootPath = directory }, NullLogger<ModelHost>.Instance);
+        host.Load();
+        return host;
+    }
+}

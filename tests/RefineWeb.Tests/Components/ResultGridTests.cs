@@ -1,0 +1,56 @@
+using Bunit;
+using RefineWeb.Components.Pages.Home;
+using RefineWeb.Gallery;
+using RefineWeb.Generation;
+
+namespace RefineWeb.Tests.Components;
+
+public sealed class ResultGridTests : MudComponentTest
+{
+    static JobView Finished(params string[] ids)
+    {
+        var job = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "(red:1.5) heart" }, [.. ids.Select((_, i) => 10L + i)]);
+        var view = new JobView();
+        view.Start(job, DateTimeOffset.UnixEpoch);
+        view.Apply(new GenerationEvent
+        {
+            JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1, ImageIds = ids,
+            Scores = [.. ids.Select((_, i) => new ImageScore(0.7 - i * 0.3, [new PhraseScore("red", 1.5, 0.5)], i + 1))],
+        }, DateTimeOffset.UnixEpoch, _ => 64);
+        return view;
+    }
+
+    [Fact]
+    public void Results_show_their_rank_scores_in_words_download_and_pick()
+    {
+        var brushed = new List<string>();
+        var picked = new List<string>();
+        var grid = Bunit.Render<ResultGrid>(p => p.Add(x => x.Job, Finished("a", "b")).Add(x => x.Picked, "b")
+            .Add(x => x.OnBrush, (string id) => brushed.Add(id)).Add(x => x.OnPick, (string id) => picked.Add(id)));
+        Assert.Equal(["/api/v1/images/a.png", "/api/v1/images/b.png"], grid.FindAll("img[data-testid=preview]").Select(i => i.GetAttribute("src")));
+        Assert.Equal(["Best match", "#2"], grid.FindAll("[data-testid=rank]").Select(r => r.TextContent));
+        Assert.Contains("(0.70)", grid.FindAll("[data-testid=prompt-match]")[0].TextContent);
+        Assert.Contains("red ×1.5", grid.FindAll("[data-testid=phrase-score]")[0].TextContent);
+        Assert.Contains("not-picked", grid.FindAll(".preview-cell")[0].ClassName); // b is kept, a fades
+        Assert.Equal("refineweb-11.png", grid.FindAll("a[download]")[1].GetAttribute("download")); // the second image's own seed
+
+        grid.FindAll("[data-testid=pick]")[0].Click();
+        grid.FindAll("[data-testid=brush]")[1].Click();
+        Assert.Equal(["a"], picked);
+        Assert.Equal(["b"], brushed);
+    }
+
+    [Fact]
+    public void A_refinement_shows_its_parent_as_a_button_and_its_mask_on_a_dark_square()
+    {
+        var opened = new List<string>();
+        var child = new StoredImage("c", Guid.Empty, 64, 64, ImageOrigin.Refined, "p", true, "blue heart", null, DateTimeOffset.UnixEpoch);
+        var grid = Bunit.Render<ResultGrid>(p => p.Add(x => x.Job, Finished("c"))
+            .Add(x => x.Finished, new Dictionary<string, StoredImage> { ["c"] = child }).Add(x => x.OnBrush, (string id) => opened.Add(id)));
+        Assert.Contains("Refined from", grid.Find("[data-testid=lineage]").TextContent);
+        Assert.Empty(grid.FindAll("[data-testid=pick]")); // one image: nothing to pick between
+        Assert.Equal("/api/v1/images/c/mask.png", grid.Find("img.mask-thumb").GetAttribute("src"));
+        grid.Find("[data-testid=lineage] button").Click();
+        Assert.Equal(["p"], opened);
+    }
+}
