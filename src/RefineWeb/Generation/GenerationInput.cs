@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using RefineWeb.Engine.Text;
 
 namespace RefineWeb.Generation;
@@ -5,7 +6,8 @@ namespace RefineWeb.Generation;
 /// <summary>What a user asks for (the body of POST /api/v1/generations, the hub's Generate, the page's form).</summary>
 public sealed record GenerationInput
 {
-    public string Prompt { get; init; } = "";
+    /// <summary>What to draw; the only field required. (The attribute marks it so in the OpenAPI document; the checks are <see cref="GenerationLimits"/>.)</summary>
+    [Required] public string Prompt { get; init; } = "";
     public string? NegativePrompt { get; init; }
     /// <summary>Seed of the first image (the others use seed+1, ...); null picks one at random.</summary>
     public long? Seed { get; init; }

@@ -1,12 +1,13 @@
+using System.ComponentModel.DataAnnotations;
 namespace RefineWeb.Generation;
 
 /// <summary>The body of POST /api/v1/refinements: re-refine the white region of <see cref="Mask"/> on an image.</summary>
 public sealed record RefinementInput
 {
-    public string ParentImageId { get; init; } = "";
+    [Required] public string ParentImageId { get; init; } = "";
     /// <summary>PNG (base64 in JSON) the size of the parent (or exactly 2-4 times it): white = re-refine, black or transparent = keep.</summary>
-    public byte[]? Mask { get; init; }
-    public string Prompt { get; init; } = "";
+    [Required] public byte[]? Mask { get; init; }
+    [Required] public string Prompt { get; init; } = "";
     public string? NegativePrompt { get; init; }
     /// <summary>How much noise the region starts from: 0.3 (a light touch) to 1.0 (from scratch).</summary>
     public double Strength { get; init; } = 0.75;
@@ -34,8 +35,8 @@ public enum UpscaleMode { Upscale, Refine }
 /// <summary>The body of POST /api/v1/upscales: an (uploaded) image taken up the cascade, or refined at the working size.</summary>
 public sealed record UpscaleInput
 {
-    public string ImageId { get; init; } = "";
-    public string Prompt { get; init; } = "";
+    [Required] public string ImageId { get; init; } = "";
+    [Required] public string Prompt { get; init; } = "";
     public string? NegativePrompt { get; init; }
     /// <summary>upscale: enter the cascade at the stage of the image's size and let the refiners take it up;
     /// refine: scale it to the model's working size and refine all of it with the prompt.</summary>

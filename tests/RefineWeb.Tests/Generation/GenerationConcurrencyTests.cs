@@ -134,6 +134,11 @@ public sealed class GenerationConcurrencyTests
                 Assert.True(responses.TryGetProperty(status, out _), $"POST {path} does not document {status}");
         }
         Assert.True(paths.GetProperty("/api/v1/uploads").GetProperty("post").GetProperty("responses").TryGetProperty("413", out _));
+        // Required fields are marked as such, the rest optional.
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        Assert.Equal(["prompt"], schemas.GetProperty("GenerationInput").GetProperty("required").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["mask", "parentImageId", "prompt"], schemas.GetProperty("RefinementInput").GetProperty("required").EnumerateArray().Select(e => e.GetString()).Order());
+        Assert.True(schemas.GetProperty("GenerationInput").GetProperty("properties").TryGetProperty("guidanceScales", out _));
     }
 
     sealed class ByteArrayComparer : IEqualityComparer<byte[]>
