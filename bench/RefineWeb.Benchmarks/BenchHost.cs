@@ -53,7 +53,7 @@ sealed class BenchHost : WebApplicationFactory<Program>
         Directory.Delete(data, recursive: true);
     }
 
-    static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "RefineWeb.sln"))) directory = directory.Parent;

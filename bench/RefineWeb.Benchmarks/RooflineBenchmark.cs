@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using RefineWeb.Engine.Models;
+using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Profiling;
+using RefineWeb.Engine.Runtime;
+using static TorchSharp.torch;
+
+namespace RefineWeb.Benchmarks;
+
+// How close each stage's denoiser runs to what this CPU can do (issue 29), all in one run, side by side:
+//   the machine's practical peak (libtorch matmul, 1024^3, float32), then per stage and batch size the FLOPs of one
+//   denoising step (counted from the layer shapes, classifier-free guidance's two passes included), its time and the
+//   share of the peak it reaches, and where a step's time goes.
+// Usage: dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --roofline [--runs N]
+static class RooflineBenchmark
+{
+    public static void Run(int runs)
+    {
+        TorchRuntime.Initialize();
+        var directory = Path.Combine(BenchHost.RepositoryRoot(), "models", "emoji-cascade-v1");
+        using var model = CascadeModel.Load(directory, CPU);
+        using var noGrad = no_grad();
+
+        double peak = MatmulGflops(runs);
+        Console.WriteLine($"Practical peak: libtorch matmul 1024x1024x1024 float32, {get_num_threads()} threads: {peak:F1} GFLOP/s (median of {runs})");
+        Console.WriteLine();
+        Console.WriteLine("| stage | px | passes | batch | GFLOP / step | ms / step | GFLOP/s | of peak | ms / image-step |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var profiles = new List<(DiffusionStage Stage, int Batch, LayerTimer.Breakdown Time)>();
+        foreach (var stage in model.Stages)
+        {
+            foreach (int batch in new[] { 1, 2, 4, 8, 16 })
+            {
+                using var scope = NewDisposeScope();
+                var input = Input(model, stage, batch, out int passes);
+                var flops = FlopCounter.Count(stage.UNet, () => stage.Denoise(input));
+                double ms = MedianMilliseconds(() => stage.Denoise(input), runs);
+                double gflops = flops.Total / ms / 1e6;
+                Console.WriteLine($"| {stage.Config.Name} | {stage.Config.Resolution} | {passes} | {batch} | {flops.Total / 1e9:F3} | {ms:F1} | {gflops:F1} | {100 * gflops / peak:F0} % | {ms / batch:F1} |");
+                if (batch is 1 or 4) profiles.Add((stage, batch, LayerTimer.Measure(stage.UNet, () => stage.Denoise(input), runs)));
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("Where a denoising step's time goes (forward hooks; their own cost is in the total):");
+        Console.WriteLine();
+        Console.WriteLine("| stage | batch | total ms | convolutions | linear | GroupNorm | rest (attention matmuls, softmax, activations, adds) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var (stage, batch, time) in profiles)
+            Console.WriteLine($"| {stage.Config.Name} | {batch} | {time.Total:F1} | {Share(time.Convolution, time.Total)} | {Share(time.Linear, time.Total)} | {Share(time.GroupNorm, time.Total)} | {Share(time.Rest, time.Total)} |");
+    }
+
+    static string Share(double part, double total) => $"{part:F1} ms ({100 * part / total:F0} %)";
+
+    /// <summary>One denoising step's network input at the stage's default guidance: both passes in one batch when guided.</summary>
+    static DenoiserInput Input(CascadeModel model, DiffusionStage stage, int batch, out int passes)
+    {
+        var config = stage.Config;
+        passes = config.DefaultGuidanceScale != 1 ? 2 : 1;
+        int rows = passes * batch, side = config.Resolution;
+        manual_seed(1);
+        var text = stage.EncodeText(model.Tokenize(Enumerable.Range(0, rows).Select(i => i < batch ? "red heart" : "")));
+        var timesteps = full([rows], 500L, ScalarType.Int64);
+        return config.UNet.IsRefiner
+            ? new DenoiserInput(randn(rows, 3, side, side), timesteps, text, randn(rows, 3, side, side), full([rows], (long)config.LowResolutionNoiseLevel, ScalarType.Int64))
+            : new DenoiserInput(randn(rows, 3, side, side), timesteps, text);
+    }
+
+    static double MatmulGflops(int runs)
+    {
+        using var scope = NewDisposeScope();
+        var a = randn(1024, 1024);
+        var b = randn(1024, 1024);
+        double ms = MedianMilliseconds(() => a.matmul(b), runs);
+        return 2.0 * 1024 * 1024 * 1024 / ms / 1e6;
+    }
+
+    /// <summary>Median wall time of <paramref name="runs"/> calls after two warm-ups; each call's tensors are freed at once.</summary>
+    static double MedianMilliseconds(Func<Tensor> call, int runs)
+    {
+        for (int i = 0; i < 2; i++) call().Dispose();
+        var times = new double[runs];
+        for (int i = 0; i < runs; i++)
+        {
+            using var scope = NewDisposeScope();
+            var clock = Stopwatch.StartNew();
+            call();
+            times[i] = clock.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times[runs / 2];
+    }
+}
