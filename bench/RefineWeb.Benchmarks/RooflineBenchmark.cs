@@ -24,8 +24,8 @@ static class RooflineBenchmark
         double peak = MatmulGflops(runs);
         Console.WriteLine($"Practical peak: libtorch matmul 1024x1024x1024 float32, {get_num_threads()} threads: {peak:F1} GFLOP/s (median of {runs})");
         Console.WriteLine();
-        Console.WriteLine("| stage | px | passes | batch | GFLOP / step | ms / step | GFLOP/s | of peak | ms / image-step |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| stage | px | passes | batch | GFLOP / step | ms / step | GFLOP/s | of peak | ms / image-step | ms / step in one pass |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var profiles = new List<(DiffusionStage Stage, int Batch, LayerTimer.Breakdown Time)>();
         foreach (var stage in model.Stages)
         {
@@ -33,11 +33,13 @@ static class RooflineBenchmark
             {
                 using var scope = NewDisposeScope();
                 var input = Input(model, stage, batch, out int passes);
-                var flops = FlopCounter.Count(stage.UNet, () => stage.Denoise(input));
+                var flops = FlopCounter.Count(stage.UNet, () => { using var pass = NewDisposeScope(); stage.Denoise(input); });
                 double ms = MedianMilliseconds(() => stage.Denoise(input), runs);
+                // Side by side: the whole batch in one pass, as before the engine sliced large passes (DiffusionStage.MaxRowsPerPass).
+                string onePass = input.Rows > stage.MaxRowsPerPass ? $"{MedianMilliseconds(() => stage.Denoise(input, rowsPerPass: input.Rows), runs):F1}" : "same";
                 double gflops = flops.Total / ms / 1e6;
-                Console.WriteLine($"| {stage.Config.Name} | {stage.Config.Resolution} | {passes} | {batch} | {flops.Total / 1e9:F3} | {ms:F1} | {gflops:F1} | {100 * gflops / peak:F0} % | {ms / batch:F1} |");
-                if (batch is 1 or 4) profiles.Add((stage, batch, LayerTimer.Measure(stage.UNet, () => stage.Denoise(input), runs)));
+                Console.WriteLine($"| {stage.Config.Name} | {stage.Config.Resolution} | {passes} | {batch} | {flops.Total / 1e9:F3} | {ms:F1} | {gflops:F1} | {100 * gflops / peak:F0} % | {ms / batch:F1} | {onePass} |");
+                if (batch is 1 or 4) profiles.Add((stage, batch, LayerTimer.Measure(stage.UNet, () => { using var pass = NewDisposeScope(); stage.Denoise(input); }, runs)));
             }
         }
 
@@ -75,10 +77,15 @@ static class RooflineBenchmark
         return 2.0 * 1024 * 1024 * 1024 / ms / 1e6;
     }
 
-    /// <summary>Median wall time of <paramref name="runs"/> calls after two warm-ups; each call's tensors are freed at once.</summary>
+    /// <summary>Median wall time of <paramref name="runs"/> calls after five warm-ups (the first calls of a shape pick
+    /// and cache oneDNN's kernels); each call's tensors are freed at once.</summary>
     static double MedianMilliseconds(Func<Tensor> call, int runs)
     {
-        for (int i = 0; i < 2; i++) call().Dispose();
+        for (int i = 0; i < 5; i++)
+        {
+            using var warmUp = NewDisposeScope(); // a forward's intermediates too, not only its output
+            call();
+        }
         var times = new double[runs];
         for (int i = 0; i < runs; i++)
         {

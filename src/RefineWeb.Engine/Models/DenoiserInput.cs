@@ -12,4 +12,13 @@ public sealed record DenoiserInput(
     TextEncoding Text,
     Tensor? LowResolution = null,
     Tensor? LowResolutionNoiseLevel = null,
-    Tensor? TokenWeights = null);
+    Tensor? TokenWeights = null)
+{
+    public long Rows => Sample.shape[0];
+
+    /// <summary>Rows [start, start + count) of every part: one slice of the batch, views, no copies.</summary>
+    public DenoiserInput Slice(long start, long count) => new(
+        Sample.narrow(0, start, count), Timesteps.narrow(0, start, count),
+        new TextEncoding(Text.Tokens.narrow(0, start, count), Text.Mask.narrow(0, start, count), Text.Pooled.narrow(0, start, count)),
+        LowResolution?.narrow(0, start, count), LowResolutionNoiseLevel?.narrow(0, start, count), TokenWeights?.narrow(0, start, count));
+}

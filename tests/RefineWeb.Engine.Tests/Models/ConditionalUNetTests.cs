@@ -41,6 +41,24 @@ public class ConditionalUNetTests
     }
 
     [Fact]
+    public void A_large_batch_runs_in_slices_with_the_same_prediction_and_the_slice_follows_the_stage_size()
+    {
+        using var scope = NewDisposeScope();
+        using var stage = new DiffusionStage(Stage(1));
+        using (no_grad()) foreach (var p in stage.parameters()) p.add_(randn_like(p) * 0.05);
+        var input = new DenoiserInput(randn(5, 3, 32, 32), tensor(new long[] { 10, 200, 400, 600, 900 }), Text(stage, 5), randn(5, 3, 32, 32), tensor(new long[] { 100, 100, 50, 0, 100 }));
+        using var noGrad = no_grad();
+        var whole = stage.Denoise(input, rowsPerPass: 5);
+        var sliced = stage.Denoise(input, rowsPerPass: 2); // 2 + 2 + 1 rows
+        Assert.Equal(whole.shape, sliced.shape);
+        Assert.True(whole.allclose(sliced, rtol: 1e-4, atol: 1e-5), $"largest difference {(whole - sliced).abs().max().item<float>()}");
+
+        // The shipped 256 px refiner (16 base channels) takes 2 rows a pass, the 16 px base (64) 128.
+        Assert.Equal(2, new DiffusionStage(CascadeBlueprint.Stages(CascadePreset.Emoji, 50)[4]).MaxRowsPerPass);
+        Assert.Equal(128, new DiffusionStage(CascadeBlueprint.Stages(CascadePreset.Emoji, 50)[0]).MaxRowsPerPass);
+    }
+
+    [Fact]
     public void Text_encoder_ignores_padding_when_pooling()
     {
         using var scope = NewDisposeScope();
