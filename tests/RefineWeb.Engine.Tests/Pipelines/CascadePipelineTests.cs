@@ -53,6 +53,19 @@ public class CascadePipelineTests(TinyModelFixture fixture) : IClassFixture<Tiny
     }
 
     [Fact]
+    public void A_stage_that_keeps_returning_nan_fails_the_request_with_a_reason_instead_of_a_broken_picture()
+    {
+        using var directory = new TempDirectory();
+        CascadeBlueprint.Write(directory.Path, WordTokenizer.BuildVocabulary(["red heart"]), CascadePreset.Tiny, seed: 1);
+        using var model = CascadeModel.Load(directory.Path, CPU);
+        using (no_grad()) model.Stages[0].parameters().First().fill_(double.NaN); // NaN on every path, oneDNN or not
+        long before = StageSampling.NonFinitePasses;
+        var error = Assert.Throws<InvalidOperationException>(() => new CascadePipeline(model).Generate(new CascadeRequest { Prompt = "red heart", Seeds = [1] }).Dispose());
+        Assert.Contains("'base' returned non-finite values, with and without oneDNN", error.Message);
+        Assert.True(StageSampling.NonFinitePasses > before); // it was run again without oneDNN first
+    }
+
+    [Fact]
     public void Guidance_per_stage_applies_to_its_own_stage_only()
     {
         var defaults = fixture.Model.Stages.Select(s => s.Config.DefaultGuidanceScale).ToArray();
