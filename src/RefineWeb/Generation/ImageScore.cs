@@ -27,7 +27,10 @@ public sealed record ImageScore(double Prompt, IReadOnlyList<PhraseScore> Phrase
         var weights = phrases.Select(p => p.Weight).ToList();
         var order = scores.Select((s, i) => (Combined: s.Combined(weights), Index: i)).OrderByDescending(x => x.Combined).ThenBy(x => x.Index)
             .Select((x, rank) => (x.Index, Rank: rank + 1)).ToDictionary(x => x.Index, x => x.Rank);
-        return [.. scores.Select((s, i) => new ImageScore(Math.Round(s.Prompt, 4),
-            [.. phrases.Select((p, j) => new PhraseScore(p.Text, p.Weight, Math.Round(s.Phrases[j], 4)))], order[i]))];
+        return [.. scores.Select((s, i) => new ImageScore(Rounded(s.Prompt),
+            [.. phrases.Select((p, j) => new PhraseScore(p.Text, p.Weight, Rounded(s.Phrases[j])))], order[i]))];
     }
+
+    /// <summary>Four decimals; a score that is not a number reads as 0 (JSON has no NaN: the status would fail to serialize).</summary>
+    static double Rounded(double score) => double.IsFinite(score) ? Math.Round(score, 4) : 0;
 }
