@@ -105,4 +105,11 @@ public sealed class GenerationOptions
 
     /// <summary>Jobs one session may have waiting at once; one more is refused with 429, so nobody takes the whole queue.</summary>
     public int MaxQueuedPerSession { get; set; } = 8;
+
+    /// <summary>
+    /// libtorch threads for a batch of one image; null: every core. Fewer leave cores to the web: measured on 2 cores
+    /// (web benchmark, interleaved), 1 thread brought the streaming cost from +7.1 % to -4.1 % but made one image slower
+    /// (1670 against 1509 ms streamed), so every core stays the default. Batches of several images always use every core.
+    /// </summary>
+    public int? SingleImageThreads { get; set; }
 }

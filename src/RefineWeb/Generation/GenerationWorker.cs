@@ -50,6 +50,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
 
             var batch = TakeBatch(pending, options.Value.MaxBatchImages);
             queue.Started(batch);
+            UseThreadsFor(batch.Sum(job => job.Seeds.Count));
             if (model is null)
             {
                 foreach (var job in batch) job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = models.LoadError });
@@ -89,6 +90,19 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
         a.GuidanceScale == b.GuidanceScale && (a.GuidanceScales ?? []).SequenceEqual(b.GuidanceScales ?? []) && a.Stages == b.Stages
         && (a.Steps ?? []).SequenceEqual(b.Steps ?? [])
         && Emphasis(a.Prompt).Phrases.Count == 0 == (Emphasis(b.Prompt).Phrases.Count == 0);
+
+    int threadsInUse;
+
+    /// <summary>libtorch's threads for the next batch: <see cref="GenerationOptions.SingleImageThreads"/> for one image (fewer
+    /// leave cores to the web), every core for several.</summary>
+    void UseThreadsFor(int images)
+    {
+        int cores = Environment.ProcessorCount;
+        int threads = images > 1 ? cores : Math.Clamp(options.Value.SingleImageThreads ?? cores, 1, cores);
+        if (threads == threadsInUse) return;
+        set_num_threads(threads);
+        threadsInUse = threads;
+    }
 
     long lastTrim = Environment.TickCount64;
 
