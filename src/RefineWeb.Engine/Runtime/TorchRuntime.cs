@@ -11,6 +11,9 @@ public static class TorchRuntime
     static readonly Lock Gate = new();
     static bool initialized;
 
+    /// <summary>Whether this process capped oneDNN at AVX2 (false where ONEDNN_MAX_CPU_ISA was already set, or off Linux).</summary>
+    public static bool OneDnnCappedAtAvx2 { get; private set; }
+
     /// <summary>Whether NNPACK was switched off (false only on libtorch builds without the switch).</summary>
     public static bool NnpackDisabled { get; private set; }
 
@@ -20,6 +23,7 @@ public static class TorchRuntime
         lock (Gate)
         {
             if (initialized) return;
+            OneDnnCappedAtAvx2 = OneDnnIsa.CapAtAvx2(); // before oneDNN's first primitive: it reads the cap once
             // Any tensor operation makes TorchSharp load libtorch; the NNPACK switch lives there.
             using (torch.zeros(1)) { }
             NnpackDisabled = NnpackSwitch.TryDisable();

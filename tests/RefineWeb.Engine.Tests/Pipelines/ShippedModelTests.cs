@@ -113,9 +113,8 @@ public class ShippedModelTests(ShippedModelFixture fixture) : IClassFixture<Ship
     public void The_same_prompt_seed_and_settings_give_identical_png_bytes()
     {
         var pipeline = new CascadePipeline(fixture.Model);
-        // To 64 px: above it, oneDNN's convolutions on this libtorch build now and then return NaN, and that pass is
-        // run again on libtorch's own convolution, equal only up to float rounding (model card: NaN from oneDNN).
-        var request = new CascadeRequest { Prompt = "cat face", Seeds = [11], StepsPerStage = [6, 3, 3], StageCount = 3 };
+        // Every stage to 256 px: with oneDNN's AVX-512 kernels this failed now and then (TorchRuntime caps them at AVX2).
+        var request = new CascadeRequest { Prompt = "cat face", Seeds = [11], StepsPerStage = [6, 3, 3] };
         using var a = pipeline.Generate(request);
         using var b = pipeline.Generate(request);
         Assert.Equal(ImageTensor.ToPng(a[0]), ImageTensor.ToPng(b[0]));

@@ -125,11 +125,10 @@ public static class StageSampling
     public static long NonFinitePasses => Interlocked.Read(ref nonFinitePasses);
 
     /// <summary>
-    /// One denoiser pass whose output is finite. On this libtorch build (2.10, x86-64) oneDNN's convolutions now and
-    /// then get into a state where a pass returns NaN, and keep returning it for the same inputs (measured before this
-    /// guard: 1 in 20 full 256 px cascades had NaN pixels, at refiner128 or refiner256, never the same request twice;
-    /// the same inputs through libtorch's own convolution were finite every time). Such a pass runs again on that
-    /// native path; the picture is then what it should have been, up to float rounding. Still non-finite is an error.
+    /// One denoiser pass whose output is finite. oneDNN's AVX-512 convolutions returned NaN now and then on the
+    /// machines measured here (1 in 20 full cascades, at refiner128 or refiner256); <see cref="Runtime.TorchRuntime"/>
+    /// caps oneDNN at AVX2, which ended it (0 in 60). Should a pass still come back non-finite (another CPU, another
+    /// libtorch), it runs again on libtorch's own convolution, equal up to float rounding; still non-finite is an error.
     /// </summary>
     static Tensor DenoiseFinite(DiffusionStage stage, DenoiserInput input)
     {
