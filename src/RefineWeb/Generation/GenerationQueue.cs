@@ -107,9 +107,9 @@ public sealed class GenerationOptions
     public int MaxQueuedPerSession { get; set; } = 8;
 
     /// <summary>
-    /// libtorch threads for a batch of one image; null: every core. Fewer leave cores to the web: measured on 2 cores
-    /// (web benchmark, interleaved), 1 thread brought the streaming cost from +7.1 % to -4.1 % but made one image slower
-    /// (1670 against 1509 ms streamed), so every core stays the default. Batches of several images always use every core.
+    /// libtorch threads for a batch of one image; null: every core. Fewer leave cores to the web, but on 2 cores (web
+    /// benchmark, interleaved, two runs) one thread made one image slower both times (1670 against 1509 ms and 1860
+    /// against 1390 ms streamed), so every core is the default. Batches of several images always use every core.
     /// </summary>
     public int? SingleImageThreads { get; set; }
 }
