@@ -10,9 +10,6 @@ public sealed class GalleryNotifier
 {
     readonly ConcurrentDictionary<Guid, ImmutableHandlers> byOwner = [];
 
-    /// <summary>Raised with the owner whose gallery changed, for every owner; handlers must not block.</summary>
-    public event Action<Guid>? Changed;
-
     /// <summary>Calls <paramref name="onChange"/> whenever <paramref name="owner"/>'s gallery changes, until disposed; it must not block.</summary>
     public IDisposable Subscribe(Guid owner, Func<Task> onChange)
     {
@@ -26,7 +23,6 @@ public sealed class GalleryNotifier
 
     public void Notify(Guid owner)
     {
-        Changed?.Invoke(owner);
         if (byOwner.TryGetValue(owner, out var handlers))
             foreach (var handler in handlers.Items) _ = handler();
     }

@@ -44,7 +44,7 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
             jobs[job.Id] = job;
             arrivals.Enqueue(job);
             PruneFinished();
-            PublishPosition(waiting.Count - 1);
+            PublishPosition(waiting.Count - 1, waiting.Sum(j => j.Seeds.Count) - job.Seeds.Count);
         }
         return EnqueueResult.Queued;
     }
@@ -63,15 +63,14 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
         {
             foreach (var job in started) waiting.Remove(job);
             // A job hears when its place or its wait changed (the batch that just started changes the wait even for the head).
-            for (int i = 0; i < waiting.Count; i++) PublishPosition(i, onlyIfChanged: true);
+            int imagesAhead = 0;
+            for (int i = 0; i < waiting.Count; imagesAhead += waiting[i++].Seeds.Count) PublishPosition(i, imagesAhead, onlyIfChanged: true);
         }
     }
 
     /// <summary>Tells the job at <paramref name="position"/> its place and about how long until it starts (under the lock).</summary>
-    void PublishPosition(int position, bool onlyIfChanged = false)
+    void PublishPosition(int position, int imagesAhead, bool onlyIfChanged = false)
     {
-        int imagesAhead = 0;
-        for (int i = 0; i < position; i++) imagesAhead += waiting[i].Seeds.Count;
         var job = waiting[position];
         var wait = timing?.SecondsUntilStart(imagesAhead);
         var last = job.Latest;

@@ -12,7 +12,7 @@ public static class UploadFitting
     public static RgbImage Apply(RgbImage image, UploadFit fit)
     {
         if (fit == UploadFit.Keep || image.Width == image.Height) return image;
-        int side = fit == UploadFit.Crop ? Math.Min(image.Width, image.Height) : Math.Max(image.Width, image.Height);
+        var (side, _) = Size(image.Width, image.Height, fit);
         var pixels = new byte[side * side * 3];
         if (fit == UploadFit.Pad) Array.Fill(pixels, (byte)255);
         // Centred: the offset of the source in the square (pad) or of the square in the source (crop), per axis.
@@ -26,6 +26,14 @@ public static class UploadFitting
         }
         return new RgbImage(side, side, pixels);
     }
+
+    /// <summary>The size a picture of <paramref name="width"/> x <paramref name="height"/> has once fitted.</summary>
+    public static (int Width, int Height) Size(int width, int height, UploadFit fit) => fit switch
+    {
+        UploadFit.Crop => (Math.Min(width, height), Math.Min(width, height)),
+        UploadFit.Pad => (Math.Max(width, height), Math.Max(width, height)),
+        _ => (width, height),
+    };
 
     /// <summary>"crop", "pad", "keep" or nothing (keep); null for anything else.</summary>
     public static UploadFit? Parse(string? value) => value?.Trim().ToLowerInvariant() switch

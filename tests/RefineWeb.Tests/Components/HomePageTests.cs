@@ -53,6 +53,7 @@ public sealed class HomePageTests : IAsyncLifetime
         bunit.Services.AddSingleton<GenerationService>();
         bunit.Services.AddSingleton(new RefineWeb.Security.CreationLimiter(Options.Create(new GalleryOptions { CreationsPerMinute = creationsPerMinute })));
         bunit.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo(uri);
+        bunit.Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true)); // a live circuit, not the prerender
         return bunit.Render<Home>();
     }
 
@@ -85,6 +86,16 @@ public sealed class HomePageTests : IAsyncLifetime
         var snackbar = bunit.Services.GetRequiredService<MudBlazor.ISnackbar>();
         page.WaitForAssertion(() => Assert.Contains(snackbar.ShownSnackbars, s => s.Message?.Contains("You may create 1 item a minute") == true));
         Assert.Equal(0, queue.Length);
+    }
+
+    [Fact]
+    public async Task An_image_made_in_another_tab_of_the_session_joins_the_recent_strip_and_another_session_s_does_not()
+    {
+        var page = RenderPage(model);
+        Assert.Empty(page.FindAll("[data-testid=thumbnail]"));
+        await images.AddAsync(Guid.NewGuid(), new RgbImage(64, 64, new byte[64 * 64 * 3]).ToPng(), 64, 64, new ImageLineage(ImageOrigin.Generated, Prompt: "not ours"));
+        await images.AddAsync(owner, new RgbImage(64, 64, new byte[64 * 64 * 3]).ToPng(), 64, 64, new ImageLineage(ImageOrigin.Generated, Prompt: "red heart"));
+        page.WaitForAssertion(() => Assert.Equal(["Brush and refine: red heart"], page.FindAll("[data-testid=thumbnail] img").Select(i => i.GetAttribute("alt"))));
     }
 
     [Fact]

@@ -168,11 +168,15 @@ public sealed class GalleryRepositoryTests
     public async Task Changes_are_announced_to_the_owner_s_open_pages()
     {
         await using var gallery = await TestGallery.CreateAsync();
-        var heard = new List<Guid>();
-        gallery.Notifier.Changed += heard.Add;
+        var heard = new System.Collections.Concurrent.ConcurrentQueue<Guid>();
+        using var alicePages = gallery.Notifier.Subscribe(alice, () => { heard.Enqueue(alice); return Task.CompletedTask; });
+        var bobPages = gallery.Notifier.Subscribe(bob, () => { heard.Enqueue(bob); return Task.CompletedTask; });
         var image = await gallery.Images.AddAsync(alice, Png(1), 4, 4, Made("x"));
         await gallery.Images.DeleteAsync(bob, image.Id); // not Bob's: nothing changes, nothing is announced
         await gallery.Images.DeleteAsync(alice, image.Id);
+        Assert.Equal([alice, alice], heard);
+        bobPages.Dispose();
+        await gallery.Images.AddAsync(bob, Png(2), 4, 4, Made("y")); // Bob's page has gone: nobody hears it
         Assert.Equal([alice, alice], heard);
     }
 

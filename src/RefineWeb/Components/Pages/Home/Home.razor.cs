@@ -42,6 +42,8 @@ public sealed partial class Home : IDisposable
     protected override async Task OnInitializedAsync()
     {
         owner = (await Authentication).User.Owner();
+        // Live pages only (not the prerender), and before the first load so that no change falls in between.
+        if (RendererInfo.IsInteractive) galleryChanges = GalleryChanges.Subscribe(owner, OnGalleryChangedAsync);
         await Models.Loaded; // loading takes about a second at start-up; the page then says whether it worked
         if (Models.Model is { } model)
             form = new GenerationForm([.. model.Stages.Select(s => new GenerationForm.StageChoice(s.Config.Name, s.Config.Resolution, s.Config.DefaultSteps, s.Config.DefaultGuidanceScale))]);
@@ -53,11 +55,9 @@ public sealed partial class Home : IDisposable
         if (query.TryGetValue("edit", out var edit)) await SelectAsync(edit.ToString());
     }
 
-    /// <summary>Server push starts once the page is live in the browser (not while it is prerendered).</summary>
     protected override void OnAfterRender(bool firstRender)
     {
         if (!firstRender) return;
-        galleryChanges = GalleryChanges.Subscribe(owner, OnGalleryChangedAsync);
         interactive = true;
         StateHasChanged();
     }
@@ -84,7 +84,7 @@ public sealed partial class Home : IDisposable
         if (errors.ContainsKey("prompt") && GenerationLimits.PromptProblem(form.Prompt) is null) errors = errors.Where(e => e.Key != "prompt").ToDictionary();
     }
 
-    void StartAsync()
+    void Generate()
     {
         var result = Limiter.TryAcquire(owner) is { Allowed: false } refused
             ? new SubmitResult(null, RateLimited: Limiter.Message(refused.RetryAfter))
