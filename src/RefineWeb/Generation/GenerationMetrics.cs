@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using RefineWeb.Generation.Queueing;
 
 namespace RefineWeb.Generation;
 
@@ -9,7 +10,7 @@ public sealed class GenerationMetrics
     readonly Counter<long> imagesGenerated;
     readonly Histogram<double> stepLatency;
 
-    public GenerationMetrics(IMeterFactory meters, GenerationQueue queue)
+    public GenerationMetrics(IMeterFactory meters, IGenerationQueue queue)
     {
         var meter = meters.Create(MeterName);
         imagesGenerated = meter.CreateCounter<long>("refineweb.images.generated", description: "Images finished.");

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.SignalR;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RefineWeb.Gallery;
+using RefineWeb.Generation.Queueing;
 
 namespace RefineWeb.Generation;
 
@@ -15,6 +16,8 @@ public static class GenerationRegistration
                 "Generation:QueueCapacity, Generation:MaxBatchImages and Generation:MaxQueuedPerSession must be at least 1.");
         services.AddSingleton<ModelHost>();
         services.AddSingleton<GenerationQueue>();
+        services.AddSingleton<IGenerationQueue>(sp => sp.GetRequiredService<GenerationQueue>());
+        services.AddSingleton<IJobSource>(sp => sp.GetRequiredService<GenerationQueue>());
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<GenerationMetrics>();
         services.AddSingleton<GenerationTiming>();

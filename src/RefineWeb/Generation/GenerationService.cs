@@ -1,6 +1,7 @@
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Text;
 using RefineWeb.Gallery;
+using RefineWeb.Generation.Queueing;
 
 namespace RefineWeb.Generation;
 
@@ -19,7 +20,7 @@ public sealed record SubmitResult(GenerationJob? Job, Dictionary<string, string[
 /// The one way in for the page, the hub and the API: validate, resolve the images a request refers to, then queue.
 /// Nothing is queued on bad input.
 /// </summary>
-public sealed class GenerationService(GenerationQueue queue, ModelHost models, ImageStore images)
+public sealed class GenerationService(IGenerationQueue queue, ModelHost models, ImageStore images)
 {
     public SubmitResult Submit(Guid owner, GenerationInput input)
     {

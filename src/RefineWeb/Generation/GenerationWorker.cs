@@ -6,6 +6,7 @@ using RefineWeb.Engine.Pipelines.Cascade;
 using RefineWeb.Engine.Pipelines.Semantic;
 using RefineWeb.Engine.Text;
 using RefineWeb.Gallery;
+using RefineWeb.Generation.Queueing;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,7 +18,7 @@ namespace RefineWeb.Generation;
 /// own prompt, seeds and cancellation. Every step's image estimates leave this thread as plain RGB frames; the
 /// <see cref="EventPublisher"/> encodes and delivers them, so the denoising loop never waits on encoding or clients.
 /// </summary>
-public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publisher, ModelHost models, GenerationMetrics metrics,
+public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, ModelHost models, GenerationMetrics metrics,
     GenerationTiming timing, IOptions<GenerationOptions> options, ILogger<GenerationWorker> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -27,29 +28,10 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
     {
         var model = models.Load();
         if (model is not null) timing.UseStages(model.Stages.Select(s => (s.Config.Name, s.Config.DefaultSteps)));
-        var pending = new List<GenerationJob>();
         while (!stopping.IsCancellationRequested)
         {
-            try
-            {
-                if (pending.Count == 0 && !queue.Reader.WaitToReadAsync(stopping).AsTask().GetAwaiter().GetResult()) return;
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            while (queue.Reader.TryRead(out var job)) pending.Add(job);
-
-            foreach (var cancelled in pending.Where(j => j.CancellationToken.IsCancellationRequested).ToList())
-            {
-                pending.Remove(cancelled);
-                queue.Started([cancelled]);
-                cancelled.Publish(new GenerationEvent { JobId = cancelled.Id, Status = GenerationStatus.Cancelled });
-            }
-            if (pending.Count == 0) continue;
-
-            var batch = TakeBatch(pending, options.Value.MaxBatchImages);
-            queue.Started(batch);
+            var batch = jobs.TakeAsync(options.Value.MaxBatchImages, stopping).GetAwaiter().GetResult();
+            if (batch is null) return;
             UseThreadsFor(batch.Sum(job => job.Seeds.Count));
             if (model is null)
             {
@@ -57,39 +39,11 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
                 continue;
             }
             if (batch[0].Edit is not null) RunEdit(model, batch[0], stopping);
-            else RunBatch(model, batch, stopping);
+            else RunBatch(model, [.. batch], stopping);
             timing.RunningMillisecondsLeft = 0;
             TrimNativeHeap();
         }
     }
-
-    /// <summary>
-    /// The oldest job, plus later ones with the same settings while the images fit in one batch. Refinements and
-    /// upscales run alone (each starts from its own picture and stage).
-    /// </summary>
-    internal static List<GenerationJob> TakeBatch(List<GenerationJob> pending, int maxImages)
-    {
-        var head = pending[0];
-        var batch = new List<GenerationJob> { head };
-        int count = head.Seeds.Count;
-        foreach (var job in head.Edit is null ? pending.Skip(1) : [])
-            if (job.Edit is null && SameSettings(head.Input, job.Input) && count + job.Seeds.Count <= maxImages)
-            {
-                batch.Add(job);
-                count += job.Seeds.Count;
-            }
-        pending.RemoveAll(batch.Contains);
-        return batch;
-    }
-
-    /// <summary>
-    /// Jobs that can share a forward pass. Emphasized and plain prompts do not: emphasis changes the attention and
-    /// adds a gradient, and a plain image must come out the same whatever it is batched with.
-    /// </summary>
-    static bool SameSettings(GenerationInput a, GenerationInput b) =>
-        a.GuidanceScale == b.GuidanceScale && (a.GuidanceScales ?? []).SequenceEqual(b.GuidanceScales ?? []) && a.Stages == b.Stages
-        && (a.Steps ?? []).SequenceEqual(b.Steps ?? [])
-        && Emphasis(a.Prompt).Phrases.Count == 0 == (Emphasis(b.Prompt).Phrases.Count == 0);
 
     int threadsInUse;
 
@@ -113,7 +67,7 @@ public sealed class GenerationWorker(GenerationQueue queue, EventPublisher publi
     /// </summary>
     void TrimNativeHeap()
     {
-        if (queue.Length > 0 && Environment.TickCount64 - lastTrim < 30_000) return;
+        if (jobs.Length > 0 && Environment.TickCount64 - lastTrim < 30_000) return;
         Engine.Runtime.NativeHeap.Trim();
         lastTrim = Environment.TickCount64;
     }

@@ -7,6 +7,7 @@ using RefineWeb.Engine.Imaging;
 using RefineWeb.Extensions;
 using RefineWeb.Gallery;
 using RefineWeb.Generation;
+using RefineWeb.Generation.Queueing;
 
 namespace RefineWeb.Tests.Components;
 
@@ -28,7 +29,7 @@ public sealed class EditPanelTests : IAsyncLifetime
         bunit.JSInterop.Mode = JSRuntimeMode.Loose;
         canvasScript = bunit.JSInterop.SetupModule("./js/mask-canvas.js");
         bunit.Services.AddMudServices();
-        bunit.Services.AddSingleton(queue).AddSingleton(gallery.Images).AddSingleton(host).AddSingleton<GenerationService>()
+        bunit.Services.AddSingleton(queue).AddSingleton<IGenerationQueue>(queue).AddSingleton(gallery.Images).AddSingleton(host).AddSingleton<GenerationService>()
             .AddSingleton(new RefineWeb.Security.CreationLimiter(Options.Create(new GalleryOptions())));
     }
 

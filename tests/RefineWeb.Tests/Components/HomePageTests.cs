@@ -14,6 +14,7 @@ using RefineWeb.Extensions;
 using RefineWeb.Gallery;
 using RefineWeb.Generation;
 using static TorchSharp.torch;
+using RefineWeb.Generation.Queueing;
 
 namespace RefineWeb.Tests.Components;
 
@@ -36,7 +37,7 @@ public sealed class HomePageTests : IAsyncLifetime
         CascadeBlueprint.Write(model, WordTokenizer.BuildVocabulary(["red heart"]), CascadePreset.Tiny);
         bunit.JSInterop.Mode = JSRuntimeMode.Loose;
         bunit.Services.AddMudServices();
-        bunit.Services.AddSingleton(queue);
+        bunit.Services.AddSingleton(queue).AddSingleton<IGenerationQueue>(queue);
         bunit.AddAuthorization().SetAuthorized("session").SetClaims(new Claim(SessionIdentity.OwnerClaim, owner.ToString()));
     }
 
@@ -62,7 +63,7 @@ public sealed class HomePageTests : IAsyncLifetime
     GenerationJob QueuedJob()
     {
         Assert.Equal(1, queue.Length);
-        return queue.Reader.TryRead(out var job) ? job : throw new InvalidOperationException("nothing queued");
+        return Assert.Single(queue.TryTake(int.MaxValue));
     }
 
     public async Task InitializeAsync() => gallery = await TestGallery.CreateAsync();

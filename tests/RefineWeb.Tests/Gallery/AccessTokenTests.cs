@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.EntityFrameworkCore;
 using RefineWeb.Gallery;
 using RefineWeb.Generation;
+using RefineWeb.Generation.Queueing;
 
 namespace RefineWeb.Tests.Gallery;
 

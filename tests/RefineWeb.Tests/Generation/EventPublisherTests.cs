@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Gallery;
 using RefineWeb.Generation;
+using RefineWeb.Generation.Queueing;
 
 namespace RefineWeb.Tests.Generation;
 

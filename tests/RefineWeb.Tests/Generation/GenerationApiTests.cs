@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using RefineWeb.Generation;
+using RefineWeb.Generation.Queueing;
 
 namespace RefineWeb.Tests.Generation;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using RefineWeb.Generation;
 using SkiaSharp;
+using RefineWeb.Generation.Queueing;
 
 namespace RefineWeb.Tests.Generation;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using static RefineWeb.Tests.Security.HostileRequests;
+using RefineWeb.Generation.Queueing;
 
 namespace RefineWeb.Tests.Security;
 
@@ -51,7 +52,7 @@ public sealed class CrossSiteTests : IAsyncLifetime
         }
         Assert.Equal(1, await GalleryCountAsync(app.Client));
         Assert.Single((await app.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/shares"))!);
-        Assert.Equal(0, app.Service<RefineWeb.Generation.GenerationQueue>().Known);
+        Assert.Equal(0, app.Service<GenerationQueue>().Known);
     }
 
     [Fact]

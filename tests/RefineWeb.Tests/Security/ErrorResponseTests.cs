@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using RefineWeb.Generation;
 using static RefineWeb.Tests.Security.HostileRequests;
+using RefineWeb.Generation.Queueing;
 
 namespace RefineWeb.Tests.Security;
 

@@ -8,6 +8,7 @@ using RefineWeb.Generation;
 using SkiaSharp;
 using static RefineWeb.Tests.Security.ErrorResponseTests;
 using static RefineWeb.Tests.Security.HostileRequests;
+using RefineWeb.Generation.Queueing;
 
 namespace RefineWeb.Tests.Security;
 

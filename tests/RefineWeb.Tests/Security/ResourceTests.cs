@@ -7,6 +7,7 @@ using RefineWeb.Engine.Imaging;
 using RefineWeb.Gallery;
 using RefineWeb.Generation;
 using RefineWeb.Health;
+using RefineWeb.Generation.Queueing;
 
 namespace RefineWeb.Tests.Security;
 
@@ -118,7 +119,7 @@ public sealed class ResourceTests
             jobs.Add(job);
             queue.TryEnqueue(job);
         }
-        queue.Started(jobs);
+        while (queue.TryTake(int.MaxValue).Count > 0) { } // the engine took them all
         foreach (var job in jobs) job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded });
         Assert.Null(first.Edit); // the finished job no longer holds its source picture
         first.Cancel(); // a no-op on a finished job, not an ObjectDisposedException

@@ -1,0 +1,26 @@
+namespace RefineWeb.Generation;
+
+/// <summary>The "Generation" section of appsettings.json.</summary>
+public sealed class GenerationOptions
+{
+    public const string Section = "Generation";
+
+    /// <summary>Jobs waiting at most; one more is refused with 429.</summary>
+    public int QueueCapacity { get; set; } = 32;
+
+    /// <summary>
+    /// Images per forward pass when compatible jobs are batched. 4 suits a CPU (measured on 2 cores: batches of 2-4
+    /// give about 1.2x the throughput of one at a time, 8 is slower than one at a time); a GPU wants more.
+    /// </summary>
+    public int MaxBatchImages { get; set; } = 4;
+
+    /// <summary>Jobs one session may have waiting at once; one more is refused with 429, so nobody takes the whole queue.</summary>
+    public int MaxQueuedPerSession { get; set; } = 8;
+
+    /// <summary>
+    /// libtorch threads for a batch of one image; null: every core. Fewer leave cores to the web, but on 2 cores (web
+    /// benchmark, interleaved, two runs) one thread made one image slower both times (1670 against 1509 ms and 1860
+    /// against 1390 ms streamed), so every core is the default. Batches of several images always use every core.
+    /// </summary>
+    public int? SingleImageThreads { get; set; }
+}

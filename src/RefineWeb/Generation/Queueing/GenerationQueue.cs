@@ -1,0 +1,112 @@
+using Microsoft.Extensions.Options;
+
+namespace RefineWeb.Generation.Queueing;
+
+/// <summary>
+/// The queue of one process, between the entry points (page, hub, API) and its engine. Full means full: the caller
+/// gets a refusal (429 from the API) instead of an ever longer wait, and one session may hold at most
+/// <see cref="GenerationOptions.MaxQueuedPerSession"/> waiting jobs. Jobs are served by <see cref="BatchPolicy"/>
+/// (round-robin between sessions, then batching), and every waiting job hears its place in that order.
+/// </summary>
+public sealed class GenerationQueue(IOptions<GenerationOptions> options, GenerationTiming? timing = null) : IGenerationQueue, IJobSource
+{
+    /// <summary>Finished jobs stay findable (status polling) until this many newer jobs have arrived.</summary>
+    internal const int KeepFinished = 1000;
+
+    readonly Lock gate = new();
+    readonly List<GenerationJob> waiting = []; // arrival order
+    readonly Dictionary<Guid, long> lastServed = [];
+    readonly Dictionary<string, GenerationJob> jobs = [];
+    readonly Queue<GenerationJob> arrivals = []; // every known job, oldest first: pruning looks only at its head
+    readonly SemaphoreSlim arrived = new(0);
+    long served;
+
+    public int Length
+    {
+        get { lock (gate) return waiting.Count; }
+    }
+
+    /// <summary>Jobs kept for lookup (waiting, running, and recently finished).</summary>
+    internal int Known
+    {
+        get { lock (gate) return jobs.Count; }
+    }
+
+    public int MaxQueuedPerSession => options.Value.MaxQueuedPerSession;
+
+    public EnqueueResult TryEnqueue(GenerationJob job)
+    {
+        lock (gate)
+        {
+            if (waiting.Count >= options.Value.QueueCapacity) return EnqueueResult.QueueFull;
+            if (waiting.Count(j => j.Owner == job.Owner) >= options.Value.MaxQueuedPerSession) return EnqueueResult.SessionFull;
+            waiting.Add(job);
+            jobs[job.Id] = job;
+            arrivals.Enqueue(job);
+            PruneFinished();
+            PublishPositions(onlyIfChanged: true); // a new session's job goes ahead of a busy session's later ones
+        }
+        arrived.Release();
+        return EnqueueResult.Queued;
+    }
+
+    public GenerationJob? Find(string id)
+    {
+        lock (gate) return jobs.GetValueOrDefault(id);
+    }
+
+    public async Task<IReadOnlyList<GenerationJob>?> TakeAsync(int maxImages, CancellationToken stopping)
+    {
+        while (true)
+        {
+            if (TryTake(maxImages) is { Count: > 0 } batch) return batch;
+            try
+            {
+                await arrived.WaitAsync(stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>The next batch now, or an empty list. Jobs cancelled while waiting end here, without running.</summary>
+    internal List<GenerationJob> TryTake(int maxImages)
+    {
+        List<GenerationJob> cancelled, batch;
+        lock (gate)
+        {
+            cancelled = waiting.Where(j => j.CancellationToken.IsCancellationRequested).ToList();
+            waiting.RemoveAll(cancelled.Contains);
+            batch = BatchPolicy.Next(waiting, lastServed, maxImages);
+            waiting.RemoveAll(batch.Contains);
+            foreach (var job in batch) lastServed[job.Owner] = ++served;
+            if (batch.Count > 0 || cancelled.Count > 0) PublishPositions(onlyIfChanged: true);
+        }
+        foreach (var job in cancelled) job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });
+        return batch;
+    }
+
+    /// <summary>Tells each waiting job its place in serving order and about how long until it starts (under the lock).</summary>
+    void PublishPositions(bool onlyIfChanged = false)
+    {
+        int imagesAhead = 0, position = 0;
+        foreach (var job in FairShare.Order(waiting, j => j.Owner, lastServed))
+        {
+            var wait = timing?.SecondsUntilStart(imagesAhead);
+            var last = job.Latest;
+            bool waitChanged = wait.HasValue != last.SecondsUntilStart.HasValue || Math.Abs((wait ?? 0) - (last.SecondsUntilStart ?? 0)) >= 1;
+            if (!onlyIfChanged || last.QueuePosition != position || waitChanged)
+                job.Publish(last with { QueuePosition = position, SecondsUntilStart = wait });
+            position++;
+            imagesAhead += job.Seeds.Count;
+        }
+    }
+
+    /// <summary>Forgets the oldest finished jobs beyond <see cref="KeepFinished"/>, in arrival order (no sorting under the lock).</summary>
+    void PruneFinished()
+    {
+        while (arrivals.Count > KeepFinished && arrivals.Peek().Latest.IsFinal) jobs.Remove(arrivals.Dequeue().Id);
+    }
+}

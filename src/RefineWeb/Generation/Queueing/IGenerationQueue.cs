@@ -1,0 +1,34 @@
+namespace RefineWeb.Generation.Queueing;
+
+/// <summary>
+/// The web side of the queue: where the page, the hub and the API submit jobs and find them again. One process keeps
+/// it in memory (<see cref="GenerationQueue"/>); a cluster keeps it in Redis (<see cref="Redis.RedisGenerationQueue"/>).
+/// </summary>
+public interface IGenerationQueue
+{
+    /// <summary>Queues the job, or refuses it (nothing is kept then) when the queue or the session's share is full.</summary>
+    EnqueueResult TryEnqueue(GenerationJob job);
+
+    /// <summary>The job with this id, waiting, running or recently finished; null when unknown.</summary>
+    GenerationJob? Find(string id);
+
+    /// <summary>Jobs waiting to start.</summary>
+    int Length { get; }
+
+    int MaxQueuedPerSession { get; }
+}
+
+/// <summary>
+/// The engine side of the queue: where the worker takes its next batch and says it is done with it. In a cluster a
+/// batch taken and never completed (its worker died) goes to another worker.
+/// </summary>
+public interface IJobSource
+{
+    /// <summary>Waits for the next batch (fair share, then dynamic batching); null when <paramref name="stopping"/> fires.</summary>
+    Task<IReadOnlyList<GenerationJob>?> TakeAsync(int maxImages, CancellationToken stopping);
+
+    /// <summary>Jobs waiting to start (the worker trims its memory when none do).</summary>
+    int Length { get; }
+}
+
+public enum EnqueueResult { Queued, QueueFull, SessionFull }
