@@ -22,7 +22,7 @@ public static class Extensions
         builder.Services.AddSingleton<ModelFilesHealthCheck>(); // one instance, so its cached file check lasts between probes
         builder.Services.AddHealthChecks().AddCheck<ModelFilesHealthCheck>("model");
         builder.AddGallery();
-        builder.Services.AddGeneration();
+        builder.Services.AddGeneration(builder.Configuration);
     }
 
     public static void UseRefineWebPipeline(this WebApplication app)

@@ -21,7 +21,17 @@ public sealed class GalleryNotifier
         });
     }
 
+    /// <summary>In a cluster: tells the other processes too (set by the Redis relay); null in one process.</summary>
+    internal Action<Guid>? Broadcast { get; set; }
+
     public void Notify(Guid owner)
+    {
+        NotifyHere(owner);
+        Broadcast?.Invoke(owner);
+    }
+
+    /// <summary>This process's pages only (a change another process made).</summary>
+    internal void NotifyHere(Guid owner)
     {
         if (byOwner.TryGetValue(owner, out var handlers))
             foreach (var handler in handlers.Items) _ = handler();

@@ -18,9 +18,14 @@ public sealed class ImageStore(IDbContextFactory<GalleryDbContext> databases, Im
     // saving one job's image never waits for another's. (One process; see the README on several servers.)
     readonly SemaphoreSlim[] fileLocks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
+    /// <param name="id">
+    /// Given for a job's result (<see cref="ResultId"/>): storing it again (a job run again after its worker died
+    /// between storing and saying so) returns the row already there instead of a second one.
+    /// </param>
     public async Task<StoredImage> AddAsync(Guid owner, byte[] png, int width, int height, ImageLineage lineage,
-        ImageParameters? parameters = null, CancellationToken cancellation = default)
+        ImageParameters? parameters = null, CancellationToken cancellation = default, string? id = null)
     {
+        if (id is not null && await FindAsync(owner, id, cancellation) is { } existing) return StoredImage.Of(existing);
         ImageRecord row;
         var hash = ImageFiles.HashOf(png);
         var maskHash = lineage.MaskPng is { } maskPng ? ImageFiles.HashOf(maskPng) : null;
@@ -37,15 +42,22 @@ public sealed class ImageStore(IDbContextFactory<GalleryDbContext> databases, Im
             }
             await using var db = await databases.CreateDbContextAsync(cancellation);
             // The parent may have been deleted while this image was being made: the lineage then ends here.
-            var parent = lineage.ParentId is { } id && await db.Images.AnyAsync(i => i.Id == id && i.OwnerId == owner, cancellation) ? id : null;
+            var parent = lineage.ParentId is { } parentId && await db.Images.AnyAsync(i => i.Id == parentId && i.OwnerId == owner, cancellation) ? parentId : null;
             row = new ImageRecord
             {
-                Id = NewId(), OwnerId = owner, CreatedAt = DateTime.UtcNow, Origin = lineage.Origin, Width = width, Height = height,
+                Id = id ?? NewId(), OwnerId = owner, CreatedAt = DateTime.UtcNow, Origin = lineage.Origin, Width = width, Height = height,
                 FileHash = hash, MaskFileHash = maskHash, ParentId = parent, Prompt = lineage.Prompt ?? parameters?.Prompt,
                 ParametersJson = parameters?.ToJson(),
             };
             db.Images.Add(row);
             await db.SaveChangesAsync(cancellation);
+        }
+        catch (DbUpdateException) when (id is not null)
+        {
+            // Another worker stored the same result at the same moment: its row points at the same bytes, so keep the files.
+            if (await FindAsync(owner, id, CancellationToken.None) is { } stored) return StoredImage.Of(stored);
+            foreach (var created in written) TryDelete(created);
+            throw;
         }
         catch
         {
@@ -180,6 +192,10 @@ public sealed class ImageStore(IDbContextFactory<GalleryDbContext> databases, Im
     }
 
     /// <summary>128 random bits: ids cannot be guessed.</summary>
+    /// <summary>The id of a job's <paramref name="index"/>th image: the same every time the job runs, as unguessable as the job's id.</summary>
+    public static string ResultId(string jobId, int index) =>
+        Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{jobId}/{index}")))[..32];
+
     static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     internal static bool IsId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigitLower);

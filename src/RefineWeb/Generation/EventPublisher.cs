@@ -108,7 +108,7 @@ public sealed class EventPublisher : IDisposable
                 var frame = work.Frames[i];
                 var parameters = work.Parameters?[i];
                 var png = parameters is null ? frame.ToPng() : parameters.AddTo(frame.ToPng());
-                ids.Add((await images.AddAsync(work.Job.Owner, png, frame.Width, frame.Height, work.Store!, parameters)).Id);
+                ids.Add((await images.AddAsync(work.Job.Owner, png, frame.Width, frame.Height, work.Store!, parameters, id: ImageStore.ResultId(work.Job.Id, i))).Id);
             }
             metrics.ImagesDone(ids.Count);
             work.Job.Publish(work.Event with { ImageIds = ids });

@@ -17,6 +17,10 @@ public sealed record GenerationEvent
     public double? SecondsUntilStart { get; init; }
     /// <summary>Running events: about how many seconds of denoising are left, from each stage's measured step time; null until measured.</summary>
     public double? SecondsLeft { get; init; }
+    /// <summary>The worker running (or that ran) the job: a cluster's worker name, or this server's.</summary>
+    public string? Worker { get; init; }
+    /// <summary>Which try this is: 2 and up when a worker died while running the job and another took it over from the start.</summary>
+    public int? Attempt { get; init; }
     /// <summary>Jobs sharing the engine's forward pass with this one, itself included (running events only).</summary>
     public int? BatchJobs { get; init; }
     public int? StageIndex { get; init; }

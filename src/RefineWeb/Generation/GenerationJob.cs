@@ -19,8 +19,12 @@ public sealed class GenerationJob
     readonly Lock gate = new();
     readonly List<Channel<GenerationEvent>> listeners = [];
 
-    public GenerationJob(Guid owner, GenerationInput input, IReadOnlyList<long> seeds, EditPlan? edit = null, IReadOnlyList<string>? warnings = null)
+    /// <param name="id">Given when the job already exists elsewhere (read back from a cluster's store); otherwise a new one.</param>
+    public GenerationJob(Guid owner, GenerationInput input, IReadOnlyList<long> seeds, EditPlan? edit = null, IReadOnlyList<string>? warnings = null,
+        string? id = null, DateTimeOffset? createdAt = null)
     {
+        Id = id ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        CreatedAt = createdAt ?? DateTimeOffset.UtcNow;
         Owner = owner;
         Input = input;
         Seeds = seeds;
@@ -34,22 +38,41 @@ public sealed class GenerationJob
     public IReadOnlyList<string>? Warnings { get; }
 
     /// <summary>128 random bits, hex: not guessable.</summary>
-    public string Id { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    public string Id { get; }
     /// <summary>The session it was made for: its images go to that gallery, and only it can see or cancel the job.</summary>
     public Guid Owner { get; }
     public GenerationInput Input { get; }
     public IReadOnlyList<long> Seeds { get; }
     /// <summary>Refinements and upscales; null for a generation from text.</summary>
     public EditPlan? Edit { get; private set; }
-    public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset CreatedAt { get; }
     public GenerationEvent Latest { get; private set; }
     public CancellationToken CancellationToken => token;
 
-    /// <summary>Asks the engine to stop this job; a no-op once it has ended.</summary>
+    /// <summary>
+    /// Where this job's events and cancellation travel beyond this process (a cluster: a worker sends its events out,
+    /// a web node sends cancellations to the worker); null in one process.
+    /// </summary>
+    internal IJobRelay? Relay { get; set; }
+
+    /// <summary>The worker that took the job and which try it is (1, then 2 and up after a worker died); stamped on its events from then on.</summary>
+    internal (string Name, int Attempt)? RunningOn { get; set; }
+
+    /// <summary>Asks the engine to stop this job (wherever it runs); a no-op once it has ended.</summary>
     public void Cancel()
     {
+        if (CancelLocally()) Relay?.CancelRequested(this);
+    }
+
+    /// <summary>Stops this process's copy of the job (a worker told by the cluster); false once it has ended.</summary>
+    internal bool CancelLocally()
+    {
         lock (gate)
-            if (!Latest.IsFinal) cancellation.Cancel();
+        {
+            if (Latest.IsFinal) return false;
+            cancellation.Cancel();
+            return true;
+        }
     }
 
     /// <summary>
@@ -104,7 +127,7 @@ public sealed class GenerationJob
     /// <summary>Whether anyone is listening now: previews are encoded only for jobs someone watches.</summary>
     public bool HasListeners
     {
-        get { lock (gate) return listeners.Count > 0; }
+        get { lock (gate) return listeners.Count > 0 || Relay is { Watched: true }; }
     }
 
     internal void Publish(GenerationEvent update)
@@ -113,6 +136,8 @@ public sealed class GenerationJob
         {
             if (Latest.IsFinal) return; // nothing follows the end
             if (Warnings is not null && update.Warnings is null) update = update with { Warnings = Warnings }; // every event says it: a late watcher sees it too
+            if (RunningOn is { } worker && update.Status != GenerationStatus.Queued && update.Worker is null)
+                update = update with { Worker = worker.Name, Attempt = worker.Attempt };
             // A job that stops early ends where it stopped (the API's progress and the page's bar), not back at 0.
             if (update.Status is GenerationStatus.Cancelled or GenerationStatus.Failed && update.StageName is null)
                 update = update with
@@ -121,6 +146,7 @@ public sealed class GenerationJob
                     Resolution = Latest.Resolution, Step = Latest.Step, TotalSteps = Latest.TotalSteps,
                 };
             Latest = update;
+            Relay?.Published(this, update); // under the lock: the cluster hears the events in the order they happened
             foreach (var listener in listeners)
             {
                 listener.Writer.TryWrite(update);
@@ -135,4 +161,17 @@ public sealed class GenerationJob
             }
         }
     }
+}
+
+/// <summary>Carries a job's events and cancellation between processes (see <see cref="GenerationJob.Relay"/>).</summary>
+internal interface IJobRelay
+{
+    /// <summary>Whether someone elsewhere may watch the job: previews are encoded for it.</summary>
+    bool Watched { get; }
+
+    /// <summary>An event this process published; must not block.</summary>
+    void Published(GenerationJob job, GenerationEvent update);
+
+    /// <summary>Someone here asked to stop the job; must not block.</summary>
+    void CancelRequested(GenerationJob job);
 }

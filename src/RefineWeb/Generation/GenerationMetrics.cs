@@ -10,7 +10,7 @@ public sealed class GenerationMetrics
     readonly Counter<long> imagesGenerated;
     readonly Histogram<double> stepLatency;
 
-    public GenerationMetrics(IMeterFactory meters, IGenerationQueue queue)
+    public GenerationMetrics(IMeterFactory meters, IJobSource queue)
     {
         var meter = meters.Create(MeterName);
         imagesGenerated = meter.CreateCounter<long>("refineweb.images.generated", description: "Images finished.");

@@ -23,4 +23,12 @@ public sealed class GenerationOptions
     /// against 1390 ms streamed), so every core is the default. Batches of several images always use every core.
     /// </summary>
     public int? SingleImageThreads { get; set; }
+
+    /// <summary>libtorch threads at most, for any batch; null: every core. Two workers on one machine each take a share.</summary>
+    public int? Threads { get; set; }
+
+    /// <summary>This engine's name in job statuses (<c>worker</c>); null: the machine's name and the process id.</summary>
+    public string? WorkerName { get; set; }
+
+    public string ResolvedWorkerName => string.IsNullOrWhiteSpace(WorkerName) ? $"{Environment.MachineName}-{Environment.ProcessId}" : WorkerName;
 }

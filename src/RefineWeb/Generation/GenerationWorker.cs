@@ -32,6 +32,7 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
         {
             var batch = jobs.TakeAsync(options.Value.MaxBatchImages, stopping).GetAwaiter().GetResult();
             if (batch is null) return;
+            foreach (var job in batch) job.RunningOn ??= (options.Value.ResolvedWorkerName, 1);
             UseThreadsFor(batch.Sum(job => job.Seeds.Count));
             if (model is null)
             {
@@ -51,7 +52,7 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
     /// leave cores to the web), every core for several.</summary>
     void UseThreadsFor(int images)
     {
-        int cores = Environment.ProcessorCount;
+        int cores = Math.Clamp(options.Value.Threads ?? Environment.ProcessorCount, 1, Environment.ProcessorCount);
         int threads = images > 1 ? cores : Math.Clamp(options.Value.SingleImageThreads ?? cores, 1, cores);
         if (threads == threadsInUse) return;
         set_num_threads(threads);

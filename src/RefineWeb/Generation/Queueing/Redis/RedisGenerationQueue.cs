@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using StackExchange.Redis;
+
+namespace RefineWeb.Generation.Queueing.Redis;
+
+/// <summary>
+/// A web node's view of the cluster's queue. Submissions go to Redis; a job found by id (submitted here or on any
+/// other node, before or after a restart) is read back from Redis and kept in step with the events every worker
+/// publishes, so the page, the hub and the API follow it exactly as a job of this process. Cancelling it reaches
+/// the worker running it.
+/// </summary>
+public sealed class RedisGenerationQueue : IGenerationQueue, IJobRelay, IDisposable
+{
+    /// <summary>A job this node follows, and the sequence number of the last event applied (older ones are dropped).</summary>
+    sealed class Followed(GenerationJob job)
+    {
+        public GenerationJob Job { get; } = job;
+        public long Seq;
+    }
+
+    readonly RedisJobStore store;
+    readonly ILogger<RedisGenerationQueue> log;
+    readonly ConcurrentDictionary<string, Followed> followed = new();
+    readonly ChannelMessageQueue events;
+
+    public RedisGenerationQueue(RedisJobStore store, ILogger<RedisGenerationQueue> log)
+    {
+        this.store = store;
+        this.log = log;
+        events = store.Subscriber.Subscribe(store.Events);
+        events.OnMessage(message => Apply(message.Message!)); // one message at a time, in order
+    }
+
+    public int MaxQueuedPerSession => store.MaxQueuedPerSession;
+
+    public int Length => (int)store.Length;
+
+    public EnqueueResult TryEnqueue(GenerationJob job)
+    {
+        job.Relay = this;
+        var entry = followed.GetOrAdd(job.Id, _ => new Followed(job));
+        var result = store.Enqueue(job);
+        if (result != EnqueueResult.Queued)
+        {
+            followed.TryRemove(job.Id, out _);
+            return result;
+        }
+        try
+        {
+            // The submitter's answer carries its place, as in one process (the event on its way from Redis says the same).
+            int position = store.PublishPositionsAsync().GetAwaiter().GetResult().IndexOf(job.Id);
+            if (position >= 0) job.Publish(job.Latest with { QueuePosition = position });
+        }
+        catch (RedisException e)
+        {
+            log.LogWarning(e, "Could not publish queue positions");
+        }
+        return result;
+    }
+
+    public GenerationJob? Find(string id)
+    {
+        if (followed.TryGetValue(id, out var known)) return known.Job;
+        if (store.Read(id) is not { } stored) return null;
+        var job = stored.Spec.ToJob();
+        job.Relay = this;
+        var entry = followed.GetOrAdd(id, _ => new Followed(job));
+        Apply(entry, stored.Seq, stored.Latest);
+        if (entry.Job.Latest.IsFinal) followed.TryRemove(id, out _); // nothing more will happen to it: read it again next time
+        return entry.Job;
+    }
+
+    void Apply(string message)
+    {
+        try
+        {
+            var (seq, update) = RedisJobStore.ParseMessage(message);
+            if (followed.TryGetValue(update.JobId, out var entry))
+            {
+                Apply(entry, seq, update);
+                if (update.IsFinal) followed.TryRemove(update.JobId, out _);
+            }
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Could not apply a job event from Redis");
+        }
+    }
+
+    static void Apply(Followed entry, long seq, GenerationEvent update)
+    {
+        lock (entry)
+        {
+            if (seq <= entry.Seq && entry.Seq > 0) return; // already applied, or older than what this node has
+            entry.Seq = seq;
+            entry.Job.Publish(update);
+        }
+    }
+
+    bool IJobRelay.Watched => false; // this node only listens; the worker encodes the previews
+
+    void IJobRelay.Published(GenerationJob job, GenerationEvent update)
+    {
+        // Events reach a web node's copy from the workers; nothing to send back.
+    }
+
+    void IJobRelay.CancelRequested(GenerationJob job) => _ = Logged(store.CancelAsync(job), $"cancel generation {job.Id}");
+
+    async Task Logged(Task task, string what)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Could not {What} in Redis", what);
+        }
+    }
+
+    public void Dispose() => events.Unsubscribe();
+}

@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace RefineWeb.Generation.Queueing.Redis;
+
+/// <summary>
+/// A worker's side of the cluster's queue. It takes, in this order: a batch no worker has read yet; a batch whose
+/// worker went silent (run again from the start, same seeds, so the same bytes); else it moves the next fair batch
+/// out of the waiting jobs. While a batch runs it heartbeats; each job's events go to Redis as they happen; once
+/// every job of the batch has ended (its images stored) the batch is acknowledged. A batch handed out more than
+/// <see cref="EngineOptions.MaxAttempts"/> times fails with the workers it failed on.
+/// </summary>
+public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
+{
+    /// <summary>A batch this worker runs: its stream entry and the jobs of it that have not ended yet.</summary>
+    sealed class Running(RedisValue entryId, IEnumerable<string> jobIds)
+    {
+        public RedisValue EntryId { get; } = entryId;
+        public HashSet<string> Unfinished { get; } = [.. jobIds];
+    }
+
+    readonly RedisJobStore store;
+    readonly EngineOptions engine;
+    readonly string worker;
+    readonly ILogger<RedisJobSource> log;
+    readonly SemaphoreSlim arrived = new(0);
+    readonly ConcurrentDictionary<string, (GenerationJob Job, Running Batch)> jobs = new();
+    readonly ChannelMessageQueue arrivals, cancels;
+    readonly Timer heartbeat;
+    Task? groupReady;
+
+    public RedisJobSource(RedisJobStore store, IOptions<EngineOptions> engine, IOptions<GenerationOptions> generation, ILogger<RedisJobSource> log)
+    {
+        this.store = store;
+        this.engine = engine.Value;
+        this.log = log;
+        worker = generation.Value.ResolvedWorkerName;
+        arrivals = store.Subscriber.Subscribe(store.Arrivals);
+        arrivals.OnMessage(_ => arrived.Release());
+        cancels = store.Subscriber.Subscribe(store.Cancels);
+        cancels.OnMessage(message =>
+        {
+            if (jobs.TryGetValue(message.Message!, out var running)) running.Job.CancelLocally();
+        });
+        var every = TimeSpan.FromSeconds(this.engine.HeartbeatSeconds);
+        heartbeat = new Timer(_ => Heartbeat(), null, every, every);
+    }
+
+    public int Length => (int)store.Length;
+
+    public async Task<IReadOnlyList<GenerationJob>?> TakeAsync(int maxImages, CancellationToken stopping)
+    {
+        await (groupReady ??= store.EnsureGroupAsync());
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var entry = await store.ReadNewAsync(worker) ?? await store.ReclaimAsync(worker);
+                if (entry is { } taken)
+                {
+                    if (await OpenAsync(taken) is { Count: > 0 } batch) return batch;
+                    continue;
+                }
+                if (await store.MoveNextBatchAsync(maxImages)) continue; // it is in the stream now: read it (or the next one)
+                // Nothing to do: wait for an arrival, and look again now and then for batches of dead workers.
+                await arrived.WaitAsync(TimeSpan.FromSeconds(Math.Min(0.5, engine.ReclaimAfterSeconds / 2)), stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (RedisException e)
+            {
+                log.LogWarning(e, "Redis is unreachable; trying again");
+                await Task.Delay(1000, stopping).ContinueWith(_ => { });
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The jobs of a batch entry this worker now holds, ready to run; empty when there is nothing left to run.</summary>
+    async Task<List<GenerationJob>> OpenAsync(StreamEntry entry)
+    {
+        var ids = ((string)entry["jobs"]!).Split(',', StringSplitOptions.RemoveEmptyEntries);
+        int attempt = await store.DeliveriesAsync(entry.Id);
+        var batch = new List<GenerationJob>();
+        var running = new Running(entry.Id, []);
+        foreach (var id in ids)
+        {
+            if (await store.ReadAsync(id) is not { } stored || stored.Latest.IsFinal) continue;
+            var workers = await store.WorkersAsync(id);
+            var job = stored.Spec.ToJob();
+            if (attempt > engine.MaxAttempts)
+            {
+                // Every worker that took it died: the batch itself kills workers. It fails; the queue goes on.
+                await store.PublishAsync(id, new GenerationEvent
+                {
+                    JobId = id, Status = GenerationStatus.Failed, Attempt = attempt - 1, Worker = workers.LastOrDefault(),
+                    Error = $"Failed on {workers.Length} workers ({string.Join(", ", workers)}): each stopped while running it. It will not be tried again; try other settings.",
+                });
+                continue;
+            }
+            await store.RecordWorkerAsync(id, worker);
+            job.RunningOn = (worker, attempt);
+            job.Relay = this;
+            if (stored.CancelRequested) job.CancelLocally();
+            running.Unfinished.Add(id);
+            jobs[id] = (job, running);
+            batch.Add(job);
+        }
+        if (batch.Count == 0)
+        {
+            await store.AcknowledgeAsync(entry.Id);
+            return batch;
+        }
+        if (attempt > 1) log.LogWarning("Took over batch {Entry} ({Jobs} jobs), attempt {Attempt}", entry.Id, batch.Count, attempt);
+        if (!string.IsNullOrEmpty(engine.CrashOnPrompt) && batch.Any(j => j.Input.Prompt == engine.CrashOnPrompt))
+        {
+            log.LogCritical("Fault injection: a job asks for Engine:CrashOnPrompt; this worker dies now");
+            Process.GetCurrentProcess().Kill();
+        }
+        return batch;
+    }
+
+    void Heartbeat()
+    {
+        var entries = jobs.Values.Select(r => r.Batch.EntryId).Distinct().ToArray();
+        if (entries.Length == 0) return;
+        store.HeartbeatAsync(worker, entries).ContinueWith(t => log.LogWarning(t.Exception, "Heartbeat failed"), TaskContinuationOptions.OnlyOnFaulted);
+    }
+
+    bool IJobRelay.Watched => true; // someone on a web node may be watching: encode previews
+
+    void IJobRelay.Published(GenerationJob job, GenerationEvent update)
+    {
+        var sent = store.PublishAsync(job.Id, update);
+        if (!update.IsFinal || !jobs.TryRemove(job.Id, out var running)) return;
+        bool batchDone;
+        lock (running.Batch)
+        {
+            running.Batch.Unfinished.Remove(job.Id);
+            batchDone = running.Batch.Unfinished.Count == 0;
+        }
+        // Acknowledged only after the final event is stored: until then a dead worker's batch is run again.
+        if (batchDone)
+            sent.ContinueWith(_ => store.AcknowledgeAsync(running.Batch.EntryId)).Unwrap()
+                .ContinueWith(t => log.LogError(t.Exception, "Could not acknowledge batch {Entry}", running.Batch.EntryId), TaskContinuationOptions.OnlyOnFaulted);
+    }
+
+    void IJobRelay.CancelRequested(GenerationJob job)
+    {
+        // A worker's own copies are cancelled only from the cluster (CancelLocally); nothing to forward.
+    }
+
+    public void Dispose()
+    {
+        heartbeat.Dispose();
+        arrivals.Unsubscribe();
+        cancels.Unsubscribe();
+    }
+}
