@@ -46,6 +46,8 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
             PruneFinished();
             PublishPositions(onlyIfChanged: true); // a new session's job goes ahead of a busy session's later ones
         }
+        // Cancelled while waiting: it ends now, not when the engine next looks (off the canceller's thread, which holds the job's lock).
+        job.CancellationToken.Register(() => ThreadPool.QueueUserWorkItem(_ => Withdraw(job)));
         arrived.Release();
         return EnqueueResult.Queued;
     }
@@ -71,21 +73,28 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
         }
     }
 
-    /// <summary>The next batch now, or an empty list. Jobs cancelled while waiting end here, without running.</summary>
+    /// <summary>The next batch now, or an empty list.</summary>
     internal List<GenerationJob> TryTake(int maxImages)
     {
-        List<GenerationJob> cancelled, batch;
         lock (gate)
         {
-            cancelled = waiting.Where(j => j.CancellationToken.IsCancellationRequested).ToList();
-            waiting.RemoveAll(cancelled.Contains);
-            batch = BatchPolicy.Next(waiting, lastServed, maxImages);
+            var batch = BatchPolicy.Next(waiting, lastServed, maxImages);
             waiting.RemoveAll(batch.Contains);
             foreach (var job in batch) lastServed[job.Owner] = ++served;
-            if (batch.Count > 0 || cancelled.Count > 0) PublishPositions(onlyIfChanged: true);
+            if (batch.Count > 0) PublishPositions(onlyIfChanged: true);
+            return batch;
         }
-        foreach (var job in cancelled) job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });
-        return batch;
+    }
+
+    /// <summary>A job cancelled while still waiting leaves the queue, cancelled, without running (a no-op once it started).</summary>
+    void Withdraw(GenerationJob job)
+    {
+        lock (gate)
+        {
+            if (!waiting.Remove(job)) return;
+            PublishPositions(onlyIfChanged: true);
+        }
+        job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });
     }
 
     /// <summary>Tells each waiting job its place in serving order and about how long until it starts (under the lock).</summary>

@@ -85,6 +85,12 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
     {
         var ids = ((string)entry["jobs"]!).Split(',', StringSplitOptions.RemoveEmptyEntries);
         int attempt = await store.DeliveriesAsync(entry.Id);
+        if (attempt > 1 && ids.Length > 1)
+        {
+            // A batch whose worker died: one of its jobs may be what killed it. Each goes on alone, so only a culprit fails (as in one process).
+            await store.SplitAsync(entry.Id, ids);
+            return [];
+        }
         var batch = new List<GenerationJob>();
         var running = new Running(entry.Id, []);
         foreach (var id in ids)

@@ -226,6 +226,16 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<EngineO
         await Db.StreamDeleteAsync(Batches, [entryId]);
     }
 
+    /// <summary>Replaces a batch with one batch per job, in one transaction (none lost, none doubled).</summary>
+    public async Task SplitAsync(RedisValue entryId, IEnumerable<string> jobIds)
+    {
+        var transaction = Db.CreateTransaction();
+        foreach (var id in jobIds) _ = transaction.StreamAddAsync(Batches, "jobs", id);
+        _ = transaction.StreamAcknowledgeAsync(Batches, Group, entryId);
+        _ = transaction.StreamDeleteAsync(Batches, [entryId]);
+        await transaction.ExecuteAsync();
+    }
+
     /// <summary>Notes that <paramref name="worker"/> took the job; returns every worker that has, in order.</summary>
     public async Task<string[]> RecordWorkerAsync(string id, string worker)
     {

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+using RefineWeb.Generation;
+
+namespace RefineWeb.Cluster.Tests;
+
+/// <summary>Two web nodes and two workers over Redis and PostgreSQL, real processes, real kills.</summary>
+public sealed class ClusterTests(TestCluster cluster) : IClassFixture<TestCluster>
+{
+    static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+
+    string Web1 => cluster.WebUrls[0];
+    string Web2 => cluster.WebUrls[1];
+
+    static string Status(JsonElement status) => status.GetProperty("status").GetString()!;
+
+    [Fact]
+    public async Task A_job_posted_on_one_web_node_is_followed_to_the_end_on_the_other_by_REST_and_hub()
+    {
+        using var session = new SessionClient();
+        var id = await session.PostAsync(Web1, new { prompt = "red heart", seed = 21, stages = 3 });
+
+        await using var hub = await session.ConnectAsync(Web2);
+        var events = new List<GenerationEvent>();
+        using (var timeout = new CancellationTokenSource(Patience))
+            await foreach (var update in hub.StreamAsync<GenerationEvent>("Watch", id, timeout.Token)) events.Add(update);
+        var final = events[^1];
+        Assert.True(final.Status == GenerationStatus.Succeeded, $"{final.Status}: {final.Error}\n{cluster.Logs()}");
+        var steps = events.Where(e => e.Step is not null).Select(e => (e.StageIndex!.Value, e.Step!.Value)).ToList();
+        Assert.NotEmpty(steps);
+        Assert.Equal(steps.OrderBy(s => s.Item1).ThenBy(s => s.Item2), steps); // in order, stage by stage
+        Assert.Contains(events, e => e.Previews is { Count: > 0 }); // the worker's previews reach the other node
+        Assert.StartsWith("worker-", final.Worker);
+
+        var status = await session.StatusAsync(Web2, id);
+        Assert.Equal("succeeded", Status(status));
+        var png = await session.ImageAsync(Web2, status.GetProperty("images")[0].GetString()!);
+        Assert.Equal(png, await session.ImageAsync(Web1, status.GetProperty("images")[0].GetString()!));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+
+        // And the other way round: posted over the hub on node 2, polled over REST on node 1.
+        var posted = hub.StreamAsync<GenerationEvent>("Generate", new GenerationInput { Prompt = "blue heart", Seed = 22, Stages = 2 });
+        await using var enumerator = posted.GetAsyncEnumerator();
+        Assert.True(await enumerator.MoveNextAsync());
+        var followed = await session.FollowAsync(Web1, enumerator.Current.JobId, Patience, cluster.Logs);
+        Assert.Equal("succeeded", Status(followed[^1]));
+    }
+
+    [Fact]
+    public async Task A_worker_killed_mid_job_hands_it_to_another_which_makes_the_same_bytes()
+    {
+        using var session = new SessionClient();
+        object Request() => new { prompt = "cat face", seed = 31, stages = 3, steps = new[] { 60, 30, 30 } };
+        var undisturbed = await session.FollowAsync(Web1, await session.PostAsync(Web1, Request()), Patience, cluster.Logs);
+        Assert.Equal("succeeded", Status(undisturbed[^1]));
+        var reference = await session.ImageAsync(Web1, undisturbed[^1].GetProperty("images")[0].GetString()!);
+
+        var id = await session.PostAsync(Web1, Request());
+        JsonElement running;
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            running = await session.StatusAsync(Web2, id);
+            if (Status(running) == "running" && running.GetProperty("step").ValueKind == JsonValueKind.Number && running.GetProperty("step").GetInt32() >= 3) break;
+            Assert.True(DateTime.UtcNow < deadline && Status(running) is "queued" or "running", $"never seen running: {running}");
+            await Task.Delay(20);
+        }
+        var victimName = running.GetProperty("worker").GetString()!;
+        var victim = cluster.Workers.Single(w => w.Name == victimName);
+        victim.Kill(); // SIGKILL, in the middle of the job
+        var statuses = await session.FollowAsync(Web2, id, Patience, cluster.Logs); // asserts no 404 on the way
+        victim.Restart();
+
+        var final = statuses[^1];
+        Assert.Equal("succeeded", Status(final));
+        Assert.NotEqual(victimName, final.GetProperty("worker").GetString());
+        Assert.Equal(2, final.GetProperty("attempt").GetInt32());
+        Assert.Contains(statuses, s => Status(s) == "running" && s.GetProperty("attempt").GetInt32() == 2); // the client saw the retry
+        Assert.Equal(reference, await session.ImageAsync(Web2, final.GetProperty("images")[0].GetString()!));
+        await TestCluster.WaitForWorkerAsync(victim);
+    }
+
+    [Fact]
+    public async Task A_job_that_kills_every_worker_fails_with_the_reason_after_the_retry_limit_and_the_others_run()
+    {
+        using var session = new SessionClient();
+        var poison = await session.PostAsync(Web1, new { prompt = TestCluster.PoisonPrompt, seed = 41, stages = 1 });
+        var healthy = new List<string>();
+        for (int i = 0; i < 3; i++) healthy.Add(await session.PostAsync(Web2, new { prompt = "green apple", seed = 50 + i, stages = 2, steps = new[] { 10 + i, 5 } }));
+
+        var poisonEnd = (await session.FollowAsync(Web2, poison, TimeSpan.FromSeconds(180), cluster.Logs))[^1];
+        Assert.Equal("failed", Status(poisonEnd));
+        Assert.Matches(@"^Failed on 3 workers \(worker-\d, worker-\d, worker-\d\): each stopped while running it", poisonEnd.GetProperty("error").GetString());
+        foreach (var id in healthy) Assert.Equal("succeeded", Status((await session.FollowAsync(Web1, id, Patience, cluster.Logs))[^1]));
+        foreach (var worker in cluster.Workers) await TestCluster.WaitForWorkerAsync(worker);
+    }
+
+    [Fact]
+    public async Task Jobs_waiting_while_every_process_restarts_all_run_once_with_one_row_per_image()
+    {
+        using var session = new SessionClient();
+        foreach (var worker in cluster.Workers) worker.Kill();
+        var ids = new List<string>();
+        for (int i = 0; i < 3; i++) ids.Add(await session.PostAsync(Web1, new { prompt = "orange flower", seed = 60 + i, stages = 2 }));
+        foreach (var id in ids) Assert.Equal("queued", Status(await session.StatusAsync(Web2, id)));
+
+        foreach (var web in cluster.Webs) web.Kill();
+        await cluster.Redis.RestartAsync(); // its append-only file brings the queue back
+        foreach (var web in cluster.Webs) web.Restart();
+        await cluster.WaitForWebAsync(0);
+        await cluster.WaitForWebAsync(1);
+        foreach (var id in ids) Assert.Equal("queued", Status(await session.StatusAsync(Web2, id))); // still there, none lost
+        foreach (var worker in cluster.Workers) worker.Restart();
+
+        var images = new List<string>();
+        foreach (var id in ids)
+        {
+            var final = (await session.FollowAsync(Web1, id, Patience, cluster.Logs))[^1];
+            Assert.Equal("succeeded", Status(final));
+            images.AddRange(final.GetProperty("images").EnumerateArray().Select(u => u.GetString()!.Split('/')[^1].Replace(".png", "")));
+        }
+        var rows = (await cluster.ImageRowsAsync()).Where(r => r.Prompt == "orange flower").Select(r => r.Id).ToList();
+        Assert.Equal(images.Order(), rows.Order()); // one row per image: none twice, none missing
+    }
+}
