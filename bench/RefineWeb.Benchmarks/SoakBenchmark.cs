@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Gallery;
 using RefineWeb.Generation;
+using RefineWeb.Generation.Queueing;
 using SkiaSharp;
 
 namespace RefineWeb.Benchmarks;

@@ -13,6 +13,7 @@ namespace RefineWeb.Benchmarks;
 //        [--single-image-threads N (Generation:SingleImageThreads)]
 //        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --soak [minutes] (see SoakBenchmark)
 //        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --roofline [--runs N] (see RooflineBenchmark)
+//        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --cluster [--runs N] (see ClusterBenchmark)
 static class WebBenchmark
 {
     static async Task Main(string[] args)
@@ -20,6 +21,11 @@ static class WebBenchmark
         if (args.Contains("--roofline"))
         {
             RooflineBenchmark.Run(args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(10));
+            return;
+        }
+        if (args.Contains("--cluster"))
+        {
+            await ClusterBenchmark.RunAsync(args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(3));
             return;
         }
         if (args.Contains("--soak"))

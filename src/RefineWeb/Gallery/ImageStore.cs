@@ -15,7 +15,7 @@ public sealed class ImageStore(IDbContextFactory<GalleryDbContext> databases, Im
 {
     // Content-addressed files are shared between rows: adding a row for a file and deleting a file's last row must
     // not interleave, or a new row could lose its file. One lock per file name (striped), not one for everything:
-    // saving one job's image never waits for another's. (One process; see the README on several servers.)
+    // saving one job's image never waits for another's. (Per process: in a cluster, see the README's known limits.)
     readonly SemaphoreSlim[] fileLocks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
     /// <param name="id">

@@ -41,12 +41,14 @@ public static class ErrorResponses
     internal static int StatusOf(Exception e) => e switch
     {
         BadHttpRequestException bad => bad.StatusCode,
-        _ when IsStorageFault(e) => StatusCodes.Status503ServiceUnavailable,
+        _ when IsStorageFault(e) || e is StackExchange.Redis.RedisException => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 
     static (string Title, string Detail) Describe(Exception e, int status) => status switch
     {
+        StatusCodes.Status503ServiceUnavailable when e is StackExchange.Redis.RedisException => ("The job queue is unreachable right now",
+            "The server cannot reach its job queue (Redis); nothing was queued or changed. Try again in a few seconds."),
         StatusCodes.Status413PayloadTooLarge => ("The request is too large", "The request body is larger than this server accepts; send a smaller file."),
         StatusCodes.Status503ServiceUnavailable => ("The gallery cannot be written right now",
             "The server could not save or change your images (its storage or database is unavailable); nothing was changed. Try again later."),
