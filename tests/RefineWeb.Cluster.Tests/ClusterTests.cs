@@ -81,6 +81,31 @@ public sealed class ClusterTests(TestCluster cluster) : IClassFixture<TestCluste
     }
 
     [Fact]
+    public async Task A_worker_stopped_mid_job_hands_it_back_at_once_and_another_finishes_it()
+    {
+        using var session = new SessionClient();
+        var id = await session.PostAsync(Web1, new { prompt = "sun face", seed = 71, stages = 3, steps = new[] { 80, 40, 40 } });
+        JsonElement running;
+        var deadline = DateTime.UtcNow + Patience;
+        do
+        {
+            running = await session.StatusAsync(Web1, id);
+            Assert.True(DateTime.UtcNow < deadline && Status(running) is "queued" or "running", $"never seen running: {running}");
+            await Task.Delay(20);
+        } while (Status(running) != "running" || running.GetProperty("step").ValueKind != JsonValueKind.Number);
+        var stopping = cluster.Workers.Single(w => w.Name == running.GetProperty("worker").GetString());
+
+        stopping.Terminate(); // SIGTERM, as a deploy would
+        var statuses = await session.FollowAsync(Web2, id, Patience, cluster.Logs);
+        stopping.Restart();
+        Assert.Equal("succeeded", Status(statuses[^1]));
+        Assert.NotEqual(stopping.Name, statuses[^1].GetProperty("worker").GetString());
+        Assert.DoesNotContain(statuses, s => Status(s) == "cancelled"); // handed back, not ended
+        Assert.Contains("handed 1 unfinished jobs back", stopping.LogTail(400));
+        await TestCluster.WaitForWorkerAsync(stopping);
+    }
+
+    [Fact]
     public async Task A_job_that_kills_every_worker_fails_with_the_reason_after_the_retry_limit_and_the_others_run()
     {
         using var session = new SessionClient();

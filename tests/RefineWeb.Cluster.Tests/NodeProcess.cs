@@ -52,6 +52,14 @@ public sealed class NodeProcess : IDisposable
         process.WaitForExit(10_000);
     }
 
+    /// <summary>SIGTERM: the process shuts down as a deploy or a scale-in would stop it, and exits.</summary>
+    public void Terminate()
+    {
+        Stopped = true;
+        if (!process.HasExited) Process.Start("kill", ["-TERM", process.Id.ToString()])!.WaitForExit();
+        if (!process.WaitForExit(30_000)) process.Kill();
+    }
+
     public void Restart()
     {
         if (!process.HasExited) Kill();

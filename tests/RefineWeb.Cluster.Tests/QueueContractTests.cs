@@ -146,6 +146,8 @@ public sealed class InMemoryQueueContractTests : QueueContractTests
     {
         public int Length => queue.Length;
 
+        public bool TryHandBack(IReadOnlyList<GenerationJob> unfinished) => queue.TryHandBack(unfinished);
+
         public async Task<IReadOnlyList<GenerationJob>?> TakeAsync(int maxImages, CancellationToken stopping)
         {
             var batch = await queue.TakeAsync(maxImages, stopping);

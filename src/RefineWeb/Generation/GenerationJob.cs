@@ -116,6 +116,7 @@ public sealed class GenerationJob
             if (Latest.IsFinal) channel.Writer.TryComplete();
             else listeners.Add(channel);
         }
+        if (!Latest.IsFinal) Relay?.Watching(this);
         return channel.Reader;
     }
 
@@ -127,7 +128,7 @@ public sealed class GenerationJob
     /// <summary>Whether anyone is listening now: previews are encoded only for jobs someone watches.</summary>
     public bool HasListeners
     {
-        get { lock (gate) return listeners.Count > 0 || Relay is { Watched: true }; }
+        get { lock (gate) return listeners.Count > 0 || Relay?.IsWatchedElsewhere(this) == true; }
     }
 
     internal void Publish(GenerationEvent update)
@@ -166,8 +167,11 @@ public sealed class GenerationJob
 /// <summary>Carries a job's events and cancellation between processes (see <see cref="GenerationJob.Relay"/>).</summary>
 internal interface IJobRelay
 {
-    /// <summary>Whether someone elsewhere may watch the job: previews are encoded for it.</summary>
-    bool Watched { get; }
+    /// <summary>Whether someone in another process watches the job: previews are encoded for it. Must not block.</summary>
+    bool IsWatchedElsewhere(GenerationJob job);
+
+    /// <summary>Someone here started watching the job (the process running it should encode previews); must not block.</summary>
+    void Watching(GenerationJob job);
 
     /// <summary>An event this process published; must not block.</summary>
     void Published(GenerationJob job, GenerationEvent update);

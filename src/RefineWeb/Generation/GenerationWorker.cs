@@ -132,8 +132,7 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
         }
         catch (OperationCanceledException)
         {
-            foreach (var job in batch)
-                publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled, Error = stopping.IsCancellationRequested ? ShuttingDown : null });
+            Stopped(batch, stopping);
         }
         catch (Exception e) when (batch.Count > 1)
         {
@@ -151,6 +150,23 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
         {
             foreach (var registration in registrations) registration.Dispose();
         }
+    }
+
+    /// <summary>
+    /// A batch that stopped early: jobs their owners cancelled end cancelled; when the engine itself is stopping, the
+    /// others go back to the queue if another engine can run them (a cluster), else they end with the reason.
+    /// </summary>
+    void Stopped(List<GenerationJob> batch, CancellationToken stopping)
+    {
+        var unfinished = batch.Where(job => !job.CancellationToken.IsCancellationRequested).ToList();
+        bool handedBack = stopping.IsCancellationRequested && unfinished.Count > 0 && jobs.TryHandBack(unfinished);
+        foreach (var job in batch)
+            if (!handedBack || !unfinished.Contains(job))
+                publisher.Post(job, new GenerationEvent
+                {
+                    JobId = job.Id, Status = GenerationStatus.Cancelled,
+                    Error = stopping.IsCancellationRequested && unfinished.Contains(job) ? ShuttingDown : null,
+                });
     }
 
     /// <summary>One step's progress (and, for watched jobs, its frames) for every job of a batch.</summary>
@@ -241,7 +257,7 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
         }
         catch (OperationCanceledException)
         {
-            publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled, Error = stopping.IsCancellationRequested ? ShuttingDown : null });
+            Stopped(batch, stopping);
         }
         catch (Exception e)
         {

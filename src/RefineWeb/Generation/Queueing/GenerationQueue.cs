@@ -86,6 +86,9 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
         }
     }
 
+    /// <summary>One process: when its engine stops, nobody else will run the job.</summary>
+    public bool TryHandBack(IReadOnlyList<GenerationJob> unfinished) => false;
+
     /// <summary>A job cancelled while still waiting leaves the queue, cancelled, without running (a no-op once it started).</summary>
     void Withdraw(GenerationJob job)
     {

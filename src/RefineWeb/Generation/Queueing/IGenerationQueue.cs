@@ -29,6 +29,12 @@ public interface IJobSource
 
     /// <summary>Jobs waiting to start (the worker trims its memory when none do).</summary>
     int Length { get; }
+
+    /// <summary>
+    /// The engine is stopping before these jobs ended. True: they went back to the queue for another engine (a
+    /// cluster's worker shutting down); false: nobody else can run them, and the engine tells their owners so.
+    /// </summary>
+    bool TryHandBack(IReadOnlyList<GenerationJob> unfinished);
 }
 
 public enum EnqueueResult { Queued, QueueFull, SessionFull }

@@ -16,12 +16,17 @@ public sealed class RedisGenerationQueue : IGenerationQueue, IJobRelay, IDisposa
     {
         public GenerationJob Job { get; } = job;
         public long Seq;
+        public long HeardAt = Environment.TickCount64;
     }
+
+    /// <summary>A followed job silent this long is read back from Redis: pub/sub loses what is sent while a connection is down.</summary>
+    static readonly TimeSpan Resync = TimeSpan.FromSeconds(2);
 
     readonly RedisJobStore store;
     readonly ILogger<RedisGenerationQueue> log;
     readonly ConcurrentDictionary<string, Followed> followed = new();
     readonly ChannelMessageQueue events;
+    readonly Timer resync;
 
     public RedisGenerationQueue(RedisJobStore store, ILogger<RedisGenerationQueue> log)
     {
@@ -29,6 +34,18 @@ public sealed class RedisGenerationQueue : IGenerationQueue, IJobRelay, IDisposa
         this.log = log;
         events = store.Subscriber.Subscribe(store.Events);
         events.OnMessage(message => Apply(message.Message!)); // one message at a time, in order
+        resync = new Timer(_ => _ = Logged(ResyncAsync(), "read back silent jobs"), null, Resync, Resync);
+    }
+
+    async Task ResyncAsync()
+    {
+        long now = Environment.TickCount64;
+        foreach (var entry in followed.Values.Where(f => now - Volatile.Read(ref f.HeardAt) > Resync.TotalMilliseconds).ToList())
+        {
+            if (await store.ReadAsync(entry.Job.Id) is { } stored) Apply(entry, stored.Seq, stored.Latest);
+            else followed.TryRemove(entry.Job.Id, out _); // expired
+            if (entry.Job.Latest.IsFinal) followed.TryRemove(entry.Job.Id, out _);
+        }
     }
 
     public int MaxQueuedPerSession => store.MaxQueuedPerSession;
@@ -91,13 +108,16 @@ public sealed class RedisGenerationQueue : IGenerationQueue, IJobRelay, IDisposa
     {
         lock (entry)
         {
+            Volatile.Write(ref entry.HeardAt, Environment.TickCount64);
             if (seq <= entry.Seq && entry.Seq > 0) return; // already applied, or older than what this node has
             entry.Seq = seq;
             entry.Job.Publish(update);
         }
     }
 
-    bool IJobRelay.Watched => false; // this node only listens; the worker encodes the previews
+    bool IJobRelay.IsWatchedElsewhere(GenerationJob job) => false; // a web node encodes nothing
+
+    void IJobRelay.Watching(GenerationJob job) => _ = Logged(store.WatchingAsync(job.Id), $"mark generation {job.Id} watched");
 
     void IJobRelay.Published(GenerationJob job, GenerationEvent update)
     {
@@ -118,5 +138,9 @@ public sealed class RedisGenerationQueue : IGenerationQueue, IJobRelay, IDisposa
         }
     }
 
-    public void Dispose() => events.Unsubscribe();
+    public void Dispose()
+    {
+        resync.Dispose();
+        events.Unsubscribe();
+    }
 }

@@ -27,7 +27,8 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
     readonly ILogger<RedisJobSource> log;
     readonly SemaphoreSlim arrived = new(0);
     readonly ConcurrentDictionary<string, (GenerationJob Job, Running Batch)> jobs = new();
-    readonly ChannelMessageQueue arrivals, cancels;
+    readonly ChannelMessageQueue arrivals, cancels, watches;
+    readonly ConcurrentDictionary<string, bool> watched = new();
     readonly Timer heartbeat;
     Task? groupReady;
 
@@ -43,6 +44,11 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
         cancels.OnMessage(message =>
         {
             if (jobs.TryGetValue(message.Message!, out var running)) running.Job.CancelLocally();
+        });
+        watches = store.Subscriber.Subscribe(store.Watches);
+        watches.OnMessage(message =>
+        {
+            if (jobs.ContainsKey(message.Message!)) watched[message.Message!] = true;
         });
         var every = TimeSpan.FromSeconds(this.engine.HeartbeatSeconds);
         heartbeat = new Timer(_ => Heartbeat(), null, every, every);
@@ -114,6 +120,7 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
             if (stored.CancelRequested) job.CancelLocally();
             running.Unfinished.Add(id);
             jobs[id] = (job, running);
+            if (await store.IsWatchedAsync(id)) watched[id] = true; // read after joining `jobs`: a watch announced from now on is not missed
             batch.Add(job);
         }
         if (batch.Count == 0)
@@ -130,6 +137,32 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
         return batch;
     }
 
+    /// <summary>
+    /// The worker is shutting down mid-batch: its jobs go back into the stream at once (no event: their watchers
+    /// simply see the next worker start them), instead of waiting out the reclaim time.
+    /// </summary>
+    public bool TryHandBack(IReadOnlyList<GenerationJob> unfinished)
+    {
+        var entries = new HashSet<RedisValue>();
+        foreach (var job in unfinished)
+        {
+            job.Relay = null; // whatever this worker still had queued for it stays here
+            if (jobs.TryRemove(job.Id, out var running)) entries.Add(running.Batch.EntryId);
+            watched.TryRemove(job.Id, out _);
+        }
+        try
+        {
+            foreach (var entry in entries) store.SplitAsync(entry, unfinished.Select(j => j.Id)).GetAwaiter().GetResult();
+            log.LogInformation("Stopping: handed {Jobs} unfinished jobs back to the queue", unfinished.Count);
+            return true;
+        }
+        catch (RedisException e)
+        {
+            log.LogWarning(e, "Could not hand the unfinished jobs back; another worker will take them over once this one is silent");
+            return true; // still not ours to end: the batch stays pending and is reclaimed
+        }
+    }
+
     void Heartbeat()
     {
         var entries = jobs.Values.Select(r => r.Batch.EntryId).Distinct().ToArray();
@@ -137,12 +170,18 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
         store.HeartbeatAsync(worker, entries).ContinueWith(t => log.LogWarning(t.Exception, "Heartbeat failed"), TaskContinuationOptions.OnlyOnFaulted);
     }
 
-    bool IJobRelay.Watched => true; // someone on a web node may be watching: encode previews
+    bool IJobRelay.IsWatchedElsewhere(GenerationJob job) => watched.ContainsKey(job.Id);
+
+    void IJobRelay.Watching(GenerationJob job)
+    {
+        // Nobody listens to a worker's own copy.
+    }
 
     void IJobRelay.Published(GenerationJob job, GenerationEvent update)
     {
         var sent = store.PublishAsync(job.Id, update);
         if (!update.IsFinal || !jobs.TryRemove(job.Id, out var running)) return;
+        watched.TryRemove(job.Id, out _);
         bool batchDone;
         lock (running.Batch)
         {
@@ -165,5 +204,6 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
         heartbeat.Dispose();
         arrivals.Unsubscribe();
         cancels.Unsubscribe();
+        watches.Unsubscribe();
     }
 }

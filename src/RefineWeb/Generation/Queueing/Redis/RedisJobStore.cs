@@ -28,6 +28,7 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<EngineO
     public RedisChannel Events => RedisChannel.Literal(prefix + "events");
     public RedisChannel Cancels => RedisChannel.Literal(prefix + "cancels");
     public RedisChannel Arrivals => RedisChannel.Literal(prefix + "arrivals");
+    public RedisChannel Watches => RedisChannel.Literal(prefix + "watches");
 
     public ISubscriber Subscriber => redis.GetSubscriber();
 
@@ -78,6 +79,18 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<EngineO
         var fields = await Db.HashGetAsync(Job(id), ["spec", "latest", "seq", "cancel"]);
         if (fields[0].IsNull || fields[1].IsNull) return null;
         return (JobSpec.Deserialize(fields[0]!), Deserialize(fields[1]!), (long)fields[2], !fields[3].IsNull);
+    }
+
+    public async Task<bool> IsWatchedAsync(string id) => await Db.HashExistsAsync(Job(id), "watched");
+
+    /// <summary>
+    /// Someone watches the job (a page or a hub stream): its worker encodes previews from now on. Marked on the job
+    /// for a worker that takes it later, and announced to the one running it. Previews for nobody cost a worker CPU.
+    /// </summary>
+    public async Task WatchingAsync(string id)
+    {
+        await Db.HashSetAsync(Job(id), "watched", "1", When.Always);
+        await Subscriber.PublishAsync(Watches, id);
     }
 
     public (JobSpec Spec, GenerationEvent Latest, long Seq)? Read(string id)
