@@ -5,10 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-shot=tests/RefineWeb.Tests/bin/Debug/net10.0/screenshots/emphasis.png
+shot=tests/RefineWeb.Browser.Tests/bin/Debug/net10.0/screenshots/emphasis.png
 rm -f "$shot" # so that a filter matching no test cannot pass off an old screenshot as new
 # No -o: the tests find RefineWeb.sln by walking up from their own output folder.
-dotnet test tests/RefineWeb.Tests -v q -nologo --filter "FullyQualifiedName~EmphasisBrowserTests"
+dotnet test tests/RefineWeb.Browser.Tests -v q -nologo --filter "FullyQualifiedName~EmphasisBrowserTests"
 [ -s "$shot" ] || { echo "the test left no screenshot at $shot" >&2; exit 1; }
 cp "$shot" docs/screenshot.png
 echo "docs/screenshot.png <- $shot"

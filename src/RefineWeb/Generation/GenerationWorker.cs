@@ -80,20 +80,9 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
 
     void RunBatch(CascadeModel model, List<GenerationJob> batch, CancellationToken stopping)
     {
-        var items = batch.SelectMany(job => job.Seeds.Select(seed => (Job: job, Seed: seed))).ToList();
+        var items = BatchRequest.Rows(batch);
+        var request = BatchRequest.For(batch);
         var settings = batch[0].Input;
-        var request = new CascadeRequest
-        {
-            Prompt = ModelText(settings.Prompt),
-            ItemPrompts = [.. items.Select(i => ModelText(i.Job.Input.Prompt))],
-            ItemEmphasis = [.. items.Select(i => Emphasis(i.Job.Input.Prompt).Phrases)],
-            ItemNegativePrompts = [.. items.Select(i => i.Job.Input.NegativePrompt ?? "")],
-            Seeds = [.. items.Select(i => i.Seed)],
-            StepsPerStage = settings.Steps,
-            GuidanceScale = settings.GuidanceScale,
-            GuidancePerStage = settings.GuidanceScales,
-            StageCount = settings.Stages,
-        };
         // The batch stops only when every job in it is cancelled (or the host stops); a cancelled job alone just stops hearing about it.
         using var everyoneCancelled = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var registrations = batch.Select(job => job.CancellationToken.Register(() =>
@@ -298,10 +287,9 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
         };
     }
 
-    /// <summary>The words the model reads: emphasis syntax such as (blue:1.4) taken out (validated at submission).</summary>
-    static string ModelText(string prompt) => PromptEmphasis.Parse(prompt).Text;
+    static string ModelText(string prompt) => BatchRequest.ModelText(prompt);
 
-    static EmphasizedPrompt Emphasis(string prompt) => PromptEmphasis.Parse(prompt);
+    static EmphasizedPrompt Emphasis(string prompt) => BatchRequest.Emphasis(prompt);
 
     /// <summary>Each image's alignment with its prompt and emphasized phrases; null without an alignment model.</summary>
     static AlignmentScores[]? Score(CascadeModel model, Tensor images, IReadOnlyList<string> prompts)
