@@ -5,7 +5,8 @@ using RefineWeb.Generation;
 namespace RefineWeb.Cluster.Tests;
 
 /// <summary>Two web nodes and two workers over Redis and PostgreSQL, real processes, real kills.</summary>
-public sealed class ClusterTests(TestCluster cluster) : IClassFixture<TestCluster>
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterTests(TestCluster cluster)
 {
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 

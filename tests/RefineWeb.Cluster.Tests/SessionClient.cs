@@ -15,6 +15,13 @@ public sealed class SessionClient : IDisposable
     readonly HttpClient http = new(new HttpClientHandler { UseCookies = false }) { Timeout = TimeSpan.FromSeconds(30) };
     string? cookie;
 
+    /// <summary>The session cookie ("refineweb.session=..."), to share the session with a browser.</summary>
+    public string? Cookie
+    {
+        get => cookie;
+        set => cookie = value;
+    }
+
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, object? body = null)
     {
         using var request = new HttpRequestMessage(method, url);

@@ -136,3 +136,10 @@ public sealed class TestCluster : IAsyncLifetime
         try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
     }
 }
+
+/// <summary>The tests that use the cluster run one after another on one cluster (it costs four processes to start).</summary>
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<TestCluster>
+{
+    public const string Name = "cluster";
+}

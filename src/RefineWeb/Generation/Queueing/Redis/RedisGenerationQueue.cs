@@ -65,7 +65,8 @@ public sealed class RedisGenerationQueue : IGenerationQueue, IJobRelay, IDisposa
         try
         {
             // The submitter's answer carries its place, as in one process (the event on its way from Redis says the same).
-            int position = store.PublishPositionsAsync().GetAwaiter().GetResult().IndexOf(job.Id);
+            // On the thread pool: a page's circuit calls this on its own synchronization context, which the wait would deadlock.
+            int position = Task.Run(store.PublishPositionsAsync).GetAwaiter().GetResult().IndexOf(job.Id);
             if (position >= 0) job.Publish(job.Latest with { QueuePosition = position });
         }
         catch (RedisException e)
