@@ -49,7 +49,7 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
     int threadsInUse;
 
     /// <summary>libtorch's threads for the next batch: <see cref="GenerationOptions.SingleImageThreads"/> for one image (fewer
-    /// leave cores to the web), every core for several.</summary>
+    /// leave cores to the web), every core for several; never more than <see cref="GenerationOptions.Threads"/> (a worker's share).</summary>
     void UseThreadsFor(int images)
     {
         int cores = Math.Clamp(options.Value.Threads ?? Environment.ProcessorCount, 1, Environment.ProcessorCount);
