@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using RefineWeb.Generation;
@@ -119,6 +120,36 @@ public sealed class ClusterTests(TestCluster cluster)
         Assert.Matches(@"^Failed on 3 workers \(worker-\d, worker-\d, worker-\d\): each stopped while running it", poisonEnd.GetProperty("error").GetString());
         foreach (var id in healthy) Assert.Equal("succeeded", Status((await session.FollowAsync(Web1, id, Patience, cluster.Logs))[^1]));
         foreach (var worker in cluster.Workers) await TestCluster.WaitForWorkerAsync(worker);
+    }
+
+    [Fact]
+    public async Task With_Redis_down_a_submission_gets_a_503_problem_and_nothing_is_kept_then_it_works_again()
+    {
+        using var session = new SessionClient();
+        var before = await session.PostAsync(Web1, new { prompt = "star", seed = 90, stages = 1 });
+        Assert.Equal("succeeded", Status((await session.FollowAsync(Web1, before, Patience, cluster.Logs))[^1]));
+
+        cluster.Redis.StopServer();
+        try
+        {
+            using var refused = await session.SendAsync(HttpMethod.Post, Web2 + "/api/v1/generations", new { prompt = "star", seed = 91, stages = 1 });
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("The job queue is unreachable right now", problem.GetProperty("title").GetString());
+            Assert.NotNull(refused.Headers.RetryAfter);
+            using var status = await session.SendAsync(HttpMethod.Get, $"{Web1}/api/v1/generations/{before}");
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, status.StatusCode); // not a 404: the job is not lost, only out of reach
+        }
+        finally
+        {
+            await cluster.Redis.StartServerAsync();
+        }
+        var rows = (await cluster.ImageRowsAsync()).Count;
+        var after = await session.PostAsync(Web2, new { prompt = "star", seed = 92, stages = 1 });
+        Assert.Equal("succeeded", Status((await session.FollowAsync(Web1, after, Patience, cluster.Logs))[^1]));
+        Assert.Equal(rows + 1, (await cluster.ImageRowsAsync()).Count); // the refused one left nothing behind
+        Assert.Equal("succeeded", Status(await session.StatusAsync(Web2, before)));
     }
 
     [Fact]

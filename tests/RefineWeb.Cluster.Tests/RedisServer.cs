@@ -62,6 +62,11 @@ public sealed class RedisServer : IAsyncDisposable
         await StartProcessAsync();
     }
 
+    /// <summary>Stops the server (cleanly); <see cref="StartAsync()"/> brings it back on the same port and data.</summary>
+    public void StopServer() => Stop();
+
+    public Task StartServerAsync() => StartProcessAsync();
+
     void Stop()
     {
         if (process is null || process.HasExited) return;

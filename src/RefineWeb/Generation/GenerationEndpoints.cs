@@ -174,6 +174,11 @@ public static class GenerationEndpoints
     {
         if (result.Errors is { } errors) return Results.ValidationProblem(errors, title: $"The {what} request has invalid fields");
         if (result.Unavailable is { } reason) return Results.Problem(statusCode: 503, title: "The model is not loaded", detail: reason);
+        if (result.QueueUnreachable)
+        {
+            context.Response.Headers.RetryAfter = "5";
+            return Results.Problem(statusCode: 503, title: "The job queue is unreachable right now", detail: SubmitResult.UnreachableMessage);
+        }
         if (result.CapacityMessage is { } capacity)
         {
             context.Response.Headers.RetryAfter = "5";

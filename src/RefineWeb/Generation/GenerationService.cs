@@ -8,12 +8,15 @@ namespace RefineWeb.Generation;
 /// <summary>Why a submission was not queued; null fields when it was. <see cref="SessionQueueFull"/>: this session
 /// already has that many jobs waiting (its limit); <see cref="QueueFull"/>: the whole queue is full.</summary>
 public sealed record SubmitResult(GenerationJob? Job, Dictionary<string, string[]>? Errors = null, bool QueueFull = false, string? Unavailable = null,
-    int? SessionQueueFull = null, string? RateLimited = null)
+    int? SessionQueueFull = null, string? RateLimited = null, bool QueueUnreachable = false)
 {
-    /// <summary>What to tell a person when nothing was queued for capacity reasons (rate limit, session's share, full queue); null otherwise.</summary>
+    public const string UnreachableMessage = "The job queue is unreachable right now; nothing was queued. Try again in a few seconds.";
+
+    /// <summary>What to tell a person when nothing was queued for capacity reasons (rate limit, session's share, full
+    /// queue, a cluster's queue out of reach); null otherwise.</summary>
     public string? CapacityMessage => RateLimited ?? (SessionQueueFull is { } limit
         ? $"You already have {limit} generations waiting; wait for one to start, then try again."
-        : QueueFull ? "The queue is full; try again in a few seconds." : null);
+        : QueueFull ? "The queue is full; try again in a few seconds." : QueueUnreachable ? UnreachableMessage : null);
 }
 
 /// <summary>
@@ -131,6 +134,7 @@ public sealed class GenerationService(IGenerationQueue queue, ModelHost models, 
         {
             EnqueueResult.Queued => new SubmitResult(job),
             EnqueueResult.SessionFull => new SubmitResult(null, SessionQueueFull: queue.MaxQueuedPerSession),
+            EnqueueResult.Unreachable => new SubmitResult(null, QueueUnreachable: true),
             _ => new SubmitResult(null, QueueFull: true),
         };
     }

@@ -41,13 +41,13 @@ public static class ErrorResponses
     internal static int StatusOf(Exception e) => e switch
     {
         BadHttpRequestException bad => bad.StatusCode,
-        _ when IsStorageFault(e) || e is StackExchange.Redis.RedisException => StatusCodes.Status503ServiceUnavailable,
+        _ when IsStorageFault(e) || IsQueueFault(e) => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 
     static (string Title, string Detail) Describe(Exception e, int status) => status switch
     {
-        StatusCodes.Status503ServiceUnavailable when e is StackExchange.Redis.RedisException => ("The job queue is unreachable right now",
+        StatusCodes.Status503ServiceUnavailable when IsQueueFault(e) => ("The job queue is unreachable right now",
             "The server cannot reach its job queue (Redis); nothing was queued or changed. Try again in a few seconds."),
         StatusCodes.Status413PayloadTooLarge => ("The request is too large", "The request body is larger than this server accepts; send a smaller file."),
         StatusCodes.Status503ServiceUnavailable => ("The gallery cannot be written right now",
@@ -65,6 +65,9 @@ public static class ErrorResponses
         StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden => "This request is not allowed.",
         _ => "The request could not be completed.",
     };
+
+    /// <summary>A cluster's Redis out of reach (its timeouts are not RedisExceptions).</summary>
+    static bool IsQueueFault(Exception e) => e is StackExchange.Redis.RedisException or StackExchange.Redis.RedisTimeoutException;
 
     static bool IsStorageFault(Exception e) =>
         e is IOException or UnauthorizedAccessException or DbException or DbUpdateException || e.InnerException is { } inner && IsStorageFault(inner);

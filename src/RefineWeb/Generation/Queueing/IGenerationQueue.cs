@@ -37,4 +37,5 @@ public interface IJobSource
     bool TryHandBack(IReadOnlyList<GenerationJob> unfinished);
 }
 
-public enum EnqueueResult { Queued, QueueFull, SessionFull }
+/// <summary><see cref="Unreachable"/>: a cluster's queue (Redis) could not be reached; nothing was queued.</summary>
+public enum EnqueueResult { Queued, QueueFull, SessionFull, Unreachable }

@@ -25,15 +25,15 @@ public sealed class RedisGenerationQueue : IGenerationQueue, IJobRelay, IDisposa
     readonly RedisJobStore store;
     readonly ILogger<RedisGenerationQueue> log;
     readonly ConcurrentDictionary<string, Followed> followed = new();
-    readonly ChannelMessageQueue events;
+    readonly Task<ChannelMessageQueue?> events;
+    readonly CancellationTokenSource disposed = new();
     readonly Timer resync;
 
     public RedisGenerationQueue(RedisJobStore store, ILogger<RedisGenerationQueue> log)
     {
         this.store = store;
         this.log = log;
-        events = store.Subscriber.Subscribe(store.Events);
-        events.OnMessage(message => Apply(message.Message!)); // one message at a time, in order
+        events = store.SubscribeAsync(store.Events, message => Apply(message.Message!), log, disposed.Token);
         resync = new Timer(_ => _ = Logged(ResyncAsync(), "read back silent jobs"), null, Resync, Resync);
     }
 
@@ -56,7 +56,16 @@ public sealed class RedisGenerationQueue : IGenerationQueue, IJobRelay, IDisposa
     {
         job.Relay = this;
         var entry = followed.GetOrAdd(job.Id, _ => new Followed(job));
-        var result = store.Enqueue(job);
+        EnqueueResult result;
+        try
+        {
+            result = store.Enqueue(job);
+        }
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        {
+            log.LogWarning(e, "Could not queue generation {JobId}: Redis is unreachable", job.Id);
+            result = EnqueueResult.Unreachable; // the caller says so (503, the hub's message, the page's warning); nothing is kept
+        }
         if (result != EnqueueResult.Queued)
         {
             followed.TryRemove(job.Id, out _);
@@ -142,6 +151,7 @@ public sealed class RedisGenerationQueue : IGenerationQueue, IJobRelay, IDisposa
     public void Dispose()
     {
         resync.Dispose();
-        events.Unsubscribe();
+        disposed.Cancel();
+        if (events is { IsCompletedSuccessfully: true, Result: { } subscription }) subscription.Unsubscribe();
     }
 }

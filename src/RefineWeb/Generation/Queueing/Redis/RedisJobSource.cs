@@ -27,7 +27,8 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
     readonly ILogger<RedisJobSource> log;
     readonly SemaphoreSlim arrived = new(0);
     readonly ConcurrentDictionary<string, (GenerationJob Job, Running Batch)> jobs = new();
-    readonly ChannelMessageQueue arrivals, cancels, watches;
+    readonly Task<ChannelMessageQueue?>[] subscriptions;
+    readonly CancellationTokenSource disposed = new();
     readonly ConcurrentDictionary<string, bool> watched = new();
     readonly Timer heartbeat;
     Task? groupReady;
@@ -38,18 +39,18 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
         this.engine = engine.Value;
         this.log = log;
         worker = generation.Value.ResolvedWorkerName;
-        arrivals = store.Subscriber.Subscribe(store.Arrivals);
-        arrivals.OnMessage(_ => arrived.Release());
-        cancels = store.Subscriber.Subscribe(store.Cancels);
-        cancels.OnMessage(message =>
-        {
-            if (jobs.TryGetValue(message.Message!, out var running)) running.Job.CancelLocally();
-        });
-        watches = store.Subscriber.Subscribe(store.Watches);
-        watches.OnMessage(message =>
-        {
-            if (jobs.ContainsKey(message.Message!)) watched[message.Message!] = true;
-        });
+        subscriptions =
+        [
+            store.SubscribeAsync(store.Arrivals, _ => arrived.Release(), log, disposed.Token),
+            store.SubscribeAsync(store.Cancels, message =>
+            {
+                if (jobs.TryGetValue(message.Message!, out var running)) running.Job.CancelLocally();
+            }, log, disposed.Token),
+            store.SubscribeAsync(store.Watches, message =>
+            {
+                if (jobs.ContainsKey(message.Message!)) watched[message.Message!] = true;
+            }, log, disposed.Token),
+        ];
         var every = TimeSpan.FromSeconds(this.engine.HeartbeatSeconds);
         heartbeat = new Timer(_ => Heartbeat(), null, every, every);
     }
@@ -202,8 +203,8 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
     public void Dispose()
     {
         heartbeat.Dispose();
-        arrivals.Unsubscribe();
-        cancels.Unsubscribe();
-        watches.Unsubscribe();
+        disposed.Cancel();
+        foreach (var subscription in subscriptions)
+            if (subscription is { IsCompletedSuccessfully: true, Result: { } queue }) queue.Unsubscribe();
     }
 }

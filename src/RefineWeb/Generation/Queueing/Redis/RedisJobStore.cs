@@ -32,6 +32,30 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<EngineO
 
     public ISubscriber Subscriber => redis.GetSubscriber();
 
+    /// <summary>
+    /// Subscribes <paramref name="handler"/> (called one message at a time, in order) once Redis can be reached,
+    /// trying again every second until then: a process may start while Redis is down. Once subscribed, the client
+    /// subscribes again by itself after a reconnect.
+    /// </summary>
+    public async Task<ChannelMessageQueue?> SubscribeAsync(RedisChannel channel, Action<ChannelMessage> handler, ILogger log, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var queue = await Subscriber.SubscribeAsync(channel);
+                queue.OnMessage(handler);
+                return queue;
+            }
+            catch (Exception e) when (e is RedisException or RedisTimeoutException)
+            {
+                log.LogWarning("Could not subscribe to {Channel}: {Reason}; trying again", channel, e.Message);
+                try { await Task.Delay(1000, stop); } catch (OperationCanceledException) { }
+            }
+        }
+        return null;
+    }
+
     /// <summary>Events as the API writes them (camelCase, statuses by name); previews as base64.</summary>
     static readonly JsonSerializerOptions EventJson = JobSpec.Json;
 
