@@ -78,9 +78,9 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
             {
                 break;
             }
-            catch (RedisException e)
+            catch (Exception e) when (e is RedisException or RedisTimeoutException)
             {
-                log.LogWarning(e, "Redis is unreachable; trying again");
+                log.LogWarning("Redis is unreachable ({Reason}); trying again", e.Message);
                 await Task.Delay(1000, stopping).ContinueWith(_ => { });
             }
         }
@@ -157,7 +157,7 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
             log.LogInformation("Stopping: handed {Jobs} unfinished jobs back to the queue", unfinished.Count);
             return true;
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
         {
             log.LogWarning(e, "Could not hand the unfinished jobs back; another worker will take them over once this one is silent");
             return true; // still not ours to end: the batch stays pending and is reclaimed
@@ -189,9 +189,10 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
             running.Batch.Unfinished.Remove(job.Id);
             batchDone = running.Batch.Unfinished.Count == 0;
         }
-        // Acknowledged only after the final event is stored: until then a dead worker's batch is run again.
+        // Acknowledged only once the final event is stored: until then (a dead worker, or Redis refusing that event)
+        // the batch stays pending, goes silent, and another worker runs it again to the same result rows.
         if (batchDone)
-            sent.ContinueWith(_ => store.AcknowledgeAsync(running.Batch.EntryId)).Unwrap()
+            sent.ContinueWith(t => t.IsCompletedSuccessfully ? store.AcknowledgeAsync(running.Batch.EntryId) : Task.CompletedTask).Unwrap()
                 .ContinueWith(t => log.LogError(t.Exception, "Could not acknowledge batch {Entry}", running.Batch.EntryId), TaskContinuationOptions.OnlyOnFaulted);
     }
 
