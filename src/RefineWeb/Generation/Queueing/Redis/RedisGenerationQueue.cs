@@ -55,7 +55,7 @@ public sealed class RedisGenerationQueue : IGenerationQueue, IJobRelay, IDisposa
     public EnqueueResult TryEnqueue(GenerationJob job)
     {
         job.Relay = this;
-        var entry = followed.GetOrAdd(job.Id, _ => new Followed(job));
+        followed.TryAdd(job.Id, new Followed(job)); // before Redis has it: no event of it can arrive unheard
         EnqueueResult result;
         try
         {
