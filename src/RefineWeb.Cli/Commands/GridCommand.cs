@@ -10,18 +10,23 @@ namespace RefineWeb.Cli.Commands;
 /// <summary><c>refineweb grid</c>: one PNG of many prompts at default settings (the README's picture of the model).</summary>
 static class GridCommand
 {
-    /// <summary>Objects, animals, faces and colours: the sixteen prompts of the model card's grid.</summary>
+    /// <summary>
+    /// Objects, animals, faces and colours: the sixteen prompts of the model card's grid, then four colour x object
+    /// pairs never seen in training (held out of the recoloured copies, <c>RecolourPlan.IsHeldOut</c>) with the
+    /// colour emphasized.
+    /// </summary>
     public static readonly string[] DefaultPrompts =
     [
         "red apple", "pizza", "rocket", "umbrella",
         "cat face", "dog face", "penguin", "fox",
         "grinning face", "smiling face with heart-eyes", "crying face", "face with tears of joy",
         "red heart", "blue heart", "green heart", "yellow heart",
+        "(blue:1.5) banana", "(purple:1.5) frog", "(blue:1.5) taxi", "(purple:1.5) fox",
     ];
 
     public static Command Create(TextWriter output)
     {
-        var prompts = new Option<string[]>("--prompt") { Description = "A prompt (repeat for several; default: sixteen built-in ones).", AllowMultipleArgumentsPerToken = false };
+        var prompts = new Option<string[]>("--prompt") { Description = "A prompt (repeat for several; default: the model card's twenty).", AllowMultipleArgumentsPerToken = false };
         var columns = new Option<int>("--columns") { Description = "Images per row.", DefaultValueFactory = _ => 4 };
         var seed = new Option<long>("--seed") { Description = "Seed of every image.", DefaultValueFactory = _ => 1 };
         var cell = new Option<int>("--cell") { Description = "Side of each image in the grid, px (default: the pictures' own size, at least 128; smaller ones are enlarged with crisp pixels).", DefaultValueFactory = _ => 0 };

@@ -40,6 +40,21 @@ public sealed record CascadeManifest
     /// </summary>
     public bool SemanticGuidanceKeepsPrompt { get; init; } = true;
 
+    /// <summary>
+    /// What keeping the prompt keeps: the prompt's other words (the prompt with its emphasized phrases taken out)
+    /// instead of the whole prompt. The whole prompt contains the phrase, so its gradient mostly agrees with the
+    /// phrase's and misses the conflict that matters: "(blue:1.5) apple" pulling towards blue things the alignment
+    /// model knows (hearts, circles) and away from "apple" (issue 25's composition measurement).
+    /// </summary>
+    public bool SemanticGuidanceKeepsOtherWords { get; init; }
+
+    /// <summary>
+    /// How hard what is kept holds the picture's shape while a phrase pulls: this share of its own alignment gradient,
+    /// in brightness only, is added to each step (0: it is only protected from the phrase's conflicting part). Tuned per model with
+    /// `refineweb eval --composition` and `--semantic`.
+    /// </summary>
+    public double SemanticGuidanceAnchor { get; init; }
+
     /// <summary>The share of the semantic scale stage <paramref name="index"/> gets: 0 above the guided stages.</summary>
     public double SemanticGuidanceFactor(int index) =>
         index >= (SemanticGuidanceStages ?? int.MaxValue) ? 0
@@ -57,6 +72,8 @@ public sealed record CascadeManifest
             if (manifest.Stages.Length == 0) throw new InvalidDataException($"{path} lists no stages.");
             if (manifest.SemanticGuidanceStageFactors?.Any(f => f < 0 || !double.IsFinite(f)) == true)
                 throw new InvalidDataException($"{path}: semantic_guidance_stage_factors must be finite and not negative.");
+            if (manifest.SemanticGuidanceAnchor < 0 || !double.IsFinite(manifest.SemanticGuidanceAnchor))
+                throw new InvalidDataException($"{path}: semantic_guidance_anchor must be finite and not negative.");
             return manifest;
         }
         catch (JsonException e)

@@ -24,6 +24,21 @@ public static class PromptEmphasis
 {
     public const double Step = 1.1, MinWeight = 0.1, MaxWeight = 3.0;
 
+    /// <summary>
+    /// The plain text with every weighted phrase (weight other than 1) taken out and the spaces and commas left
+    /// around them tidied: "blue apple" without "blue" is "apple"; empty when the phrases were all there was.
+    /// </summary>
+    public static string WithoutPhrases(string text, IReadOnlyList<EmphasizedPhrase> phrases)
+    {
+        // Marked on the original positions: nested phrases overlap.
+        var removed = new bool[text.Length];
+        foreach (var phrase in phrases.Where(p => p.Weight != 1))
+            for (int i = Math.Max(0, phrase.Start); i < Math.Min(text.Length, phrase.Start + phrase.Text.Length); i++) removed[i] = true;
+        var rest = new string([.. text.Where((_, i) => !removed[i])]);
+        var words = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return string.Join(' ', words).Replace(" ,", ",").Trim(' ', ',');
+    }
+
     public static EmphasizedPrompt Parse(string prompt)
     {
         var text = new StringBuilder();

@@ -90,12 +90,17 @@ public class SemanticEmphasisTests(ShippedModelFixture fixture) : IClassFixture<
     {
         using var scope = NewDisposeScope();
         var model = fixture.Model;
-        // Pictures the base draws for these prompts: on noise the alignment gradients of all texts mostly agree.
-        string[] prompts = ["red heart", "red apple", "yellow heart", "green heart", "blue heart", "red heart"];
-        var images = new CascadePipeline(model).Generate(new CascadeRequest { Prompt = prompts[0], ItemPrompts = prompts, Seeds = [1, 2, 3, 4, 5, 6], StageCount = 1 });
+        // Pictures the base draws for "blue <object>" (on noise the alignment gradients of all texts mostly agree); what
+        // is kept is the object, the prompt's other words, as the shipped model keeps them.
+        string[] prompts = ["apple", "banana", "frog", "rocket", "taxi", "fish", "lion", "fox", "pizza", "apple"];
+        int pushedAway = prompts.Length - 1;
+        var images = new CascadePipeline(model).Generate(new CascadeRequest
+        {
+            Prompt = "blue apple", ItemPrompts = [.. prompts.Select(p => $"blue {p}")], Seeds = [.. Enumerable.Range(1, prompts.Length).Select(i => (long)i)], StageCount = 1,
+        });
         // The last image pushes its phrase away: moving off the prompt is what it asks for, so its gradient stays whole.
         IReadOnlyList<IReadOnlyList<EmphasizedPhrase>> phrases =
-            [.. Enumerable.Range(0, 6).Select(i => (IReadOnlyList<EmphasizedPhrase>)[new EmphasizedPhrase("blue", i == 5 ? 0.5 : 1.8, 0)])];
+            [.. prompts.Select((_, i) => (IReadOnlyList<EmphasizedPhrase>)[new EmphasizedPhrase("blue", i == pushedAway ? 0.5 : 1.8, 0)])];
         using var plainGuide = SemanticGuide.Create(model, phrases, scale: 1)!;
         using var keepingGuide = SemanticGuide.Create(model, phrases, scale: 1, keptPrompts: prompts)!;
         var plain = plainGuide.Gradient(images);
@@ -113,11 +118,11 @@ public class SemanticEmphasisTests(ShippedModelFixture fixture) : IClassFixture<
         }
 
         int conflicts = 0, strongConflicts = 0;
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < prompts.Length; i++)
         {
             var (g, k, q) = (plain[i], kept[i], promptGradient[i]);
             double agreement = (g * q).sum().item<float>() / (g.norm() * q.norm()).item<float>();
-            if (agreement < 0 && i != 5)
+            if (agreement < 0 && i != pushedAway)
             {
                 conflicts++;
                 double keptAgreement = (k * q).sum().item<float>() / (k.norm() * q.norm()).item<float>();
@@ -141,6 +146,61 @@ public class SemanticEmphasisTests(ShippedModelFixture fixture) : IClassFixture<
         }
         Assert.True(conflicts >= 2 && strongConflicts >= 1,
             $"{conflicts} of the fixed images have a phrase gradient against the prompt's, {strongConflicts} clearly: the test checks too little");
+    }
+
+    [Fact]
+    public void Keeping_the_other_words_keeps_the_prompt_without_its_emphasized_phrases()
+    {
+        // The shipped base and alignment model in a folder of their own whose cascade.json keeps the other words.
+        using var directory = new TempDirectory();
+        foreach (var file in new[] { "base.json", "base.safetensors", "align.json", "align.safetensors", "references.safetensors", "vocab.txt" })
+            File.Copy(Path.Combine(ShippedModelFixture.Directory, file), Path.Combine(directory.Path, file));
+        (fixture.Model.Manifest with { Stages = ["base"], SemanticGuidanceKeepsPrompt = true, SemanticGuidanceKeepsOtherWords = true }).Save(directory.Path);
+        using var model = CascadeModel.Load(directory.Path, CPU);
+        using var scope = NewDisposeScope();
+        string[] objects = ["apple", "banana", "frog", "rocket", "taxi", "fish"];
+        var images = new CascadePipeline(model).Generate(new CascadeRequest
+        {
+            Prompt = "blue apple", ItemPrompts = [.. objects.Select(o => $"blue {o}")], Seeds = [1, 2, 3, 4, 5, 6], StageCount = 1,
+        });
+        Tensor Kept(IEnumerable<string> kept, string phrase = "blue")
+        {
+            var phrases = objects.Select(_ => (IReadOnlyList<EmphasizedPhrase>)[new EmphasizedPhrase(phrase, 2, 0)]).ToList();
+            using var guide = SemanticGuide.Create(model, phrases, scale: 1, keptPrompts: [.. kept])!;
+            return guide.Gradient(images);
+        }
+
+        var emphasized = objects.Select(o => PromptEmphasis.Parse($"(blue:2) {o}")).ToList();
+        using var emphasis = StageEmphasis.Create(model, [.. emphasized.Select(p => p.Text)], [.. emphasized.Select(p => p.Phrases)], semanticScale: 1, reweightTokens: false)!;
+        var gradient = emphasis.Guide!.Gradient(images);
+        Assert.True(gradient.allclose(Kept(objects), rtol: 1e-4, atol: 1e-7), "the guide did not keep the objects' names");
+        var wholePrompt = Kept(objects.Select(o => $"blue {o}"));
+        int differing = Enumerable.Range(0, objects.Length).Count(i => !gradient[i].allclose(wholePrompt[i], rtol: 1e-3, atol: 1e-6));
+        Assert.True(differing >= 1, "keeping the object's name and keeping the whole prompt gave the same gradients on every image: the test checks nothing");
+
+        // The anchor adds the kept words' own pull in brightness only: the same change in R, G and B, in proportion
+        // to the anchor, and a step along it raises the image's alignment with the object's name.
+        var phrasesPerItem = emphasized.Select(p => p.Phrases).ToList();
+        Tensor Anchored(double anchor)
+        {
+            using var guide = SemanticGuide.Create(model, phrasesPerItem, scale: 1, keptPrompts: objects, anchor: anchor)!;
+            return guide.Gradient(images);
+        }
+        var pull = Anchored(0.5) - gradient;
+        Assert.True(pull.abs().max().item<float>() > 0, "the anchor changed nothing");
+        Assert.True(pull[.., 0].allclose(pull[.., 1], atol: 1e-7) && pull[.., 1].allclose(pull[.., 2], atol: 1e-7), "the anchor changed colours, not only brightness");
+        Assert.True((Anchored(1.0) - gradient).allclose(pull * 2, rtol: 1e-3, atol: 1e-7));
+        var objectNames = model.Alignment!.EncodeText(model.Tokenize(objects)).detach();
+        Tensor ObjectScores(Tensor x) => (model.Alignment.EncodeImage(x, zeros([x.shape[0]], ScalarType.Int64)) * objectNames).sum(1);
+        var raised = ObjectScores(images + pull * (0.02 / pull.abs().max().item<float>())) - ObjectScores(images);
+        Assert.True(raised.min().item<float>() > 0, $"a step along the anchor lowered an object's score: {string.Join(", ", raised.data<float>().ToArray())}");
+        Assert.Throws<ArgumentOutOfRangeException>(() => SemanticGuide.Create(model, phrasesPerItem, scale: 1, keptPrompts: objects, anchor: -1));
+
+        // A prompt that is all phrase has no other words: nothing is projected out.
+        var alone = PromptEmphasis.Parse("(blue:2)");
+        using var aloneEmphasis = StageEmphasis.Create(model, [.. objects.Select(_ => alone.Text)], [.. objects.Select(_ => alone.Phrases)], semanticScale: 1, reweightTokens: false)!;
+        using var unkept = SemanticGuide.Create(model, [.. objects.Select(_ => alone.Phrases)], scale: 1)!;
+        Assert.True(aloneEmphasis.Guide!.Gradient(images).allclose(unkept.Gradient(images), rtol: 1e-4, atol: 1e-7));
     }
 
     [Fact]
@@ -255,7 +315,7 @@ public class SemanticGuidanceStagesTests
     }
 
     [Fact]
-    public void A_negative_stage_factor_is_refused_naming_the_file()
+    public void A_negative_stage_factor_or_anchor_is_refused_naming_the_file()
     {
         using var directory = new TempDirectory();
         CascadeBlueprint.Write(directory.Path, WordTokenizer.BuildVocabulary(["blue heart"]), CascadePreset.Tiny, seed: 1);
@@ -263,5 +323,9 @@ public class SemanticGuidanceStagesTests
         var error = Assert.Throws<InvalidDataException>(() => CascadeManifest.Load(directory.Path));
         Assert.Contains(Path.Combine(directory.Path, CascadeManifest.FileName), error.Message);
         Assert.Contains("semantic_guidance_stage_factors", error.Message);
+
+        (CascadeManifest.Load(directory.Path) with { SemanticGuidanceStageFactors = [1, 0.1], SemanticGuidanceAnchor = -0.5 }).Save(directory.Path);
+        error = Assert.Throws<InvalidDataException>(() => CascadeManifest.Load(directory.Path));
+        Assert.Contains("semantic_guidance_anchor", error.Message);
     }
 }

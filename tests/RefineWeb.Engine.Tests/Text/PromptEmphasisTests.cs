@@ -49,4 +49,17 @@ public sealed class PromptEmphasisTests
         Assert.Contains(message, error.Message);
         Assert.Equal(position, error.Position);
     }
+
+    [Theory]
+    [InlineData("(blue:1.5) apple", "apple")]
+    [InlineData("apple, (blue:1.5)", "apple")]
+    [InlineData("a (shiny:1.3) (blue:1.5) apple on a table", "a apple on a table")]
+    [InlineData("(cat (face:2):1.2) with (tears:0.8), smiling", "with, smiling")]
+    [InlineData("(blue:1.5)", "")]
+    [InlineData("red heart", "red heart")]
+    public void The_other_words_are_the_prompt_without_its_weighted_phrases(string prompt, string otherWords)
+    {
+        var parsed = PromptEmphasis.Parse(prompt);
+        Assert.Equal(otherWords, PromptEmphasis.WithoutPhrases(parsed.Text, parsed.Phrases));
+    }
 }

@@ -15,7 +15,10 @@ namespace RefineWeb.Engine.Pipelines.Semantic;
 /// pixel at every stage (the encoder's average pooling divides it by that). Given the plain prompts, it keeps each
 /// image's alignment with its prompt to first order: where the phrase gradient g and the prompt's gradient q point
 /// against each other, g loses its component along q (g - min(0, g.q) / |q|^2 q), so emphasis adds the phrase
-/// without trading the rest of the prompt for it.
+/// without trading the rest of the prompt for it. An anchor above 0 also adds that share of the kept text's own
+/// gradient, in brightness only, so the kept words hold the shape while the phrase pulls (as if they were emphasized
+/// too, eq. 9, but colour-blind): "(blue:1.5) apple" then colours an apple instead of drawing the blue things the
+/// alignment model knows best (hearts, circles).
 /// </summary>
 public sealed class SemanticGuide : IDisposable
 {
@@ -26,6 +29,7 @@ public sealed class SemanticGuide : IDisposable
     readonly Tensor coefficients; // [B, P]
     readonly Tensor? prompts;     // [B, D]: the plain prompts' text embeddings, where the prompt is kept
     readonly Tensor? keepsPrompt; // [B]: 1 for images whose phrases are all emphasized, 0 where one is pushed away
+    readonly double anchor;
 
     /// <summary>[B, 1, 1, 1]: items with a phrase to steer by; the others' steps are left exactly as they were.</summary>
     public Tensor Active { get; }
@@ -36,8 +40,9 @@ public sealed class SemanticGuide : IDisposable
     /// <summary>Strength of the step: how far the clean-image estimate moves per unit gradient at full noise.</summary>
     public double Scale { get; }
 
-    SemanticGuide(AlignmentModel alignment, Tensor targets, Tensor coefficients, Tensor active, double scale, Tensor? prompts, Tensor? keepsPrompt)
+    SemanticGuide(AlignmentModel alignment, Tensor targets, Tensor coefficients, Tensor active, double scale, Tensor? prompts, Tensor? keepsPrompt, double anchor)
     {
+        this.anchor = anchor;
         this.alignment = alignment;
         this.targets = targets;
         this.coefficients = coefficients;
@@ -49,12 +54,14 @@ public sealed class SemanticGuide : IDisposable
 
     /// <summary>
     /// The guide for a batch with the given phrases per item, or null when nothing would change (no alignment
-    /// model, scale 0, or every weight 1). With <paramref name="keptPrompts"/> (one plain prompt per item) the
-    /// gradient keeps each image's alignment with its prompt (see class).
+    /// model, scale 0, or every weight 1). With <paramref name="keptPrompts"/> (one text per item: the plain prompt,
+    /// or its words other than the phrases) the gradient keeps each image's alignment with that text (see class); an
+    /// empty one keeps nothing. <paramref name="anchor"/> adds the kept text's own gradient at that share (see class).
     /// </summary>
     public static SemanticGuide? Create(CascadeModel model, IReadOnlyList<IReadOnlyList<EmphasizedPhrase>> phrasesPerItem, double scale,
-        IReadOnlyList<string>? keptPrompts = null)
+        IReadOnlyList<string>? keptPrompts = null, double anchor = 0)
     {
+        if (anchor < 0 || !double.IsFinite(anchor)) throw new ArgumentOutOfRangeException(nameof(anchor), anchor, "The anchor is a share: finite and not negative.");
         if (keptPrompts is not null && keptPrompts.Count != phrasesPerItem.Count)
             throw new ArgumentException($"One prompt per item to keep: {keptPrompts.Count} for {phrasesPerItem.Count} items.");
         if (model.Alignment is not { } alignment || scale == 0) return null;
@@ -78,12 +85,13 @@ public sealed class SemanticGuide : IDisposable
         Tensor? prompts = null, keepsPrompt = null;
         if (keptPrompts is not null)
         {
-            prompts = alignment.EncodeText(model.Tokenize(keptPrompts)).MoveToOuterDisposeScope();
-            keepsPrompt = tensor(phrasesPerItem.Select(p => p.All(phrase => phrase.Weight >= 1) ? 1f : 0f).ToArray(), device: model.Device)
-                .MoveToOuterDisposeScope();
+            // An empty kept prompt (the phrases were the whole prompt) keeps nothing; its row is encoded but unused.
+            prompts = alignment.EncodeText(model.Tokenize([.. keptPrompts.Select(p => string.IsNullOrWhiteSpace(p) ? "-" : p)])).MoveToOuterDisposeScope();
+            keepsPrompt = tensor(phrasesPerItem.Select((p, i) => p.All(phrase => phrase.Weight >= 1) && !string.IsNullOrWhiteSpace(keptPrompts[i]) ? 1f : 0f).ToArray(),
+                device: model.Device).MoveToOuterDisposeScope();
         }
         return new SemanticGuide(alignment, gathered.MoveToOuterDisposeScope(), coefficients.MoveToOuterDisposeScope(), active.MoveToOuterDisposeScope(), scale,
-            prompts, keepsPrompt);
+            prompts, keepsPrompt, anchor);
     }
 
     /// <summary>Unit targets [P, D]: the phrase's text embedding plus the mean of its retrieved reference images.</summary>
@@ -133,7 +141,13 @@ public sealed class SemanticGuide : IDisposable
         var (phrase, prompt) = (both[..(int)batch], both[(int)batch..]);
         var agreement = (phrase * prompt).sum([1, 2, 3]);
         var conflict = agreement.clamp_max(0) * keepsPrompt / ((prompt * prompt).sum([1, 2, 3]) + 1e-20);
-        return phrase - conflict.view(-1, 1, 1, 1) * prompt;
+        var adjusted = phrase - conflict.view(-1, 1, 1, 1) * prompt;
+        if (anchor == 0) return adjusted;
+        // The anchor moves brightness only (the same change in R, G and B): the kept words hold the shape, and their
+        // own colours (an apple's red) would fight the colour that was asked for and, at this alignment model's size,
+        // paint rainbow speckles.
+        var shape = prompt.mean([1], keepdim: true).expand_as(prompt);
+        return adjusted + (anchor * keepsPrompt).view(-1, 1, 1, 1) * shape;
     }
 
     public void Dispose()

@@ -28,8 +28,10 @@ public sealed record StageEmphasis(Tensor? TokenWeights, SemanticGuide? Guide, d
                 .SelectMany(r => r).ToArray();
             tokenWeights = tensor(rows, [2 * prompts.Count, model.Tokenizer.MaxLength], device: model.Device);
         }
-        var guide = SemanticGuide.Create(model, phrases, semanticScale ?? model.Manifest.SemanticGuidanceScale,
-            model.Manifest.SemanticGuidanceKeepsPrompt ? prompts : null);
+        var kept = !model.Manifest.SemanticGuidanceKeepsPrompt ? null
+            : model.Manifest.SemanticGuidanceKeepsOtherWords ? prompts.Select((p, i) => PromptEmphasis.WithoutPhrases(p, phrases[i])).ToList()
+            : prompts;
+        var guide = SemanticGuide.Create(model, phrases, semanticScale ?? model.Manifest.SemanticGuidanceScale, kept, model.Manifest.SemanticGuidanceAnchor);
         return new StageEmphasis(tokenWeights, guide);
     }
 
