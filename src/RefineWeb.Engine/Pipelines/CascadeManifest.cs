@@ -50,8 +50,8 @@ public sealed record CascadeManifest
 
     /// <summary>
     /// How hard what is kept holds the picture's shape while a phrase pulls: this share of its own alignment gradient,
-    /// in brightness only, is added to each step (0: it is only protected from the phrase's conflicting part). Tuned per model with
-    /// `refineweb eval --composition` and `--semantic`.
+    /// in brightness only, is added to each step (0: it is only protected from the phrase's conflicting part). Only
+    /// with <see cref="SemanticGuidanceKeepsPrompt"/>. Tuned per model with `refineweb eval --composition` and `--semantic`.
     /// </summary>
     public double SemanticGuidanceAnchor { get; init; }
 

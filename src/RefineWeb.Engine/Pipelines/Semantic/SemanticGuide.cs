@@ -42,12 +42,12 @@ public sealed class SemanticGuide : IDisposable
 
     SemanticGuide(AlignmentModel alignment, Tensor targets, Tensor coefficients, Tensor active, double scale, Tensor? prompts, Tensor? keepsPrompt, double anchor)
     {
-        this.anchor = anchor;
         this.alignment = alignment;
         this.targets = targets;
         this.coefficients = coefficients;
         this.prompts = prompts;
         this.keepsPrompt = keepsPrompt;
+        this.anchor = anchor;
         Active = active;
         Scale = scale;
     }
