@@ -155,7 +155,8 @@ public class SemanticEmphasisTests(ShippedModelFixture fixture) : IClassFixture<
         using var directory = new TempDirectory();
         foreach (var file in new[] { "base.json", "base.safetensors", "align.json", "align.safetensors", "references.safetensors", "vocab.txt" })
             File.Copy(Path.Combine(ShippedModelFixture.Directory, file), Path.Combine(directory.Path, file));
-        (fixture.Model.Manifest with { Stages = ["base"], SemanticGuidanceKeepsPrompt = true, SemanticGuidanceKeepsOtherWords = true }).Save(directory.Path);
+        (fixture.Model.Manifest with { Stages = ["base"], SemanticGuidanceKeepsPrompt = true, SemanticGuidanceKeepsOtherWords = true, SemanticGuidanceAnchor = 0 })
+            .Save(directory.Path);
         using var model = CascadeModel.Load(directory.Path, CPU);
         using var scope = NewDisposeScope();
         string[] objects = ["apple", "banana", "frog", "rocket", "taxi", "fish"];
@@ -195,6 +196,11 @@ public class SemanticEmphasisTests(ShippedModelFixture fixture) : IClassFixture<
         var raised = ObjectScores(images + pull * (0.02 / pull.abs().max().item<float>())) - ObjectScores(images);
         Assert.True(raised.min().item<float>() > 0, $"a step along the anchor lowered an object's score: {string.Join(", ", raised.data<float>().ToArray())}");
         Assert.Throws<ArgumentOutOfRangeException>(() => SemanticGuide.Create(model, phrasesPerItem, scale: 1, keptPrompts: objects, anchor: -1));
+        // cascade.json's anchor reaches the guide.
+        (model.Manifest with { SemanticGuidanceAnchor = 0.5 }).Save(directory.Path);
+        using (var anchoredModel = CascadeModel.Load(directory.Path, CPU))
+        using (var anchoredEmphasis = StageEmphasis.Create(anchoredModel, [.. emphasized.Select(p => p.Text)], phrasesPerItem, semanticScale: 1, reweightTokens: false)!)
+            Assert.True(anchoredEmphasis.Guide!.Gradient(images).allclose(Anchored(0.5), rtol: 1e-4, atol: 1e-7), "cascade.json's anchor did not reach the guide");
 
         // A prompt that is all phrase has no other words: nothing is projected out.
         var alone = PromptEmphasis.Parse("(blue:2)");
@@ -319,12 +325,13 @@ public class SemanticGuidanceStagesTests
     {
         using var directory = new TempDirectory();
         CascadeBlueprint.Write(directory.Path, WordTokenizer.BuildVocabulary(["blue heart"]), CascadePreset.Tiny, seed: 1);
-        (CascadeManifest.Load(directory.Path) with { SemanticGuidanceStageFactors = [1, -0.5] }).Save(directory.Path);
+        var valid = CascadeManifest.Load(directory.Path);
+        (valid with { SemanticGuidanceStageFactors = [1, -0.5] }).Save(directory.Path);
         var error = Assert.Throws<InvalidDataException>(() => CascadeManifest.Load(directory.Path));
         Assert.Contains(Path.Combine(directory.Path, CascadeManifest.FileName), error.Message);
         Assert.Contains("semantic_guidance_stage_factors", error.Message);
 
-        (CascadeManifest.Load(directory.Path) with { SemanticGuidanceStageFactors = [1, 0.1], SemanticGuidanceAnchor = -0.5 }).Save(directory.Path);
+        (valid with { SemanticGuidanceAnchor = -0.5 }).Save(directory.Path);
         error = Assert.Throws<InvalidDataException>(() => CascadeManifest.Load(directory.Path));
         Assert.Contains("semantic_guidance_anchor", error.Message);
     }
