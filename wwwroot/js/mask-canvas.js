@@ -66,12 +66,15 @@ export function attach(canvas, imageWidth, imageHeight, dotnet, brush = 6, maxBr
   canvas.addEventListener('pointercancel', state.onUp);
   document.addEventListener('keydown', state.onKey);
   editors.set(canvas, state);
+  // Painting works from here on: a stroke before this moment would be lost (tests and scripts wait for it).
+  canvas.dataset.ready = 'true';
   changed(state);
 }
 
 export function detach(canvas) {
   const state = editors.get(canvas);
   if (!state) return;
+  delete canvas.dataset.ready;
   canvas.removeEventListener('pointerdown', state.onDown);
   canvas.removeEventListener('pointermove', state.onMove);
   canvas.removeEventListener('pointerup', state.onUp);

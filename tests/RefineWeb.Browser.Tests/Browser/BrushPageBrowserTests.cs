@@ -30,7 +30,8 @@ public sealed class BrushPageBrowserTests
         var parent = Rgb(await app.FetchAsync(page, parentUrl));
 
         await page.Locator("[data-testid=brush]").First.ClickAsync();
-        var canvas = page.Locator("canvas[data-testid=mask-canvas]");
+        // Once the brush is attached: before that a stroke would be lost (the canvas renders before its script runs).
+        var canvas = page.Locator("canvas[data-testid=mask-canvas][data-ready=true]");
         await canvas.WaitForAsync();
         await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=refine]')?.hasAttribute('disabled')");
         // A horizontal stroke across the upper-middle of the image, in the coordinates of a 64 px picture scaled by k
