@@ -1,4 +1,5 @@
 using RefineWeb.Engine.Models;
+using RefineWeb.Engine.Pipelines.Hooks;
 using RefineWeb.Engine.Pipelines.Semantic;
 using RefineWeb.Engine.Schedulers;
 using TorchSharp;
@@ -15,12 +16,13 @@ public sealed class CascadePipeline(CascadeModel model)
 {
     public CascadeModel Model { get; } = model;
 
-    /// <summary>Runs the cascade and returns the final images [B, 3, H, W] in [-1, 1] (on the CPU).</summary>
+    /// <summary>
+    /// Runs the cascade and returns the final images [B, 3, H, W] in [-1, 1] (on the CPU). Text to image by default;
+    /// <see cref="CascadeRequest.StartImages"/> enters above the base (upscaling); <see cref="CascadeRequest.Region"/>
+    /// re-refines a masked region of a picture with the stages up to its size (RePaint, as a step hook).
+    /// </summary>
     public Tensor Generate(CascadeRequest request, Action<StepPreview>? onStep = null, CancellationToken cancellation = default)
     {
-        int stageCount = request.StageCount ?? Model.Stages.Count;
-        if (stageCount < 1 || stageCount > Model.Stages.Count)
-            throw new ArgumentOutOfRangeException(nameof(request), $"Stage count must be between 1 and {Model.Stages.Count}.");
         if (request.Seeds.Count == 0) throw new ArgumentException("At least one seed (one image) is needed.", nameof(request));
         int first = 0;
         if (request.StartImages is { } start)
@@ -29,6 +31,9 @@ public sealed class CascadePipeline(CascadeModel model)
             if (first >= Model.Stages.Count) throw new ArgumentException($"A {start.shape[^1]} px picture is already at the model's largest size.", nameof(request));
             if (start.shape[0] != request.Seeds.Count) throw new ArgumentException("One start image per seed.", nameof(request));
         }
+        int stageCount = request.Region is { } region ? RegionStages(region, request.Seeds.Count) : request.StageCount ?? Model.Stages.Count;
+        if (stageCount < 1 || stageCount > Model.Stages.Count)
+            throw new ArgumentOutOfRangeException(nameof(request), $"Stage count must be between 1 and {Model.Stages.Count}.");
 
         using var noGrad = no_grad();
         using var runScope = NewDisposeScope();
@@ -37,13 +42,19 @@ public sealed class CascadePipeline(CascadeModel model)
         {
             var tokens = Model.Tokenize(request.ConditionalThenUnconditional());
             using var emphasis = StageEmphasis.Create(Model, request.PromptsPerItem(), request.ItemEmphasis, request.SemanticGuidanceScale, request.ReweightTokens);
+            var known = request.Region is { } r ? KnownPicture.Of(r, Model.Device) : null;
             Tensor? previous = request.StartImages?.to(Model.Device);
             for (int s = first; s < stageCount; s++)
             {
                 var stage = Model.Stages[s];
                 using var stageScope = NewDisposeScope();
-                var result = StageSampling.Run(stage, tokens, previous, generators, Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.GuidancePerStage, request.Sampler, request.Eta),
-                    Preview(onStep, s, stageCount - first, first), cancellation, emphasis: emphasis?.ForStage(Model, s));
+                var stageEmphasis = emphasis?.ForStage(Model, s);
+                List<IStepHook> hooks = [];
+                if (known is not null) hooks.Add(known.AtResolution(stage.Config.Resolution));
+                if (stageEmphasis?.Guide is { } guide) hooks.Add(new SemanticGuidanceHook(guide, stageEmphasis.GuideFactor));
+                var result = StageSampling.Run(stage, tokens, previous, generators,
+                    Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.GuidancePerStage, request.Sampler, request.Eta),
+                    Preview(onStep, s, stageCount - first, first), cancellation, hooks, stageEmphasis?.TokenWeights);
                 previous = result.MoveToOuterDisposeScope();
             }
             return previous!.cpu().MoveToOuterDisposeScope();
@@ -55,51 +66,31 @@ public sealed class CascadePipeline(CascadeModel model)
     }
 
     /// <summary>
-    /// Re-refines the masked region of a picture; returns [1, 3, H, W] in [-1, 1] (on the CPU). Every stage up to the
-    /// picture's resolution runs with the parent, resized to that stage, fixed outside the mask (RePaint); the mask
-    /// is max-pooled to coarser stages so that a pixel the user painted is free at every scale. Outside the mask the
-    /// result equals the parent up to float rounding; byte-exact preservation is the caller's composite
-    /// (<see cref="Imaging.MaskCompositor"/>).
+    /// Re-refines the masked region of a picture; returns [1, 3, H, W] in [-1, 1] (on the CPU): <see cref="Generate"/>
+    /// with the request's <see cref="CascadeRequest.Region"/>. Outside the mask the result equals the parent up to
+    /// float rounding; byte-exact preservation is the caller's composite (<see cref="Imaging.MaskCompositor"/>).
     /// </summary>
-    public Tensor Refine(RefinementRequest request, Action<StepPreview>? onStep = null, CancellationToken cancellation = default)
-    {
-        if (request.Parent.dim() != 3 || request.Parent.shape[0] != 3 || request.Parent.shape[1] != request.Parent.shape[2])
-            throw new ArgumentException("The parent must be a square [3, H, W] picture.", nameof(request));
-        int size = (int)request.Parent.shape[2];
-        int stageCount = StageAt(size) + 1;
-        if (request.Mask.dim() != 2 || request.Mask.shape[0] != size || request.Mask.shape[1] != size)
-            throw new ArgumentException($"The mask must be [{size}, {size}] like the parent.", nameof(request));
-        if (request.Strength is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(request), "Strength must be in (0, 1].");
+    public Tensor Refine(RefinementRequest request, Action<StepPreview>? onStep = null, CancellationToken cancellation = default) =>
+        Generate(new CascadeRequest
+        {
+            Prompt = request.Prompt, NegativePrompt = request.NegativePrompt, Seeds = [request.Seed], StepsPerStage = request.StepsPerStage,
+            GuidanceScale = request.GuidanceScale, GuidancePerStage = request.GuidancePerStage, Sampler = request.Sampler,
+            ItemEmphasis = request.Emphasis is { } phrases ? [phrases] : null, SemanticGuidanceScale = request.SemanticGuidanceScale,
+            Region = new RepaintRegion(request.Parent, request.Mask, request.Strength),
+        }, onStep, cancellation);
 
-        using var noGrad = no_grad();
-        using var runScope = NewDisposeScope();
-        var generators = new List<Generator> { new((ulong)request.Seed, Model.Device) };
-        try
-        {
-            var tokens = Model.Tokenize([request.Prompt, request.NegativePrompt]);
-            using var emphasis = StageEmphasis.Create(Model, [request.Prompt], request.Emphasis is { } phrases ? [phrases] : null, request.SemanticGuidanceScale, reweightTokens: true);
-            var parent = request.Parent.to(Model.Device).unsqueeze(0);
-            var mask = (request.Mask.to(Model.Device) > 0).to(ScalarType.Float32).unsqueeze(0).unsqueeze(0);
-            Tensor? previous = null;
-            for (int s = 0; s < stageCount; s++)
-            {
-                var stage = Model.Stages[s];
-                int resolution = stage.Config.Resolution;
-                using var stageScope = NewDisposeScope();
-                var known = new KnownRegion(
-                    resolution == size ? parent : nn.functional.adaptive_avg_pool2d(parent, [resolution, resolution]),
-                    1 - (resolution == size ? mask : nn.functional.adaptive_max_pool2d(mask, [resolution, resolution])),
-                    request.Strength);
-                var result = StageSampling.Run(stage, tokens, previous, generators, Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.GuidancePerStage, request.Sampler, 0),
-                    Preview(onStep, s, stageCount, 0), cancellation, known, emphasis?.ForStage(Model, s));
-                previous = result.MoveToOuterDisposeScope();
-            }
-            return previous!.cpu().MoveToOuterDisposeScope();
-        }
-        finally
-        {
-            foreach (var generator in generators) generator.Dispose();
-        }
+    /// <summary>The stages a region's refinement runs: every one up to the picture's resolution.</summary>
+    int RegionStages(RepaintRegion region, int images)
+    {
+        var parent = region.Parent;
+        if (parent.dim() != 3 || parent.shape[0] != 3 || parent.shape[1] != parent.shape[2])
+            throw new ArgumentException("The parent must be a square [3, H, W] picture.", nameof(region));
+        int size = (int)parent.shape[2];
+        if (region.Mask.dim() != 2 || region.Mask.shape[0] != size || region.Mask.shape[1] != size)
+            throw new ArgumentException($"The mask must be [{size}, {size}] like the parent.", nameof(region));
+        if (region.Strength is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(region), "Strength must be in (0, 1].");
+        if (images != 1) throw new ArgumentException("A region is refined one image at a time.", nameof(region));
+        return StageAt(size) + 1;
     }
 
     /// <summary>The index of the stage that works at <paramref name="resolution"/> px.</summary>

@@ -34,6 +34,8 @@ public sealed record CascadeRequest
     public IReadOnlyList<IReadOnlyList<Text.EmphasizedPhrase>>? ItemEmphasis { get; init; }
     /// <summary>Strength of the semantic-induced gradient; null takes the model's default, 0 turns it off.</summary>
     public double? SemanticGuidanceScale { get; init; }
+    /// <summary>Masked refinement: the picture whose region is re-refined (one seed; the stages up to its size run). Null: none.</summary>
+    public RepaintRegion? Region { get; init; }
     /// <summary>Whether emphasized tokens get a larger share of cross-attention.</summary>
     public bool ReweightTokens { get; init; } = true;
 
@@ -50,3 +52,11 @@ public sealed record CascadeRequest
         return [.. prompts, .. negatives];
     }
 }
+
+/// <summary>
+/// A region of a picture to re-refine (RefineNet's conditional refinement): at every stage and step the rest is the
+/// parent's. <paramref name="Parent"/>: [3, H, W] in [-1, 1], H = W = a stage's resolution; <paramref name="Mask"/>:
+/// [H, W], 1 where the picture is re-refined (values above 0 count as 1); <paramref name="Strength"/>: the share of the
+/// noise schedule the region starts from (1 = pure noise, 0.3 = a light touch).
+/// </summary>
+public sealed record RepaintRegion(TorchSharp.torch.Tensor Parent, TorchSharp.torch.Tensor Mask, double Strength);

@@ -1,0 +1,23 @@
+using RefineWeb.Engine.Pipelines.Hooks;
+using static TorchSharp.torch;
+
+namespace RefineWeb.Engine.Pipelines.Cascade;
+
+/// <summary>
+/// A picture to re-refine in part, on the model's device: [1, 3, H, W] and its mask [1, 1, H, W] (1 = re-refine).
+/// At a coarser stage the picture is area-averaged and the mask max-pooled, so that a pixel the user painted is free
+/// at every scale.
+/// </summary>
+sealed class KnownPicture(Tensor parent, Tensor mask, double strength)
+{
+    public static KnownPicture Of(RepaintRegion region, Device device) => new(region.Parent.to(device).unsqueeze(0),
+        (region.Mask.to(device) > 0).to(ScalarType.Float32).unsqueeze(0).unsqueeze(0), region.Strength);
+
+    /// <summary>The RePaint hook of the stage working at <paramref name="resolution"/> px.</summary>
+    public KnownRegionHook AtResolution(int resolution)
+    {
+        bool full = resolution == parent.shape[^1];
+        return new KnownRegionHook(full ? parent : nn.functional.adaptive_avg_pool2d(parent, [resolution, resolution]),
+            1 - (full ? mask : nn.functional.adaptive_max_pool2d(mask, [resolution, resolution])), strength);
+    }
+}
