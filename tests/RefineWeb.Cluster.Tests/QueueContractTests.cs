@@ -25,7 +25,7 @@ public abstract class QueueContractTests : IAsyncLifetime
     public abstract Task InitializeAsync();
     public abstract Task DisposeAsync();
 
-    static GenerationJob Job(Guid owner, int steps) => new(owner, new GenerationInput { Prompt = "red heart", Steps = [steps] }, [steps]);
+    static GenerationJob Job(Guid owner, int steps) => TestJobs.Of(owner, new GenerationInput { Prompt = "red heart", Steps = [steps] }, [steps]);
 
     async Task<IReadOnlyList<GenerationJob>> TakeAsync()
     {
@@ -50,7 +50,7 @@ public abstract class QueueContractTests : IAsyncLifetime
         Assert.Equal(EnqueueResult.Queued, Queue.TryEnqueue(job));
         var found = Queue.Find(job.Id)!;
         Assert.Equal(job.Owner, found.Owner);
-        Assert.Equal([3], found.Input.Steps!);
+        Assert.Equal([3], found.Request.Settings.Steps!);
         Assert.Equal(0, found.Latest.QueuePosition);
         Assert.Equal(GenerationStatus.Queued, found.Latest.Status);
         Assert.Null(Queue.Find("0123456789abcdef0123456789abcdef"));

@@ -164,9 +164,23 @@ public static class GenerationEndpoints
                 var unknown = e.Message.Split('\'') is { Length: > 2 } parts ? parts[1] : "?";
                 (field, reason) = ($"'{unknown}'", $"is not a field of a {what} request");
             }
-            else reason = e.Message.Contains("could not be converted", StringComparison.Ordinal) ? "has a value of the wrong type or out of range" : "is not valid JSON";
+            else if (e.Message.Contains("could not be converted", StringComparison.Ordinal))
+                reason = EnumNames<T>(e.Path) is { } names ? $"must be one of {names}" : "has a value of the wrong type or out of range";
+            else reason = "is not valid JSON";
             return (null, Results.Problem(statusCode: 400, title: $"The request body is not a valid {what} request", detail: $"{field} {reason}."));
         }
+    }
+
+    /// <summary>"\"ddim\", \"dpm-solver++-2m\"" when the field at <paramref name="path"/> ("$.sampler") is an enum; null otherwise.</summary>
+    static string? EnumNames<T>(string? path)
+    {
+        if (path is not { Length: > 2 } || path[2..].Contains('.') || path.Contains('[')) return null;
+        var property = typeof(T).GetProperty(path[2..], System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
+        var type = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        if (type is not { IsEnum: true }) return null;
+        var names = Enum.GetNames(type).Select(name => type.GetField(name)!.GetCustomAttributes(typeof(JsonStringEnumMemberNameAttribute), false)
+            .Cast<JsonStringEnumMemberNameAttribute>().FirstOrDefault()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(name));
+        return string.Join(", ", names.Select(n => $"\"{n}\""));
     }
 
     /// <summary>The answer to a submission, the same for every kind of job.</summary>

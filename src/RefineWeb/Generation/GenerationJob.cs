@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using RefineWeb.Engine.Requests;
 
 namespace RefineWeb.Generation;
 
@@ -20,15 +21,12 @@ public sealed class GenerationJob
     readonly List<Channel<GenerationEvent>> listeners = [];
 
     /// <param name="id">Given when the job already exists elsewhere (read back from a cluster's store); otherwise a new one.</param>
-    public GenerationJob(Guid owner, GenerationInput input, IReadOnlyList<long> seeds, EditPlan? edit = null, IReadOnlyList<string>? warnings = null,
-        string? id = null, DateTimeOffset? createdAt = null)
+    public GenerationJob(Guid owner, ImageRequest request, IReadOnlyList<string>? warnings = null, string? id = null, DateTimeOffset? createdAt = null)
     {
         Id = id ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         CreatedAt = createdAt ?? DateTimeOffset.UtcNow;
         Owner = owner;
-        Input = input;
-        Seeds = seeds;
-        Edit = edit;
+        Request = request;
         Warnings = warnings is { Count: > 0 } ? warnings : null;
         token = cancellation.Token;
         Latest = new GenerationEvent { JobId = Id, Status = GenerationStatus.Queued, Warnings = Warnings };
@@ -41,10 +39,10 @@ public sealed class GenerationJob
     public string Id { get; }
     /// <summary>The session it was made for: its images go to that gallery, and only it can see or cancel the job.</summary>
     public Guid Owner { get; }
-    public GenerationInput Input { get; }
-    public IReadOnlyList<long> Seeds { get; }
-    /// <summary>Refinements and upscales; null for a generation from text.</summary>
-    public EditPlan? Edit { get; private set; }
+    /// <summary>What was asked, validated and parsed once at submission; an edit's picture is let go of once the job ends.</summary>
+    public ImageRequest Request { get; private set; }
+    /// <summary>One seed per image.</summary>
+    public IReadOnlyList<long> Seeds => Request.Seeds;
     public DateTimeOffset CreatedAt { get; }
     public GenerationEvent Latest { get; private set; }
     public CancellationToken CancellationToken => token;
@@ -157,7 +155,7 @@ public sealed class GenerationJob
             {
                 listeners.Clear();
                 // A finished job stays findable for a while: keep its outcome, let go of what the run needed.
-                Edit = null;
+                if (Request.Edit is not null) Request = Request with { Edit = null };
                 cancellation.Dispose();
             }
         }

@@ -1,4 +1,5 @@
 using RefineWeb.Engine.Imaging;
+using RefineWeb.Engine.Requests;
 using RefineWeb.Engine.Text;
 using RefineWeb.Gallery;
 using RefineWeb.Generation.Queueing;
@@ -25,12 +26,10 @@ public sealed record SubmitResult(GenerationJob? Job, Dictionary<string, string[
 /// </summary>
 public sealed class GenerationService(IGenerationQueue queue, ModelHost models, ImageStore images)
 {
-    public SubmitResult Submit(Guid owner, GenerationInput input)
+    public SubmitResult Submit(Guid owner, GenerationInput? input)
     {
-        if (input is null) return Refused("body", "Send a generation request: at least {\"prompt\": \"...\"}.");
-        var errors = GenerationLimits.Validate(input, models.StageCount);
-        if (errors.Count > 0) return new SubmitResult(null, errors);
-        return Enqueue(owner, input, null);
+        var (request, errors) = ImageRequest.Parse(input, models.StageCount);
+        return request is null ? new SubmitResult(null, errors) : Enqueue(owner, request);
     }
 
     /// <summary>Another session's image is "no such image", exactly as a missing one.</summary>
@@ -38,12 +37,8 @@ public sealed class GenerationService(IGenerationQueue queue, ModelHost models, 
     {
         if (input is null) return Refused("body", "Send a refinement request.");
         var errors = new ValidationErrors();
-        errors.Prompts(input.Prompt, input.NegativePrompt);
         errors.Strength(input.Strength);
-        if (input.Feather is < 0 or > RefinementInput.MaxFeather) errors.Add("feather", $"Feather must be between 0 and {RefinementInput.MaxFeather} px.");
-        errors.Steps(input.Steps, models.StageCount);
-        errors.Guidance(input.GuidanceScale);
-        errors.Seed(input.Seed);
+        if (input.Feather is < 0 or > GenerationLimits.MaxFeather) errors.Add("feather", $"Feather must be between 0 and {GenerationLimits.MaxFeather} px.");
 
         var parent = await images.GetAsync(owner, input.ParentImageId ?? "");
         if (parent is null) errors.Add("parentImageId", $"There is no image '{input.ParentImageId}'.");
@@ -61,22 +56,21 @@ public sealed class GenerationService(IGenerationQueue queue, ModelHost models, 
         }
         var source = errors.Count == 0 ? await DecodeAsync(owner, parent!.Id) : null;
         if (errors.Count == 0 && source is null) errors.Add("parentImageId", FileGone(parent!.Id));
-        if (errors.Count > 0) return new SubmitResult(null, errors.ToDictionary());
+        var (request, problems) = ImageRequest.Parse(input, errors, models.StageCount, stages: null);
+        if (request is null) return new SubmitResult(null, problems);
 
-        int feather = input.Feather ?? RefinementInput.DefaultFeather(source!.Width);
-        var plan = new EditPlan(EditKind.RefineRegion, parent!.Id, source!, input.Strength, mask,
+        int feather = input.Feather ?? GenerationLimits.DefaultFeather(source!.Width);
+        var edit = new ImageEdit(EditKind.RefineRegion, parent!.Id, source!, input.Strength, mask,
             MaskCompositor.Editable(mask!, source!.Width, source.Height, feather), feather, MaskImage.ToPng(mask!, source.Width, source.Height));
-        return Enqueue(owner, new GenerationInput { Prompt = input.Prompt, NegativePrompt = input.NegativePrompt, Seed = input.Seed, Steps = input.Steps, GuidanceScale = input.GuidanceScale }, plan);
+        return Enqueue(owner, request with { Edit = edit });
     }
 
     public async Task<SubmitResult> SubmitUpscaleAsync(Guid owner, UpscaleInput input)
     {
         if (input is null) return Refused("body", "Send an upscale request.");
         var errors = new ValidationErrors();
-        errors.Prompts(input.Prompt, input.NegativePrompt);
         if (!Enum.IsDefined(input.Mode)) return Refused("mode", "Mode must be \"upscale\" or \"refine\".");
         if (input.Mode == UpscaleMode.Refine) errors.Strength(input.Strength);
-        errors.Seed(input.Seed);
         var image = await images.GetAsync(owner, input.ImageId ?? "");
         if (image is null) errors.Add("imageId", $"There is no image '{input.ImageId}'.");
         int largest = models.Resolutions.LastOrDefault();
@@ -104,14 +98,15 @@ public sealed class GenerationService(IGenerationQueue queue, ModelHost models, 
         }
         var decoded = errors.Count == 0 ? await DecodeAsync(owner, image!.Id) : null;
         if (errors.Count == 0 && decoded is null) errors.Add("imageId", FileGone(image!.Id));
-        if (errors.Count > 0) return new SubmitResult(null, errors.ToDictionary());
+        var (request, problems) = ImageRequest.Parse(input, errors, models.StageCount, stageCount);
+        if (request is null) return new SubmitResult(null, problems);
 
         int size = input.Mode == UpscaleMode.Upscale ? entry!.Value : largest;
         var source = Resize(decoded!, size);
-        var plan = input.Mode == UpscaleMode.Upscale
-            ? new EditPlan(EditKind.Upscale, image!.Id, source, 1.0)
-            : new EditPlan(EditKind.RefineWhole, image!.Id, source, input.Strength, Enumerable.Repeat(true, size * size).ToArray(), Enumerable.Repeat(true, size * size).ToArray());
-        return Enqueue(owner, new GenerationInput { Prompt = input.Prompt, NegativePrompt = input.NegativePrompt, Seed = input.Seed, Stages = stageCount }, plan);
+        var edit = input.Mode == UpscaleMode.Upscale
+            ? new ImageEdit(EditKind.Upscale, image!.Id, source, 1.0)
+            : new ImageEdit(EditKind.RefineWhole, image!.Id, source, input.Strength, Enumerable.Repeat(true, size * size).ToArray(), Enumerable.Repeat(true, size * size).ToArray());
+        return Enqueue(owner, request with { Edit = edit });
     }
 
     /// <summary>The stage a picture of this size enters the cascade at (upscale), or null when none fits.</summary>
@@ -125,11 +120,10 @@ public sealed class GenerationService(IGenerationQueue queue, ModelHost models, 
     /// <summary>The owner's job; another session's is not found.</summary>
     public GenerationJob? Find(Guid owner, string id) => queue.Find(id) is { } job && job.Owner == owner ? job : null;
 
-    SubmitResult Enqueue(Guid owner, GenerationInput input, EditPlan? plan)
+    SubmitResult Enqueue(Guid owner, ImageRequest request)
     {
         if (models.LoadError is { } reason) return new SubmitResult(null, Unavailable: reason);
-        long first = input.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
-        var job = new GenerationJob(owner, input, [.. Enumerable.Range(0, plan is null ? input.Count : 1).Select(i => first + i)], plan, Warnings(input));
+        var job = new GenerationJob(owner, request, Warnings(request));
         return queue.TryEnqueue(job) switch
         {
             EnqueueResult.Queued => new SubmitResult(job),
@@ -140,11 +134,11 @@ public sealed class GenerationService(IGenerationQueue queue, ModelHost models, 
     }
 
     /// <summary>Words of the prompts the model does not know (it reads them as "unknown"): said, not refused.</summary>
-    IReadOnlyList<string> Warnings(GenerationInput input)
+    IReadOnlyList<string> Warnings(ImageRequest request)
     {
         if (models.Model?.Tokenizer is not { } tokenizer) return [];
-        var prompt = tokenizer.UnknownWords(PromptEmphasis.Parse(input.Prompt ?? "").Text).Select(u => u.Message);
-        var negative = tokenizer.UnknownWords(input.NegativePrompt ?? "").Select(u => "Negative prompt: " + u.Message);
+        var prompt = tokenizer.UnknownWords(request.Emphasis.Text).Select(u => u.Message);
+        var negative = tokenizer.UnknownWords(request.NegativePrompt).Select(u => "Negative prompt: " + u.Message);
         return [.. prompt, .. negative];
     }
 

@@ -104,17 +104,21 @@ public sealed class HubMessagePack : IFormatterResolver
         }
     }
 
-    /// <summary>An enum as its camelCase name; a number or an unknown name is refused.</summary>
+    /// <summary>An enum as its JSON name (its [JsonStringEnumMemberName], else camelCase); a number or an unknown name is refused.</summary>
     sealed class EnumNameFormatter<TEnum> : IMessagePackFormatter<TEnum> where TEnum : struct, Enum
     {
-        public void Serialize(ref MessagePackWriter writer, TEnum value, MessagePackSerializerOptions options) => writer.Write(FieldName(value.ToString()));
+        static readonly Dictionary<TEnum, string> Names = Enum.GetValues<TEnum>().ToDictionary(v => v,
+            v => typeof(TEnum).GetField(v.ToString())?.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? FieldName(v.ToString()));
+
+        public void Serialize(ref MessagePackWriter writer, TEnum value, MessagePackSerializerOptions options) =>
+            writer.Write(Names.TryGetValue(value, out var name) ? name : FieldName(value.ToString()));
 
         public TEnum Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
         {
             if (reader.NextMessagePackType == MessagePackType.String && reader.ReadString() is { } name
-                && !name.Any(char.IsDigit) && Enum.TryParse<TEnum>(name, ignoreCase: true, out var value) && Enum.IsDefined(value))
-                return value;
-            throw new MessagePackSerializationException($"Expected one of {string.Join(", ", Enum.GetNames<TEnum>().Select(FieldName))}.");
+                && Names.FirstOrDefault(n => string.Equals(n.Value, name, StringComparison.OrdinalIgnoreCase)) is { Value: not null } match)
+                return match.Key;
+            throw new MessagePackSerializationException($"Expected one of {string.Join(", ", Names.Values)}.");
         }
     }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Reflection;
 using System.Text.Json;
 using RefineWeb.Engine.Imaging;
+using RefineWeb.Engine.Requests;
 
 namespace RefineWeb.Generation;
 
@@ -9,34 +11,36 @@ namespace RefineWeb.Generation;
 /// UIs write it, key "refineweb" the same as JSON for an exact round trip (dropping the file back on the page
 /// restores the settings).
 /// </summary>
-public sealed record ImageParameters
+public sealed record ImageParameters : GenerationInput
 {
     public const string TextKey = "parameters", JsonKey = "refineweb";
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public required string Prompt { get; init; }
-    public string? NegativePrompt { get; init; }
-    /// <summary>Null only when an uploaded file carried a seed that fails the limits.</summary>
-    public long? Seed { get; init; }
-    public int[]? Steps { get; init; }
-    public double? GuidanceScale { get; init; }
-    /// <summary>Guidance per stage, when the request set it so (then <see cref="GuidanceScale"/> is null).</summary>
-    public double[]? GuidanceScales { get; init; }
-    public int? Stages { get; init; }
+    public ImageParameters() { }
+
+    ImageParameters(GenerationInput settings) : base(settings) { }
+
     public int Width { get; init; }
     public int Height { get; init; }
     public string? Model { get; init; }
     public ImageOrigin Origin { get; init; }
     public double? Strength { get; init; }
 
+    /// <summary>
+    /// What goes inside a finished image's PNG: its request's settings as they were sent, with this image's own
+    /// seed, the stages and steps that ran (each stage's default filled in) and one image.
+    /// </summary>
+    public static ImageParameters Of(ImageRequest request, long seed, RgbImage image, ImageOrigin origin, string model, IReadOnlyList<int> stepsPerStage) =>
+        new(request.Settings)
+        {
+            Seed = seed, Count = 1, Stages = stepsPerStage.Count, Steps = [.. stepsPerStage], Width = image.Width, Height = image.Height, Model = model,
+            Origin = origin, Strength = request.Edit is { Kind: not EditKind.Upscale } edit ? edit.Strength : null,
+        };
+
     /// <summary>"red heart / Negative prompt: ... / Steps: 20/10/8, Guidance: 3, Seed: 1, Size: 64x64, Model: ...".</summary>
     public string ToText()
     {
-        var settings = new List<string>();
-        if (Steps is { Length: > 0 }) settings.Add($"Steps: {string.Join("/", Steps)}");
-        settings.Add($"Guidance: {(GuidanceScales is { Length: > 0 } perStage ? string.Join("/", perStage.Select(g => g.ToString(CultureInfo.InvariantCulture)))
-            : GuidanceScale is { } g ? g.ToString(CultureInfo.InvariantCulture) : "default")}");
-        if (Seed is { } seed) settings.Add($"Seed: {seed}");
+        var settings = Describe().ToList();
         settings.Add($"Size: {Width}x{Height}");
         if (Strength is { } s) settings.Add($"Strength: {s.ToString(CultureInfo.InvariantCulture)}");
         if (Origin != ImageOrigin.Generated) settings.Add($"Origin: {Origin.ToString().ToLowerInvariant()}");
@@ -74,27 +78,29 @@ public sealed record ImageParameters
     /// </summary>
     public (ImageParameters? Kept, IReadOnlyList<string> Dropped) Checked(int width, int height, int stageCount)
     {
-        if (GenerationLimits.PromptProblem(Prompt) is not null) return (null, ["prompt"]);
-        var dropped = new List<string>();
+        // The one parser's verdict on the shared settings; each field it names is put back to a new request's value.
+        var (_, errors) = ImageRequest.Parse(this with { Count = Math.Clamp(Count, 1, GenerationLimits.MaxCount) }, stageCount, () => 0);
+        if (errors.ContainsKey("prompt")) return (null, ["prompt"]);
+        var dropped = new List<string>(errors.Keys);
+        var kept = this with { Width = width, Height = height };
+        var fresh = new ImageParameters();
+        foreach (var field in dropped)
+        {
+            var property = typeof(GenerationInput).GetProperty(field, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)
+                ?? throw new InvalidOperationException($"No setting '{field}'.");
+            property.SetValue(kept, property.GetValue(fresh));
+        }
         T? Keep<T>(string name, T? value, bool valid)
         {
             if (value is null || valid) return value;
             dropped.Add(name);
             return default;
         }
-        var kept = this with
+        kept = kept with
         {
-            NegativePrompt = Keep("negativePrompt", NegativePrompt, GenerationLimits.NegativePromptProblem(NegativePrompt) is null),
-            Seed = Keep("seed", Seed, Seed is { } seed && GenerationLimits.ValidSeed(seed)),
-            Steps = Keep("steps", Steps, Steps is { } steps && steps.Length <= stageCount && steps.All(GenerationLimits.ValidSteps)),
-            GuidanceScale = Keep("guidanceScale", GuidanceScale, GuidanceScale is { } g && GenerationLimits.ValidGuidance(g)),
-            GuidanceScales = Keep("guidanceScales", GuidanceScales, GuidanceScales is { } perStage && perStage.Length <= stageCount && perStage.All(GenerationLimits.ValidGuidance)),
-            Stages = Keep("stages", Stages, Stages is >= 1 && Stages <= stageCount),
-            Strength = Keep("strength", Strength, Strength is >= RefinementInput.MinStrength and <= RefinementInput.MaxStrength),
+            Strength = Keep("strength", Strength, Strength is >= GenerationLimits.MinStrength and <= GenerationLimits.MaxStrength),
             Model = Keep("model", Model, Model is { Length: <= MaxModelNameLength } && !Model.Any(char.IsControl)),
             Origin = Enum.IsDefined(Origin) ? Origin : Keep("origin", (ImageOrigin?)Origin, false) ?? ImageOrigin.Uploaded,
-            Width = width,
-            Height = height,
         };
         return (kept, dropped);
     }

@@ -68,7 +68,7 @@ public sealed class BrushPageBrowserTests
         var mask = MaskImage.Decode(await app.FetchAsync(page, info.GetProperty("maskUrl").GetString()!), side, side).Mask!;
 
         // The page's default feather (in proportion to the picture): beyond the stroke plus that band, the parent's bytes.
-        var editable = MaskCompositor.Editable(mask, side, side, RefinementInput.DefaultFeather(side));
+        var editable = MaskCompositor.Editable(mask, side, side, GenerationLimits.DefaultFeather(side));
         int changed = 0;
         for (int p = 0; p < mask.Length; p++)
         {

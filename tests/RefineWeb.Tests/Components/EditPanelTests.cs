@@ -67,9 +67,9 @@ public sealed class EditPanelTests : IAsyncLifetime
 
         panel.WaitForAssertion(() => Assert.Single(submitted)); // submitting reads the parent from the gallery first
         var job = submitted[0].Job!;
-        Assert.Equal(EditKind.RefineRegion, job.Edit!.Kind);
-        Assert.Equal(mask, job.Edit.Mask);
-        Assert.Equal("red heart", job.Input.Prompt); // the image's own prompt, ready to edit
+        Assert.Equal(EditKind.RefineRegion, job.Request.Edit!.Kind);
+        Assert.Equal(mask, job.Request.Edit!.Mask);
+        Assert.Equal("red heart", job.Request.Settings.Prompt); // the image's own prompt, ready to edit
     }
 
     [Fact]
@@ -96,9 +96,9 @@ public sealed class EditPanelTests : IAsyncLifetime
         panel.Find("[data-testid=upscale]").Click();
         panel.WaitForAssertion(() => Assert.Single(submitted));
         var job = submitted[0].Job!;
-        Assert.Equal(EditKind.Upscale, job.Edit!.Kind);
-        Assert.Equal(16, job.Edit.Source.Width); // enters the cascade at the 16 px stage
-        Assert.Equal(3, job.Input.Stages); // and goes all the way up by default: x4
+        Assert.Equal(EditKind.Upscale, job.Request.Edit!.Kind);
+        Assert.Equal(16, job.Request.Edit!.Source.Width); // enters the cascade at the 16 px stage
+        Assert.Equal(3, job.Request.Settings.Stages); // and goes all the way up by default: x4
         Assert.Contains("Upscale x4 to 64 px", panel.Find("[data-testid=upscale]").TextContent);
         Assert.NotNull(panel.Find("[data-testid=refine-at-size]"));
     }
@@ -115,7 +115,7 @@ public sealed class EditPanelTests : IAsyncLifetime
         panel.Find("[data-testid=upscale]").Click();
         panel.WaitForAssertion(() => Assert.Single(submitted));
         var job = submitted[0].Job!;
-        Assert.Equal(2, job.Input.Stages); // the 32 px refiner is the last to run
+        Assert.Equal(2, job.Request.Settings.Stages); // the 32 px refiner is the last to run
     }
 
     [Fact]

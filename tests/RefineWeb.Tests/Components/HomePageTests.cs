@@ -145,9 +145,9 @@ public sealed class HomePageTests : IAsyncLifetime
         PromptBox(page).Input("red heart");
         PromptBox(page).KeyDown(new KeyboardEventArgs { Key = "Enter", CtrlKey = true });
         var job = QueuedJob();
-        Assert.Equal("red heart", job.Input.Prompt);
-        Assert.Null(job.Input.Stages); // untouched: every stage, as the API's default
-        Assert.Null(job.Input.Steps);
+        Assert.Equal("red heart", job.Request.Settings.Prompt);
+        Assert.Null(job.Request.Settings.Stages); // untouched: every stage, as the API's default
+        Assert.Null(job.Request.Settings.Steps);
         Assert.Single(job.Seeds);
     }
 
@@ -213,9 +213,9 @@ public sealed class HomePageTests : IAsyncLifetime
         page.WaitForAssertion(() => Assert.Equal("blue heart", PromptBox(page).GetAttribute("value") ?? PromptBox(page).TextContent));
         page.Find("[data-testid=generate]").Click();
         var job = QueuedJob();
-        Assert.Equal(("blue heart", "red", 4242L), (job.Input.Prompt, job.Input.NegativePrompt, job.Seeds[0]));
-        Assert.Equal([2.5, 2.5, 2.5], job.Input.GuidanceScales!); // that image's one scale, now set on every stage
-        Assert.Equal([7, 5, 3], job.Input.Steps!);
+        Assert.Equal(("blue heart", "red", 4242L), (job.Request.Settings.Prompt, job.Request.Settings.NegativePrompt, job.Seeds[0]));
+        Assert.Equal([2.5, 2.5, 2.5], job.Request.Settings.GuidanceScales!); // that image's one scale, now set on every stage
+        Assert.Equal([7, 5, 3], job.Request.Settings.Steps!);
         Assert.Equal(owner, job.Owner);
     }
 
@@ -307,7 +307,7 @@ public sealed class HomePageTests : IAsyncLifetime
         page.Find("[data-testid=generate]").Click();
         var job = QueuedJob();
         // Untouched, the page asks what an API call with only a prompt asks: every stage, each with its own steps and guidance.
-        Assert.Equal((null, null, null, null), (job.Input.Stages, job.Input.Steps, job.Input.GuidanceScale, job.Input.GuidanceScales));
+        Assert.Equal((null, null, null, null), (job.Request.Settings.Stages, job.Request.Settings.Steps, job.Request.Settings.GuidanceScale, job.Request.Settings.GuidanceScales));
     }
 
     [Fact]

@@ -8,7 +8,7 @@ public sealed class ProgressPanelTests : MudComponentTest
 {
     static JobView Following(params GenerationEvent[] events)
     {
-        var job = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1]);
+        var job = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1]);
         var view = new JobView();
         view.Start(job, DateTimeOffset.UnixEpoch);
         foreach (var update in events) view.Apply(update with { JobId = job.Id }, DateTimeOffset.UnixEpoch);

@@ -9,7 +9,7 @@ public sealed class ResultGridTests : MudComponentTest
 {
     static JobView Finished(params string[] ids)
     {
-        var job = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "(red:1.5) heart" }, [.. ids.Select((_, i) => 10L + i)]);
+        var job = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "(red:1.5) heart" }, [.. ids.Select((_, i) => 10L + i)]);
         var view = new JobView();
         view.Start(job, DateTimeOffset.UnixEpoch);
         view.Apply(new GenerationEvent

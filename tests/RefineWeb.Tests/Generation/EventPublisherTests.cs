@@ -19,7 +19,7 @@ public sealed class EventPublisherTests
         var owner = Guid.NewGuid();
         var queue = new GenerationQueue(Options.Create(new GenerationOptions()));
         using var publisher = new EventPublisher(gallery.Images, new GenerationMetrics(new TestMeters(), queue), NullLogger<EventPublisher>.Instance);
-        var job = new GenerationJob(owner, new GenerationInput { Prompt = "red heart" }, [1]);
+        var job = TestJobs.Of(owner, new GenerationInput { Prompt = "red heart" }, [1]);
         var listener = job.Listen(buffer: 1000);
 
         for (int step = 1; step <= 200; step++)
@@ -47,7 +47,7 @@ public sealed class EventPublisherTests
         await using var gallery = await TestGallery.CreateAsync();
         var queue = new GenerationQueue(Options.Create(new GenerationOptions()));
         using var publisher = new EventPublisher(gallery.Images, new GenerationMetrics(new TestMeters(), queue), NullLogger<EventPublisher>.Instance);
-        var job = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1]);
+        var job = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1]);
         var listener = job.Listen(buffer: 1000);
 
         // A 40-step base, then two 2-step refiners: all posted faster than the encoder drains them.

@@ -113,7 +113,7 @@ public sealed class RefineAndUploadApiTests : IAsyncLifetime
         var refined = Rgb(refinedPng);
 
         // No feather given: the default soft edge (2 px at 64 px); everything beyond mask plus feather is the parent's.
-        var editable = MaskCompositor.Editable(mask, 64, 64, RefinementInput.DefaultFeather(64));
+        var editable = MaskCompositor.Editable(mask, 64, 64, GenerationLimits.DefaultFeather(64));
         int changed = 0, changedInBand = 0;
         for (int p = 0; p < mask.Length; p++)
         {

@@ -33,11 +33,11 @@ public sealed class ResourceTests
         using var publisher = new EventPublisher(gallery.Images, new GenerationMetrics(new TestMeters(), queue), NullLogger<EventPublisher>.Instance);
         publisher.EncodePreview = frame => frame.Pixels[0] == 13 ? throw new InvalidOperationException("encoder bug") : frame.ToPng();
 
-        var broken = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1]);
+        var broken = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1]);
         var brokenEvents = DrainAsync(broken);
         publisher.PostPreview(broken, new GenerationEvent { JobId = broken.Id, Status = GenerationStatus.Running, Step = 1, TotalSteps = 2 }, [Frame(13)]);
 
-        var healthy = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [2]);
+        var healthy = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [2]);
         var healthyEvents = DrainAsync(healthy);
         publisher.PostPreview(healthy, new GenerationEvent { JobId = healthy.Id, Status = GenerationStatus.Running, Step = 1, TotalSteps = 1 }, [Frame(5)]);
         publisher.PostFinished(healthy, new GenerationEvent { JobId = healthy.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, [Frame(5)], new ImageLineage(ImageOrigin.Generated));
@@ -58,7 +58,7 @@ public sealed class ResourceTests
         using var publisher = new EventPublisher(gallery.Images, new GenerationMetrics(new TestMeters(), queue), NullLogger<EventPublisher>.Instance);
         using var release = new ManualResetEventSlim();
         publisher.EncodePreview = frame => { release.Wait(TimeSpan.FromSeconds(30)); return frame.ToPng(); };
-        var job = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1, 2]);
+        var job = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1, 2]);
         var events = DrainAsync(job);
         for (int step = 1; step <= 500; step++)
             publisher.PostPreview(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running, StageIndex = 0, Step = step, TotalSteps = 500 }, [Frame(1), Frame(2)]);
@@ -109,22 +109,22 @@ public sealed class ResourceTests
     public void The_queue_forgets_old_finished_jobs_in_arrival_order_and_lets_go_of_their_pictures()
     {
         var queue = new GenerationQueue(Options.Create(new GenerationOptions { QueueCapacity = 10_000, MaxQueuedPerSession = 10_000 }));
-        var plan = new EditPlan(EditKind.Upscale, "x", Frame(1), 1.0);
-        var first = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "a" }, [1], plan);
+        var plan = new ImageEdit(EditKind.Upscale, "x", Frame(1), 1.0);
+        var first = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "a" }, [1], plan);
         Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(first));
         var jobs = new List<GenerationJob> { first };
         for (int i = 1; i <= GenerationQueue.KeepFinished; i++)
         {
-            var job = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "a" }, [i]);
+            var job = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "a" }, [i]);
             jobs.Add(job);
             queue.TryEnqueue(job);
         }
         while (queue.TryTake(int.MaxValue).Count > 0) { } // the engine took them all
         foreach (var job in jobs) job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded });
-        Assert.Null(first.Edit); // the finished job no longer holds its source picture
+        Assert.Null(first.Request.Edit); // the finished job no longer holds its source picture
         first.Cancel(); // a no-op on a finished job, not an ObjectDisposedException
 
-        queue.TryEnqueue(new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "a" }, [0]));
+        queue.TryEnqueue(TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "a" }, [0]));
         // 1002 arrivals, 1000 kept: the two oldest went, the next one stays.
         Assert.Null(queue.Find(first.Id));
         Assert.Null(queue.Find(jobs[1].Id));
@@ -149,8 +149,8 @@ public sealed class ResourceTests
         await using var app = await TinyModelApp.StartAsync();
         int side = app.Service<ModelHost>().Resolutions[^1];
         // A refinement whose editable region does not match its picture: the pipeline throws deep inside libtorch.
-        var broken = new EditPlan(EditKind.RefineWhole, "none", new RgbImage(side, side, new byte[side * side * 3]), 0.5, [true], [true]);
-        var job = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1], broken);
+        var broken = new ImageEdit(EditKind.RefineWhole, "none", new RgbImage(side, side, new byte[side * side * 3]), 0.5, [true], [true]);
+        var job = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1], broken);
         Assert.Equal(EnqueueResult.Queued, app.Service<GenerationQueue>().TryEnqueue(job));
         await Eventually(() => job.Latest.IsFinal, "the job never ended");
         Assert.Equal(GenerationStatus.Failed, job.Latest.Status);

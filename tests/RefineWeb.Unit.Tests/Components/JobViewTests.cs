@@ -11,7 +11,7 @@ public sealed class JobViewTests
 
     static (JobView View, GenerationJob Job) Started()
     {
-        var job = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [7]);
+        var job = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [7]);
         var view = new JobView();
         view.Start(job, T0);
         return (view, job);
@@ -68,7 +68,7 @@ public sealed class JobViewTests
         Assert.Equal(20, view.ProgressPercent, 10);
         Assert.Single(view.Pictures);
 
-        var next = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "blue heart" }, [9]);
+        var next = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "blue heart" }, [9]);
         view.Start(next, T0);
         Assert.Empty(view.Pictures);
         Assert.Empty(view.StageFrames);

@@ -41,8 +41,8 @@ public sealed class FairShareTests
     [Fact]
     public void Refinements_and_upscales_run_alone()
     {
-        var edit = new EditPlan(EditKind.Upscale, "src", new RgbImage(1, 1, [0, 0, 0]), 1.0);
-        var jobs = new[] { new GenerationJob(A, new GenerationInput { Prompt = "x" }, [1], edit), Job(B, "x", 1) };
+        var edit = new ImageEdit(EditKind.Upscale, "src", new RgbImage(1, 1, [0, 0, 0]), 1.0);
+        var jobs = new[] { TestJobs.Of(A, new GenerationInput { Prompt = "x" }, [1], edit), Job(B, "x", 1) };
         Assert.Equal([jobs[0]], BatchPolicy.Next(jobs, new Dictionary<Guid, long>(), 4));
         Assert.Equal([jobs[1]], BatchPolicy.Next([jobs[1], jobs[0]], new Dictionary<Guid, long>(), 4));
     }
@@ -74,5 +74,5 @@ public sealed class FairShareTests
     }
 
     static GenerationJob Job(Guid owner, string prompt, int images, int[]? steps = null) =>
-        new(owner, new GenerationInput { Prompt = prompt, Steps = steps, Count = images }, [.. Enumerable.Range(1, images).Select(i => (long)i)]);
+        TestJobs.Of(owner, new GenerationInput { Prompt = prompt, Steps = steps, Count = images }, [.. Enumerable.Range(1, images).Select(i => (long)i)]);
 }

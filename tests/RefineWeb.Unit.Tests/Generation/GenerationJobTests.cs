@@ -9,7 +9,7 @@ public sealed class GenerationJobTests
     [Fact]
     public async Task A_lagging_listener_loses_old_previews_but_always_gets_the_final_event()
     {
-        var job = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1]);
+        var job = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1]);
         var slow = job.Listen(buffer: 4);
         for (int step = 1; step <= 100; step++) job.Publish(Step(job, step)); // the engine never waits for the listener
         job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, ImageIds = ["a"] });
@@ -24,7 +24,7 @@ public sealed class GenerationJobTests
     [Fact]
     public async Task A_listener_that_joins_late_starts_from_the_latest_state_and_nothing_follows_the_end()
     {
-        var job = new GenerationJob(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1]);
+        var job = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1]);
         job.Publish(Step(job, 7));
         var late = job.Listen();
         job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });

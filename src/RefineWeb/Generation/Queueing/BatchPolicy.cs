@@ -1,4 +1,4 @@
-using RefineWeb.Engine.Text;
+using RefineWeb.Engine.Requests;
 
 namespace RefineWeb.Generation.Queueing;
 
@@ -12,17 +12,6 @@ public static class BatchPolicy
     public static List<GenerationJob> Next(IReadOnlyList<GenerationJob> waiting, IReadOnlyDictionary<Guid, long> lastServed, int maxImages) =>
         FairShare.Batch(FairShare.Order(waiting, j => j.Owner, lastServed), CanShare, j => j.Seeds.Count, maxImages);
 
-    /// <summary>
-    /// Jobs that can share a forward pass. Refinements and upscales run alone (each starts from its own picture and
-    /// stage). Emphasized and plain prompts do not mix: emphasis changes the attention and adds a gradient, and a plain
-    /// image must come out the same whatever it is batched with.
-    /// </summary>
-    public static bool CanShare(GenerationJob head, GenerationJob other)
-    {
-        if (head.Edit is not null || other.Edit is not null) return false;
-        GenerationInput a = head.Input, b = other.Input;
-        return a.GuidanceScale == b.GuidanceScale && (a.GuidanceScales ?? []).SequenceEqual(b.GuidanceScales ?? []) && a.Stages == b.Stages
-            && (a.Steps ?? []).SequenceEqual(b.Steps ?? [])
-            && PromptEmphasis.Parse(a.Prompt).Phrases.Count == 0 == (PromptEmphasis.Parse(b.Prompt).Phrases.Count == 0);
-    }
+    /// <summary>Jobs that can share a forward pass: their requests say so (<see cref="ImageRequest.CanShareBatchWith"/>).</summary>
+    public static bool CanShare(GenerationJob head, GenerationJob other) => head.Request.CanShareBatchWith(other.Request);
 }

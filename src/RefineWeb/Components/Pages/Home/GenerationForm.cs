@@ -13,6 +13,12 @@ public sealed class GenerationForm
 
     public IReadOnlyList<StageChoice> Stages { get; }
 
+    /// <summary>
+    /// The settings the form carries as they are, with no control of their own beyond a plain field (the sampler, and
+    /// whatever comes next): restored whole from an image, sent whole with the request.
+    /// </summary>
+    public GenerationInput Settings { get; set; } = new();
+
     public string Prompt { get; set; } = "";
     public string NegativePrompt { get; set; } = "";
     public bool RandomSeed { get; set; } = true;
@@ -41,7 +47,7 @@ public sealed class GenerationForm
     bool StepsChanged => Enumerable.Range(0, Math.Min(StageCount, Stages.Count)).Any(i => Steps[i] != Stages[i].DefaultSteps);
 
     /// <summary>The request: settings left at their defaults are left out, as an API client would.</summary>
-    public GenerationInput ToInput() => new()
+    public GenerationInput ToInput() => Settings with
     {
         Prompt = Prompt,
         NegativePrompt = NegativePrompt,
@@ -49,12 +55,14 @@ public sealed class GenerationForm
         Seed = RandomSeed ? null : Seed,
         Stages = StageCount == Stages.Count ? null : StageCount,
         Steps = StepsChanged ? Steps[..StageCount] : null,
+        GuidanceScale = null, // the form sets guidance per stage
         GuidanceScales = GuidanceChanged ? Guidance[..StageCount] : null,
     };
 
     /// <summary>Settings kept in an image (a dropped PNG of ours, or "reuse" from the gallery) back into the form.</summary>
     public void Restore(ImageParameters parameters)
     {
+        Settings = GenerationInput.Of(parameters);
         Prompt = parameters.Prompt;
         NegativePrompt = parameters.NegativePrompt ?? "";
         if (parameters.Seed is { } kept) (Seed, RandomSeed) = (kept, false);
@@ -72,6 +80,7 @@ public sealed class GenerationForm
     public void ResetSettings()
     {
         StageCount = Stages.Count;
+        Settings = new();
         for (int i = 0; i < Stages.Count; i++) (Steps[i], Guidance[i]) = (Stages[i].DefaultSteps, Stages[i].DefaultGuidance);
     }
 }

@@ -130,7 +130,7 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
             return batch;
         }
         if (attempt > 1) log.LogWarning("Took over batch {Entry} ({Jobs} jobs), attempt {Attempt}", entry.Id, batch.Count, attempt);
-        if (!string.IsNullOrEmpty(engine.CrashOnPrompt) && batch.Any(j => j.Input.Prompt == engine.CrashOnPrompt))
+        if (!string.IsNullOrEmpty(engine.CrashOnPrompt) && batch.Any(j => j.Request.Prompt == engine.CrashOnPrompt))
         {
             log.LogCritical("Fault injection: a job asks for Engine:CrashOnPrompt; this worker dies now");
             Process.GetCurrentProcess().Kill();

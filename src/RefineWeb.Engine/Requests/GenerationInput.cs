@@ -1,12 +1,18 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using RefineWeb.Engine.Schedulers;
 using RefineWeb.Engine.Text;
 
-namespace RefineWeb.Generation;
+namespace RefineWeb.Engine.Requests;
 
-/// <summary>What a user asks for (the body of POST /api/v1/generations, the hub's Generate, the page's form).</summary>
-public sealed record GenerationInput
+/// <summary>
+/// The settings every kind of request shares, as a client writes them (JSON, the hub, the page's form, the CLI's
+/// options, the settings inside a PNG). Read by <see cref="ImageRequest"/>.Parse, the one parser, against
+/// <see cref="GenerationLimits"/>.
+/// </summary>
+public record PromptSettings
 {
-    /// <summary>What to draw; the only field required. (The attribute marks it so in the OpenAPI document; the checks are <see cref="GenerationLimits"/>.)</summary>
+    /// <summary>What to draw, with (word:1.4) emphasis; the only field required. (The attribute marks it so in the OpenAPI document; the checks are <see cref="GenerationLimits"/>.)</summary>
     [Required] public string Prompt { get; init; } = "";
     public string? NegativePrompt { get; init; }
     /// <summary>Seed of the first image (the others use seed+1, ...); null picks one at random.</summary>
@@ -17,9 +23,44 @@ public sealed record GenerationInput
     public double? GuidanceScale { get; init; }
     /// <summary>Guidance per stage, coarsest first (as <see cref="Steps"/>); shorter lists take the rest's defaults. Not with <see cref="GuidanceScale"/>.</summary>
     public double[]? GuidanceScales { get; init; }
-    /// <summary>Stop after this many stages (1 = 16 px); null runs them all.</summary>
+    /// <summary>The sampler of every stage: "dpm-solver++-2m" (the default) or "ddim".</summary>
+    public SamplerKind Sampler { get; init; } = SamplerKind.DpmSolverPlusPlus2M;
+
+    /// <summary>
+    /// Whether two requests' images can share a forward pass: everything but the prompts and seeds the same. Every
+    /// setting that changes how a stage samples belongs here.
+    /// </summary>
+    public bool SamplesLike(PromptSettings other) =>
+        GuidanceScale == other.GuidanceScale && (GuidanceScales ?? []).SequenceEqual(other.GuidanceScales ?? [])
+        && (Steps ?? []).SequenceEqual(other.Steps ?? []) && Sampler == other.Sampler;
+
+    /// <summary>The settings in words, as image UIs write them into a PNG: "Steps: 20/10, Guidance: 3, Sampler: ddim".</summary>
+    public IEnumerable<string> Describe()
+    {
+        if (Steps is { Length: > 0 }) yield return $"Steps: {string.Join("/", Steps)}";
+        yield return $"Guidance: {(GuidanceScales is { Length: > 0 } perStage ? string.Join("/", perStage.Select(g => g.ToString(CultureInfo.InvariantCulture)))
+            : GuidanceScale is { } g ? g.ToString(CultureInfo.InvariantCulture) : "default")}";
+        if (Sampler != SamplerKind.DpmSolverPlusPlus2M) yield return $"Sampler: {SamplerNames.Of(Sampler)}";
+        if (Seed is { } seed) yield return $"Seed: {seed}";
+    }
+}
+
+/// <summary>What a user asks for from text (the body of POST /api/v1/generations, the hub's Generate, the page's form, the CLI's generate).</summary>
+public record GenerationInput : PromptSettings
+{
+    public GenerationInput() { }
+
+    /// <summary>A refinement's or an upscale's shared settings as a generation's (one image, the stages the picture decides).</summary>
+    protected GenerationInput(PromptSettings settings) : base(settings) { }
+
+    /// <summary>These settings as a plain <see cref="GenerationInput"/> (not a subtype such as a PNG's parameters).</summary>
+    public static GenerationInput Of(PromptSettings settings) => settings is GenerationInput input ? new GenerationInput(input) : new GenerationInput(settings);
+
+    /// <summary>Stop after this many stages (1 = the base); null runs them all.</summary>
     public int? Stages { get; init; }
     public int Count { get; init; } = 1;
+
+    public bool SamplesLike(GenerationInput other) => base.SamplesLike(other) && Stages == other.Stages;
 }
 
 /// <summary>
@@ -29,30 +70,32 @@ public sealed record GenerationInput
 /// </summary>
 public static class GenerationLimits
 {
-    public const int MaxPromptLength = 200, MaxSteps = 100, MaxCount = 4;
-    public const double MaxGuidanceScale = 20;
+    public const int MaxPromptLength = 200, MaxSteps = 100, MaxCount = 4, MaxFeather = 16;
+    public const double MaxGuidanceScale = 20, MinStrength = 0.3, MaxStrength = 1.0;
 
     /// <summary>Field name to messages (ProblemDetails' "errors"); empty when the input is fine.</summary>
     public static Dictionary<string, string[]> Validate(GenerationInput input, int stageCount)
     {
         var errors = new ValidationErrors();
-        errors.Prompts(input.Prompt, input.NegativePrompt);
         if (input.Count is < 1 or > MaxCount) errors.Add("count", $"Number of images must be between 1 and {MaxCount}.");
         if (input.Stages is { } stages && (stages < 1 || stages > stageCount)) errors.Add("stages", $"Stages must be between 1 and {stageCount}.");
-        errors.Steps(input.Steps, stageCount);
-        errors.Guidance(input.GuidanceScale);
-        errors.GuidancePerStage(input.GuidanceScales, input.GuidanceScale, stageCount);
-        errors.Seed(input.Seed, Math.Clamp(input.Count, 1, MaxCount));
+        errors.Settings(input, stageCount, Math.Clamp(input.Count, 1, MaxCount));
         return errors.ToDictionary();
     }
 
-    /// <summary>Why the prompt cannot be used, or null: empty, too long, a control character, unreadable emphasis.</summary>
+    /// <summary>
+    /// A small soft edge for a refined region, in proportion to the picture (about 3 %: 2 px at 64 px, 8 px at 256 px),
+    /// so it leaves no seam; the image UIs people know blur their masks by 4-16 px at 512-1024 px.
+    /// </summary>
+    public static int DefaultFeather(int side) => Math.Clamp(side / 32, 1, MaxFeather);
+
+    /// <summary>Why the prompt cannot be used, or null: empty, too long, a control character (its emphasis is read by <see cref="ImageRequest"/>.Parse).</summary>
     public static string? PromptProblem(string? prompt, string name = "prompt")
     {
         if (string.IsNullOrWhiteSpace(prompt)) return "Type a prompt: what should the picture show?";
         if (prompt.Length > MaxPromptLength) return $"The {name} is {prompt.Length} characters; at most {MaxPromptLength}.";
         if (ControlCharacter(prompt) is { } c) return $"The {name} contains the control character U+{(int)c:X4}; use plain text.";
-        return SyntaxError(prompt);
+        return null;
     }
 
     /// <summary>Why the negative prompt cannot be used, or null (it may be empty).</summary>
@@ -78,16 +121,17 @@ public static class GenerationLimits
         return null;
     }
 
-    /// <summary>Why the prompt's emphasis syntax, such as (blue:1.4), cannot be read; null when it can.</summary>
-    static string? SyntaxError(string prompt)
+    /// <summary>The prompt read once: its emphasis syntax, such as (blue:1.4), taken out; or why it cannot be read.</summary>
+    internal static (EmphasizedPrompt? Prompt, string? Problem) Emphasis(string prompt)
     {
         try
         {
-            return PromptEmphasis.Parse(prompt).Text.Trim().Length == 0 ? "The prompt has no words outside its brackets." : null;
+            var parsed = PromptEmphasis.Parse(prompt);
+            return parsed.Text.Trim().Length == 0 ? (null, "The prompt has no words outside its brackets.") : (parsed, null);
         }
         catch (PromptSyntaxException e)
         {
-            return e.Message;
+            return (null, e.Message);
         }
     }
 }
@@ -99,6 +143,17 @@ public sealed class ValidationErrors
     public int Count => byField.Count;
     public bool Has(string field) => byField.ContainsKey(field);
     public void Add(string field, string message) => (byField.TryGetValue(field, out var list) ? list : byField[field] = []).Add(message);
+
+    /// <summary>The checks of the settings every request kind shares (the prompt's emphasis aside: <see cref="ImageRequest"/>.Parse).</summary>
+    public void Settings(PromptSettings input, int stageCount, int images = 1)
+    {
+        Prompts(input.Prompt, input.NegativePrompt);
+        Steps(input.Steps, stageCount);
+        Guidance(input.GuidanceScale);
+        GuidancePerStage(input.GuidanceScales, input.GuidanceScale, stageCount);
+        Seed(input.Seed, images);
+        if (!Enum.IsDefined(input.Sampler)) Add("sampler", $"Sampler must be one of {string.Join(", ", SamplerNames.All.Select(n => $"\"{n}\""))}.");
+    }
 
     public void Prompts(string? prompt, string? negative)
     {
@@ -135,8 +190,8 @@ public sealed class ValidationErrors
 
     public void Strength(double strength)
     {
-        if (!(strength >= RefinementInput.MinStrength && strength <= RefinementInput.MaxStrength))
-            Add("strength", $"Strength must be a number between {RefinementInput.MinStrength} and {RefinementInput.MaxStrength}.");
+        if (!(strength >= GenerationLimits.MinStrength && strength <= GenerationLimits.MaxStrength))
+            Add("strength", $"Strength must be a number between {GenerationLimits.MinStrength} and {GenerationLimits.MaxStrength}.");
     }
 
     public Dictionary<string, string[]> ToDictionary() => byField.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
