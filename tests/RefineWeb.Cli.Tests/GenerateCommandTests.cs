@@ -19,6 +19,21 @@ public sealed class GenerateCommandTests : IDisposable
 
 
     [Fact]
+    public async Task The_sampler_is_named_as_in_the_api_and_changes_the_picture()
+    {
+        async Task<byte[]> Run(params string[] sampler)
+        {
+            var path = Path.Combine(root, $"s{sampler.Length}{string.Join("", sampler).Length}.png");
+            var (exit, _, error) = await Cli.Run(["generate", "--prompt", "red heart", "--seed", "3", "--model", ModelDirectory, "--out", path, .. sampler]);
+            Assert.True(exit == 0, error);
+            return await File.ReadAllBytesAsync(path);
+        }
+        var byDefault = await Run();
+        Assert.Equal(byDefault, await Run("--sampler", "dpm-solver++-2m"));
+        Assert.NotEqual(byDefault, await Run("--sampler", "ddim"));
+    }
+
+    [Fact]
     public async Task Generate_writes_a_64_px_png_per_image()
     {
         var outFile = Path.Combine(root, "out", "heart.png");
@@ -63,9 +78,12 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--count", "9", "--count must be between 1 and 4")]
-    [InlineData("--stages", "7", "Stage count must be between 1 and 3")]
-    [InlineData("--steps", "0", "Steps must be between 1 and 1000")]
+    // The page's and the API's limits and messages (one parser), named by the option.
+    [InlineData("--count", "9", "--count: Number of images must be between 1 and 4.")]
+    [InlineData("--stages", "7", "--stages: Stages must be between 1 and 3.")]
+    [InlineData("--steps", "0", "--steps: Steps per stage must be between 1 and 100.")]
+    [InlineData("--steps", "101", "--steps: Steps per stage must be between 1 and 100.")]
+    [InlineData("--sampler", "euler", "--sampler must be dpm-solver++-2m or ddim.")]
     public async Task Out_of_range_settings_are_refused_with_the_reason(string option, string value, string message)
     {
         var (exit, _, error) = await Cli.Run("generate", "--prompt", "cat face", "--model", ModelDirectory, option, value, "--out", Path.Combine(root, "y.png"));

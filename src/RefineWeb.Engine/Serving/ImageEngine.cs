@@ -28,8 +28,8 @@ public sealed class ImageEngine(CascadeModel model)
         if (batch.Count > 1 && batch.Any(r => !r.CanShareBatchWith(batch[0])))
             throw new ArgumentException("Only requests that can share a forward pass run together.", nameof(batch));
         using var scope = NewDisposeScope();
-        var rows = batch.SelectMany(r => r.Seeds.Select(_ => r)).ToList();
-        var request = CascadeRequestFor(batch, rows);
+        var rows = Rows(batch);
+        var request = PipelineRequest(batch);
         using var images = new CascadePipeline(Model).Generate(request, onStep is null ? null : preview => onStep(new EngineStep(preview)), cancellation);
         var finished = ImageTensor.ToRgbBatch(images);
         var scores = Score(images, rows);
@@ -47,9 +47,17 @@ public sealed class ImageEngine(CascadeModel model)
         return results;
     }
 
-    /// <summary>The pipeline's arguments for a batch: one row per image, each with its own request's prompt, emphasis, negative prompt and seed.</summary>
-    CascadeRequest CascadeRequestFor(IReadOnlyList<ImageRequest> batch, IReadOnlyList<ImageRequest> rows)
+    /// <summary>Every image of a batch as the request it belongs to, requests in order, each request's seeds in order.</summary>
+    static List<ImageRequest> Rows(IReadOnlyList<ImageRequest> batch) => [.. batch.SelectMany(r => r.Seeds.Select(_ => r))];
+
+    /// <summary>
+    /// The pipeline's arguments for a batch: one row per image, each with its own request's plain prompt, emphasis,
+    /// negative prompt and seed; the settings the batch shares from its first request; an edit's picture and mask.
+    /// Pure mapping (diffusers' pipeline call arguments): no model.
+    /// </summary>
+    public static CascadeRequest PipelineRequest(IReadOnlyList<ImageRequest> batch)
     {
+        var rows = Rows(batch);
         var settings = batch[0].Settings;
         var request = new CascadeRequest
         {

@@ -39,8 +39,14 @@ public static class PromptEmphasis
         return string.Join(' ', words).Replace(" ,", ",").Trim(' ', ',');
     }
 
+    static long parses;
+
+    /// <summary>Prompts parsed since the process started: a request is read once, at the edge (a test checks the whole path keeps to that).</summary>
+    public static long ParseCount => Interlocked.Read(ref parses);
+
     public static EmphasizedPrompt Parse(string prompt)
     {
+        Interlocked.Increment(ref parses);
         var text = new StringBuilder();
         var phrases = new List<EmphasizedPhrase>();
         // Open groups: bracket, where it opened (in the prompt and in the plain text), the weight outside it.

@@ -207,7 +207,8 @@ public sealed class HomePageTests : IAsyncLifetime
     [Fact]
     public async Task Reuse_from_the_gallery_fills_the_form_with_the_image_s_settings_and_generate_queues_them()
     {
-        var parameters = new ImageParameters { Prompt = "blue heart", NegativePrompt = "red", Seed = 4242, Steps = [7, 5, 3], GuidanceScale = 2.5, Stages = 3, Width = 64, Height = 64 };
+        var parameters = new ImageParameters { Prompt = "blue heart", NegativePrompt = "red", Seed = 4242, Steps = [7, 5, 3], GuidanceScale = 2.5, Stages = 3, Width = 64, Height = 64,
+            Sampler = Engine.Schedulers.SamplerKind.Ddim };
         var image = await images.AddAsync(owner, new RgbImage(64, 64, new byte[64 * 64 * 3]).ToPng(), 64, 64, new ImageLineage(ImageOrigin.Generated, Prompt: "blue heart"), parameters);
         var page = RenderPage(model, $"/?reuse={image.Id}");
         page.WaitForAssertion(() => Assert.Equal("blue heart", PromptBox(page).GetAttribute("value") ?? PromptBox(page).TextContent));
@@ -216,6 +217,8 @@ public sealed class HomePageTests : IAsyncLifetime
         Assert.Equal(("blue heart", "red", 4242L), (job.Request.Settings.Prompt, job.Request.Settings.NegativePrompt, job.Seeds[0]));
         Assert.Equal([2.5, 2.5, 2.5], job.Request.Settings.GuidanceScales!); // that image's one scale, now set on every stage
         Assert.Equal([7, 5, 3], job.Request.Settings.Steps!);
+        Assert.Equal(Engine.Schedulers.SamplerKind.Ddim, job.Request.Settings.Sampler); // carried whole: the form has no code for it
+        Assert.Contains("ddim", page.Find("[data-testid=sampler]").OuterHtml);
         Assert.Equal(owner, job.Owner);
     }
 
@@ -308,6 +311,7 @@ public sealed class HomePageTests : IAsyncLifetime
         var job = QueuedJob();
         // Untouched, the page asks what an API call with only a prompt asks: every stage, each with its own steps and guidance.
         Assert.Equal((null, null, null, null), (job.Request.Settings.Stages, job.Request.Settings.Steps, job.Request.Settings.GuidanceScale, job.Request.Settings.GuidanceScales));
+        Assert.Equal(Engine.Schedulers.SamplerKind.DpmSolverPlusPlus2M, job.Request.Settings.Sampler);
     }
 
     [Fact]
