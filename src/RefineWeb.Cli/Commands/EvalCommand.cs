@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using RefineWeb.Datasets;
+using RefineWeb.Cli.Evaluation;
 using RefineWeb.Engine.Evaluation;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Runtime;

@@ -128,7 +128,7 @@ public class ShippedModelTests(ShippedModelFixture fixture) : IClassFixture<Ship
         Assert.Equal("pink", ColourPalette.Dominant(ImageTensor.ToRgbBatch(image)[0].Pixels, channels: 3));
         // Colour-blind: on the greyscale picture the alignment model must still find the lion among other objects.
         string[] objects = ["lion", "taxi", "apple", "banana", "frog", "rocket", "pizza", "umbrella", "penguin", "violin"];
-        var scores = new AlignmentScorer(fixture.Model).Similarities(CompositionEvaluator.Greyscale(image), [objects])[0];
+        var scores = new AlignmentScorer(fixture.Model).Similarities(GreyscaleView.Of(image), [objects])[0];
         int rank = 1 + scores.Skip(1).Count(s => s >= scores[0]);
         Assert.True(rank <= 3, $"the lion ranks {rank} of {objects.Length}: {string.Join(", ", objects.Zip(scores, (o, s) => $"{o} {s:F3}"))}");
     }

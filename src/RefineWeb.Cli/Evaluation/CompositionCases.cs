@@ -1,7 +1,7 @@
 using RefineWeb.Datasets;
 using RefineWeb.Datasets.Colour;
 
-namespace RefineWeb.Engine.Evaluation;
+namespace RefineWeb.Cli.Evaluation;
 
 /// <summary>
 /// One prompt of the composition evaluation: an object in a colour it never has in the emoji sets and was never

@@ -1,4 +1,5 @@
 using RefineWeb.Datasets.Colour;
+using RefineWeb.Engine.Evaluation;
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Cascade;
@@ -6,7 +7,7 @@ using RefineWeb.Engine.Pipelines.Semantic;
 using RefineWeb.Engine.Text;
 using static TorchSharp.torch;
 
-namespace RefineWeb.Engine.Evaluation;
+namespace RefineWeb.Cli.Evaluation;
 
 /// <summary>How one condition (plain or emphasized) did: object recognised without colour, colour right, both.</summary>
 /// <param name="ObjectTop1">Share of images whose colour-blind view the alignment model matches to the object first among the others.</param>
@@ -70,7 +71,7 @@ public sealed class CompositionEvaluator(CascadeModel model, int batchSize = 16,
                     StageCount = stageCount,
                 });
                 var colours = ImageTensor.ToRgbBatch(images).Select(image => ColourPalette.Dominant(image.Pixels, channels: 3)).ToList();
-                using var grey = Greyscale(images);
+                using var grey = GreyscaleView.Of(images);
                 var scores = scorer.Similarities(grey, [.. chunk.Select(c => (IReadOnlyList<string>)[c.Object, .. c.OtherObjects])]);
                 for (int i = 0; i < chunk.Count; i++)
                 {
@@ -93,13 +94,5 @@ public sealed class CompositionEvaluator(CascadeModel model, int batchSize = 16,
             (double)outcomes.Count(o => o.Colour == o.Case.Colour) / n, (double)outcomes.Count(Hit) / n,
             outcomes.GroupBy(o => o.Case.Colour).OrderBy(g => ColourPalette.Words.ToList().IndexOf(g.Key))
                 .ToDictionary(g => g.Key, g => (double)g.Count(Hit) / g.Count()));
-    }
-
-    /// <summary>The colour-blind view: each pixel's luma (Rec. 601) in all three channels.</summary>
-    public static Tensor Greyscale(Tensor images)
-    {
-        using var scope = NewDisposeScope();
-        var luma = images[.., 0..1] * 0.299 + images[.., 1..2] * 0.587 + images[.., 2..3] * 0.114;
-        return luma.expand(-1, 3, -1, -1).contiguous().MoveToOuterDisposeScope();
     }
 }
