@@ -32,6 +32,12 @@ public sealed class CascadeModel : IDisposable
         Device = device;
     }
 
+    /// <summary>Loads the model onto the device <paramref name="device"/> resolves to (auto: CUDA when there is one).</summary>
+    public static CascadeModel Load(string directory, Runtime.ComputeDevice device) => Load(directory, Runtime.TorchRuntime.Resolve(device));
+
+    /// <summary>Where the model runs, in words ("cpu", "cuda").</summary>
+    public string DeviceName => Device.type.ToString().ToLowerInvariant();
+
     /// <summary>
     /// Loads a model folder. Every missing or malformed file raises an exception whose message names it.
     /// <paramref name="randomWeights"/> skips the weights files and keeps seeded random initial weights

@@ -1,3 +1,4 @@
+using RefineWeb.Apis;
 using MudBlazor.Services;
 using RefineWeb.Gallery;
 using RefineWeb.Generation;
@@ -43,6 +44,7 @@ public static class Extensions
         app.MapHealthChecks("/healthz", new() { ResponseWriter = HealthResponse.WriteJson });
         app.MapOpenApi();
         app.MapGeneration();
+        app.MapGenerationApi();
         app.MapGallery();
     }
 }

@@ -13,12 +13,6 @@ public sealed class GalleryOptions
     /// <summary>Image files, content-addressed (relative to the content root unless absolute).</summary>
     public string ImageDirectory { get; set; } = "data/images";
 
-    /// <summary>Creation requests (generations, refinements, upscales, uploads, shares) one session may make per minute.</summary>
-    public int CreationsPerMinute { get; set; } = 30;
-
-    /// <summary>Creation requests all sessions of one client address may make per minute together (several people behind one NAT).</summary>
-    public int CreationsPerMinutePerAddress { get; set; } = 120;
-
     /// <summary>Files nobody points at are removed on start once they are this old (younger ones may belong to a
     /// row another server is about to commit).</summary>
     public TimeSpan OrphanGracePeriod { get; set; } = TimeSpan.FromMinutes(10);

@@ -14,8 +14,7 @@ public static class GalleryRegistration
     /// <summary>The same outside a web host (tests, tools): paths are relative to <paramref name="root"/>.</summary>
     public static void AddGallery(this IServiceCollection services, IConfiguration configuration, string root)
     {
-        services.AddOptions<GalleryOptions>().BindConfiguration(GalleryOptions.Section)
-            .Validate(o => o.CreationsPerMinute >= 1, "Gallery:CreationsPerMinute must be at least 1.");
+        services.AddOptions<GalleryOptions>().BindConfiguration(GalleryOptions.Section);
         var options = configuration.GetSection(GalleryOptions.Section).Get<GalleryOptions>() ?? new GalleryOptions();
         var connection = configuration.GetConnectionString("Gallery");
         switch (options.Provider)

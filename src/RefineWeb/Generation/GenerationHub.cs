@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
-using RefineWeb.Gallery;
 using RefineWeb.Security;
 
 namespace RefineWeb.Generation;
@@ -14,8 +13,6 @@ namespace RefineWeb.Generation;
 /// </summary>
 public sealed class GenerationHub(GenerationService service, CreationLimiter limiter) : Hub
 {
-    public const string Path = "/hubs/generation";
-
     public async IAsyncEnumerable<GenerationEvent> Generate(GenerationInput? input, [EnumeratorCancellation] CancellationToken cancellation)
     {
         if (input is null) throw new HubException("Send a generation request: at least {\"prompt\": \"...\"}.");

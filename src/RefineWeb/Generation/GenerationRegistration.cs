@@ -107,10 +107,10 @@ public static class GenerationRegistration
     static string EngineKeyPrefix(IConfiguration configuration) =>
         configuration.GetSection(EngineOptions.Section).GetValue(nameof(EngineOptions.KeyPrefix), new EngineOptions().KeyPrefix)!;
 
+    /// <summary>The hub (the REST API is mapped by <c>Apis</c>).</summary>
     public static IEndpointRouteBuilder MapGeneration(this IEndpointRouteBuilder app)
     {
-        app.MapGenerationApi();
-        app.MapHub<GenerationHub>(GenerationHub.Path).WithMetadata(new RequiresSessionAttribute());
+        app.MapHub<GenerationHub>(Routes.Hub).WithMetadata(new RequiresSessionAttribute());
         return app;
     }
 }

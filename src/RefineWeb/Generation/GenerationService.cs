@@ -102,7 +102,7 @@ public sealed class GenerationService(IGenerationQueue queue, ModelHost models, 
         if (request is null) return new SubmitResult(null, problems);
 
         int size = input.Mode == UpscaleMode.Upscale ? entry!.Value : largest;
-        var source = Resize(decoded!, size);
+        var source = ImageResize.CentreSquare(decoded!, size);
         var edit = input.Mode == UpscaleMode.Upscale
             ? new ImageEdit(EditKind.Upscale, image!.Id, source, 1.0)
             : new ImageEdit(EditKind.RefineWhole, image!.Id, source, input.Strength, Enumerable.Repeat(true, size * size).ToArray(), Enumerable.Repeat(true, size * size).ToArray());
@@ -151,18 +151,4 @@ public sealed class GenerationService(IGenerationQueue queue, ModelHost models, 
     /// <summary>The stored picture, or null when its file is gone or damaged.</summary>
     async Task<RgbImage?> DecodeAsync(Guid owner, string id) =>
         await images.ReadPngAsync(owner, id) is { } png ? ImageUpload.Read(png).Image : null;
-
-    /// <summary>Square <paramref name="size"/> px: centre-cropped to square, then area-averaged (or bicubic when growing).</summary>
-    static RgbImage Resize(RgbImage image, int size)
-    {
-        if (image.Width == size && image.Height == size) return image;
-        using var bitmap = image.ToBitmap();
-        int side = Math.Min(image.Width, image.Height);
-        using var square = new SkiaSharp.SKBitmap(side, side, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque);
-        bitmap.ExtractSubset(square, SkiaSharp.SKRectI.Create((image.Width - side) / 2, (image.Height - side) / 2, side, side));
-        using var resized = square.Resize(new SkiaSharp.SKImageInfo(size, size, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque),
-            side > size ? new SkiaSharp.SKSamplingOptions(SkiaSharp.SKFilterMode.Linear, SkiaSharp.SKMipmapMode.Linear) : new SkiaSharp.SKSamplingOptions(SkiaSharp.SKCubicResampler.CatmullRom));
-        using var tensor = ImageTensor.FromBitmap(resized);
-        return ImageTensor.ToRgb(tensor);
-    }
 }

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Options;
 using RefineWeb.Engine.Pipelines;
-using RefineWeb.Engine.Runtime;
-using RefineWeb.Extensions;
 
 namespace RefineWeb.Generation;
 
@@ -29,8 +27,8 @@ public sealed class ModelHost(IOptions<ModelOptions> options, IHostEnvironment e
     {
         try
         {
-            Model = CascadeModel.Load(Directory, TorchRuntime.Resolve(options.Value.Device));
-            logger.LogInformation("Loaded {Model} from {Directory} on {Device}", Model.Manifest.Name, Directory, Model.Device.type);
+            Model = CascadeModel.Load(Directory, options.Value.Device);
+            logger.LogInformation("Loaded {Model} from {Directory} on {Device}", Model.Manifest.Name, Directory, Model.DeviceName);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or Engine.Weights.SafetensorsFormatException or InvalidOperationException)
         {

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Weights;
-using RefineWeb.Extensions;
 using RefineWeb.Generation;
 
 namespace RefineWeb.Health;
@@ -31,7 +30,7 @@ public sealed class ModelFilesHealthCheck(IOptions<ModelOptions> options, IHostE
         if (problem is not null) return Task.FromResult(HealthCheckResult.Unhealthy(problem, data: data));
         return Task.FromResult(engine.Model is null
             ? HealthCheckResult.Degraded(description + " (loading)", data: data)
-            : HealthCheckResult.Healthy(description + $" (loaded on {engine.Model.Device.type})", data: data));
+            : HealthCheckResult.Healthy(description + $" (loaded on {engine.Model.DeviceName})", data: data));
     }
 
     (string? Problem, string Description) CheckFiles(string directory)

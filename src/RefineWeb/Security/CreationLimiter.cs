@@ -2,16 +2,16 @@ using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
-using RefineWeb.Gallery;
+using RefineWeb.Contracts;
 
 namespace RefineWeb.Security;
 
 /// <summary>
 /// One limit on creating things (generations, refinements, upscales, uploads, shares) for the REST API, the hub and
-/// the page alike: <see cref="GalleryOptions.CreationsPerMinute"/> a minute per session when the request carries a
+/// the page alike: <see cref="CreationLimits.CreationsPerMinute"/> a minute per session when the request carries a
 /// session it already had, and as much for all cookieless requests of one client address together (a client
 /// dropping its cookie gets a fresh session every time, but not a fresh bucket). Every request from an address also
-/// draws on that address's larger bucket (<see cref="GalleryOptions.CreationsPerMinutePerAddress"/>), so minting
+/// draws on that address's larger bucket (<see cref="CreationLimits.CreationsPerMinutePerAddress"/>), so minting
 /// sessions does not multiply the limit either. Token buckets from System.Threading.RateLimiting.
 /// </summary>
 public sealed class CreationLimiter : IDisposable
@@ -20,7 +20,7 @@ public sealed class CreationLimiter : IDisposable
 
     const string AddressPrefix = "address:";
 
-    public CreationLimiter(IOptions<GalleryOptions> options)
+    public CreationLimiter(IOptions<CreationLimits> options)
     {
         PerMinute = options.Value.CreationsPerMinute;
         int perAddress = Math.Max(PerMinute, options.Value.CreationsPerMinutePerAddress);

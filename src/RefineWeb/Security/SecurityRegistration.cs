@@ -7,6 +7,8 @@ public static class SecurityRegistration
     {
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section);
         services.AddErrorResponses();
+        services.AddOptions<CreationLimits>().BindConfiguration(CreationLimits.Section)
+            .Validate(o => o.CreationsPerMinute >= 1, "Gallery:CreationsPerMinute must be at least 1.");
         services.AddSingleton<CreationLimiter>();
         // Secure whenever the request is https (the default never marks it Secure). Not Always: antiforgery then
         // refuses to render pages served over plain http, which `dotnet run` on localhost is.

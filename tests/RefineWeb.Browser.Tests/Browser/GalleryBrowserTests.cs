@@ -68,7 +68,7 @@ public sealed class GalleryBrowserTests
         var generated = await page.Context.APIRequest.PostAsync(app.Address + "/api/v1/generations",
             new() { DataObject = new { prompt = "red heart", seed = 1, stages = 3 } });
         Assert.Equal(202, generated.Status);
-        var png = new RefineWeb.Generation.ImageParameters { Prompt = "cat face", Width = 64, Height = 64 }.AddTo(
+        var png = new ImageParameters { Prompt = "cat face", Width = 64, Height = 64 }.AddTo(
             RefineWeb.Engine.Imaging.ImageTensor.ToPng(TorchSharp.torch.zeros(3, 64, 64)));
         var uploaded = await page.Context.APIRequest.PostAsync(app.Address + "/api/v1/uploads",
             new() { Multipart = page.Context.APIRequest.CreateFormData().Set("file", new FilePayload { Name = "cat.png", MimeType = "image/png", Buffer = png }) });

@@ -30,7 +30,7 @@ public sealed class EditPanelTests : IAsyncLifetime
         canvasScript = bunit.JSInterop.SetupModule("./js/mask-canvas.js");
         bunit.Services.AddMudServices();
         bunit.Services.AddSingleton(queue).AddSingleton<IGenerationQueue>(queue).AddSingleton(gallery.Images).AddSingleton(host).AddSingleton<GenerationService>()
-            .AddSingleton(new RefineWeb.Security.CreationLimiter(Options.Create(new GalleryOptions())));
+            .AddSingleton(new RefineWeb.Security.CreationLimiter(Options.Create(new RefineWeb.Security.CreationLimits())));
     }
 
     public async Task DisposeAsync()

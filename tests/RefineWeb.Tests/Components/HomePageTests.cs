@@ -52,7 +52,7 @@ public sealed class HomePageTests : IAsyncLifetime
         bunit.Services.AddSingleton(host);
         bunit.Services.AddSingleton(gallery.Images).AddSingleton(gallery.Notifier);
         bunit.Services.AddSingleton<GenerationService>();
-        bunit.Services.AddSingleton(new RefineWeb.Security.CreationLimiter(Options.Create(new GalleryOptions { CreationsPerMinute = creationsPerMinute })));
+        bunit.Services.AddSingleton(new RefineWeb.Security.CreationLimiter(Options.Create(new RefineWeb.Security.CreationLimits { CreationsPerMinute = creationsPerMinute })));
         bunit.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo(uri);
         bunit.Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true)); // a live circuit, not the prerender
         return bunit.Render<Home>();

@@ -20,7 +20,7 @@ public sealed class UploadDropTests : MudComponentTest, IAsyncLifetime
     {
         gallery = await TestGallery.CreateAsync();
         Bunit.Services.AddSingleton(gallery.Images).AddSingleton(MudComponentTest.TinyModel(model))
-            .AddSingleton(new RefineWeb.Security.CreationLimiter(Options.Create(new GalleryOptions())));
+            .AddSingleton(new RefineWeb.Security.CreationLimiter(Options.Create(new RefineWeb.Security.CreationLimits())));
     }
 
     async Task IAsyncLifetime.DisposeAsync()

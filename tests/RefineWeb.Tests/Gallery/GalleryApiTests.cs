@@ -249,7 +249,7 @@ public sealed class GalleryApiTests : IAsyncLifetime
     public async Task The_gallery_api_searches_prompts_in_any_case_and_filters_by_origin()
     {
         var (generated, _) = await GenerateAsync(); // "red heart"
-        var withPrompt = new RefineWeb.Generation.ImageParameters { Prompt = "Cat Face, smiling", Width = 64, Height = 64 }.AddTo(Png(64, SKColors.Orange));
+        var withPrompt = new ImageParameters { Prompt = "Cat Face, smiling", Width = 64, Height = 64 }.AddTo(Png(64, SKColors.Orange));
         var uploaded = await UploadAsync(app.Client, withPrompt);
         var plain = await UploadAsync(app.Client, Png(64, SKColors.Blue));
 

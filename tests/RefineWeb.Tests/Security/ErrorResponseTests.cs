@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using RefineWeb.Generation;
+using RefineWeb.Engine.Imaging;
 using static RefineWeb.Tests.Security.HostileRequests;
 using RefineWeb.Generation.Queueing;
 

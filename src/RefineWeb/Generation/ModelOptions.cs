@@ -1,6 +1,6 @@
 using RefineWeb.Engine.Runtime;
 
-namespace RefineWeb.Extensions;
+namespace RefineWeb.Generation;
 
 /// <summary>The "Model" section of appsettings.json.</summary>
 public sealed class ModelOptions

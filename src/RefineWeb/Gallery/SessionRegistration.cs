@@ -1,49 +1,15 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Endpoints;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using RefineWeb.Contracts;
+using static RefineWeb.Contracts.SessionIdentity;
 
 namespace RefineWeb.Gallery;
 
-/// <summary>Endpoint metadata: requests to it get a session if they have none (the API, the hub).</summary>
-[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
-public sealed class RequiresSessionAttribute : Attribute;
-
-/// <summary>On a page: anyone may open it and it starts no session (share links).</summary>
-[AttributeUsage(AttributeTargets.Class)]
-public sealed class PublicPageAttribute : Attribute;
-
-/// <summary>
-/// A browser session is an owner: a random id in a cookie-authentication ticket (HttpOnly, Secure, SameSite=Lax,
-/// protected by the data-protection keys in the database). No accounts yet; an account would sign in with the same
-/// claim and take the session's images over.
-/// </summary>
-public static class SessionIdentity
+/// <summary>Sessions in the pipeline: a cookie (or a script's access token) names the owner of every request (<see cref="SessionIdentity"/>).</summary>
+public static class SessionRegistration
 {
-    public const string Scheme = CookieAuthenticationDefaults.AuthenticationScheme;
-    public const string CookieName = "refineweb.session";
-    public const string OwnerClaim = "refineweb:owner";
-
-    const string NewSessionItem = "refineweb:new-session";
-
-    /// <summary>On a response that started a session: the request carried no (valid) cookie or token.</summary>
-    public const string NewSessionHeader = "RefineWeb-Session";
-    public const string NewSessionNotice = "new: the request carried no session cookie or access token, so this is a new, empty session";
-
-    /// <summary>Whether the request came without a (valid) session and was given a new one just now.</summary>
-    public static bool IsNewSession(HttpContext context) => context.Items.ContainsKey(NewSessionItem);
-
-    public static Guid? FindOwner(this ClaimsPrincipal? user) =>
-        Guid.TryParse(user?.FindFirst(OwnerClaim)?.Value, out var owner) ? owner : null;
-
-    /// <summary>The session's owner id; every request has one once <see cref="UseSessions"/> has run.</summary>
-    public static Guid Owner(this ClaimsPrincipal? user) =>
-        user.FindOwner() ?? throw new InvalidOperationException("The request has no session (is UseSessions in the pipeline?).");
-
-    public static ClaimsPrincipal NewSession() =>
-        new(new ClaimsIdentity([new Claim(OwnerClaim, Guid.NewGuid().ToString())], Scheme));
-
     /// <summary>The default scheme: an access token when the request carries one, else the session cookie.</summary>
     const string SessionOrToken = "SessionOrToken";
 
@@ -92,7 +58,7 @@ public static class SessionIdentity
                 var session = NewSession();
                 await context.SignInAsync(Scheme, session, new AuthenticationProperties { IsPersistent = true });
                 context.User = session;
-                context.Items[NewSessionItem] = true;
+                MarkNewSession(context);
                 // A script should not wonder why its images vanish: it is told on every answer that starts a session.
                 context.Response.Headers[NewSessionHeader] = NewSessionNotice;
             }

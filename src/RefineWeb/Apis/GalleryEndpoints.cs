@@ -1,8 +1,9 @@
 using System.Security.Claims;
+using RefineWeb.Gallery;
 using RefineWeb.Generation;
 using RefineWeb.Security;
 
-namespace RefineWeb.Gallery;
+namespace RefineWeb.Apis;
 
 /// <summary>POST /api/v1/shares: <c>{"imageId": "..."}</c> for one image, <c>{}</c> for the whole gallery.</summary>
 public sealed record ShareInput(string? ImageId = null);
@@ -69,7 +70,7 @@ public static class GalleryEndpoints
 
     static async Task<IResult> CreateShare(HttpRequest request, ShareService shares)
     {
-        var (input, problem) = await GenerationEndpoints.ReadJsonAsync(request, "share", whenEmpty: new ShareInput());
+        var (input, problem) = await JsonRequests.ReadAsync(request, "share", whenEmpty: new ShareInput());
         if (problem is not null) return problem;
         var link = await shares.CreateAsync(request.HttpContext.User.Owner(), input?.ImageId, request.HttpContext.RequestAborted);
         if (link is null) return NoImage(input!.ImageId!);

@@ -3,9 +3,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Gallery;
+using RefineWeb.Generation;
 using RefineWeb.Security;
 
-namespace RefineWeb.Generation;
+namespace RefineWeb.Apis;
 
 /// <summary>
 /// The REST API (/api/v1): generations and their images. Same engine path as the page and the hub. Everything
@@ -13,16 +14,6 @@ namespace RefineWeb.Generation;
 /// </summary>
 public static class GenerationEndpoints
 {
-    /// <summary>Request bodies: camelCase, unknown fields refused (a typo must not be silently ignored).</summary>
-    internal static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.Web)
-    {
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        // Numbers are numbers: "NaN" or "5" in quotes is refused rather than read (the web defaults would read them).
-        NumberHandling = JsonNumberHandling.Strict,
-        // Enum values by name only: a number such as 5 is not a mode.
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
-    };
-
     public static IEndpointRouteBuilder MapGenerationApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1").WithTags("Generation").WithMetadata(new RequiresSessionAttribute());
@@ -38,7 +29,7 @@ public static class GenerationEndpoints
             {
                 if (service.Find(user.Owner(), id) is not { } job) return NotFound(id);
                 job.Cancel();
-                return Results.Accepted($"/api/v1/generations/{id}", GenerationStatusResponse.Of(job));
+                return Results.Accepted(Routes.Generation(id), GenerationStatusResponse.Of(job));
             })
             .WithSummary("Cancel a generation.").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status403Forbidden);
@@ -104,83 +95,22 @@ public static class GenerationEndpoints
         var (image, error) = ImageUpload.Read(bytes);
         if (image is null) return UploadProblem(error!);
         image = UploadFitting.Apply(image, fit);
-        var (stored, _, _) = await StoreUploadAsync(images, request.HttpContext.User.Owner(), image, bytes, models.StageCount, request.HttpContext.RequestAborted);
-        return Results.Created($"/api/v1/images/{stored.Id}", ImageInfo.Of(stored));
+        var (stored, _, _) = await images.AddUploadAsync(request.HttpContext.User.Owner(), image, bytes, models.StageCount, request.HttpContext.RequestAborted);
+        return Results.Created(Routes.Image(stored.Id), ImageInfo.Of(stored));
     }
 
     static IResult TooLarge() => Results.Problem(statusCode: 413, title: "The file is too large",
         detail: $"Uploads may be at most {ImageUpload.MaxBytes / (1024 * 1024)} MB; scale the picture down (at most {ImageUpload.MaxSide} px a side) and try again.");
-
-    /// <summary>
-    /// Keeps an accepted upload (re-encoded as PNG) with the settings its file carried, if any; a damaged settings
-    /// chunk is dropped, not fatal.
-    /// </summary>
-    internal static async Task<(StoredImage Image, ImageParameters? Parameters, string? Problem)> StoreUploadAsync(ImageStore images, Guid owner, RgbImage image, byte[] file,
-        int stageCount, CancellationToken cancellation = default)
-    {
-        var (read, problem) = ImageParameters.Read(file);
-        var (parameters, dropped) = read?.Checked(image.Width, image.Height, stageCount) ?? (null, []);
-        if (dropped.Count > 0)
-            problem = parameters is null ? "The image's settings were not kept: its prompt is not one this app accepts."
-                : $"Some of the image's settings were outside the limits and were not kept ({string.Join(", ", dropped)}).";
-        var png = image.ToPng();
-        if (parameters is not null) png = parameters.AddTo(png);
-        var stored = await images.AddAsync(owner, png, image.Width, image.Height, new ImageLineage(ImageOrigin.Uploaded, Prompt: parameters?.Prompt), parameters, cancellation);
-        return (stored, parameters, problem);
-    }
 
     static IResult UploadProblem(string message) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [message] }, title: "The upload was refused");
 
     static async Task<IResult> Create<T>(HttpRequest request, Func<T, Task<SubmitResult>> submit, string what) where T : class
     {
-        var (input, problem) = await ReadJsonAsync<T>(request, what);
+        var (input, problem) = await JsonRequests.ReadAsync<T>(request, what);
         if (problem is not null) return problem;
         var result = await submit(input!);
         return Submitted(request.HttpContext, result, what);
-    }
-
-    /// <summary>
-    /// A JSON request body: application/json only (415 otherwise: a cross-site form or a body without a type is
-    /// refused), unknown fields refused, and a message that names the field at fault without .NET's type names.
-    /// </summary>
-    internal static async Task<(T? Input, IResult? Problem)> ReadJsonAsync<T>(HttpRequest request, string what, T? whenEmpty = null) where T : class
-    {
-        if (!request.HasJsonContentType())
-            return (null, Results.Problem(statusCode: 415, title: "Send the request as JSON",
-                detail: $"The {what} request must have Content-Type: application/json."));
-        if (request.ContentLength == 0 && whenEmpty is not null) return (whenEmpty, null);
-        try
-        {
-            var input = await JsonSerializer.DeserializeAsync<T>(request.Body, RequestJson, request.HttpContext.RequestAborted);
-            return input is null ? (null, Results.Problem(statusCode: 400, title: "The request body is empty", detail: $"Send a {what} request as a JSON object.")) : (input, null);
-        }
-        catch (JsonException e)
-        {
-            var field = e.Path is { Length: > 2 } path ? $"The field '{path[2..]}'" : "The body";
-            string reason;
-            if (e.Message.Contains("could not be mapped", StringComparison.Ordinal))
-            {
-                var unknown = e.Message.Split('\'') is { Length: > 2 } parts ? parts[1] : "?";
-                (field, reason) = ($"'{unknown}'", $"is not a field of a {what} request");
-            }
-            else if (e.Message.Contains("could not be converted", StringComparison.Ordinal))
-                reason = EnumNames<T>(e.Path) is { } names ? $"must be one of {names}" : "has a value of the wrong type or out of range";
-            else reason = "is not valid JSON";
-            return (null, Results.Problem(statusCode: 400, title: $"The request body is not a valid {what} request", detail: $"{field} {reason}."));
-        }
-    }
-
-    /// <summary>"\"ddim\", \"dpm-solver++-2m\"" when the field at <paramref name="path"/> ("$.sampler") is an enum; null otherwise.</summary>
-    static string? EnumNames<T>(string? path)
-    {
-        if (path is not { Length: > 2 } || path[2..].Contains('.') || path.Contains('[')) return null;
-        var property = typeof(T).GetProperty(path[2..], System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
-        var type = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        if (type is not { IsEnum: true }) return null;
-        var names = Enum.GetNames(type).Select(name => type.GetField(name)!.GetCustomAttributes(typeof(JsonStringEnumMemberNameAttribute), false)
-            .Cast<JsonStringEnumMemberNameAttribute>().FirstOrDefault()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(name));
-        return string.Join(", ", names.Select(n => $"\"{n}\""));
     }
 
     /// <summary>The answer to a submission, the same for every kind of job.</summary>
@@ -202,7 +132,7 @@ public static class GenerationEndpoints
         var status = GenerationStatusResponse.Of(job);
         // Said in the body too, where a script reads: its images belong to a session it will not have next time.
         if (SessionIdentity.IsNewSession(context)) status = status with { Warnings = [.. status.Warnings, "No session cookie or access token: this is a new, empty session; keep its cookie or send an access token (see the gallery page) to see this generation and its images again."] };
-        return Results.Accepted($"/api/v1/generations/{job.Id}", status);
+        return Results.Accepted(Routes.Generation(job.Id), status);
     }
 
     /// <summary>An image of the session's own: the browser may keep it (its bytes never change), shared caches may not.</summary>
@@ -231,7 +161,7 @@ public sealed record GenerationStatusResponse(string Id, GenerationStatus Status
     {
         var latest = job.Latest;
         return new(job.Id, latest.Status, latest.QueuePosition, latest.Progress, latest.StageName, latest.Step, latest.TotalSteps,
-            [.. (latest.ImageIds ?? []).Select(id => $"/api/v1/images/{id}.png")], latest.Scores, latest.Error, job.Warnings ?? [],
+            [.. (latest.ImageIds ?? []).Select(Routes.ImagePng)], latest.Scores, latest.Error, job.Warnings ?? [],
             latest.Status == GenerationStatus.Queued ? latest.SecondsUntilStart : null, latest.Status == GenerationStatus.Running ? latest.SecondsLeft : null,
             latest.Worker, latest.Attempt);
     }

@@ -4,7 +4,7 @@ using System.Text.Json;
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Requests;
 
-namespace RefineWeb.Generation;
+namespace RefineWeb.Contracts;
 
 /// <summary>
 /// How an image was made, carried inside its PNG: key "parameters" holds one human-readable block as common image

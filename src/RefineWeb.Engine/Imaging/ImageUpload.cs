@@ -1,7 +1,6 @@
-using RefineWeb.Engine.Imaging;
 using SkiaSharp;
 
-namespace RefineWeb.Generation;
+namespace RefineWeb.Engine.Imaging;
 
 /// <summary>
 /// Checks an uploaded file before anything is kept: size, format (PNG, JPEG, WebP, by content, not by name),

@@ -1,0 +1,20 @@
+namespace RefineWeb.Contracts;
+
+/// <summary>The app's public addresses, built in one place: the API's, the hub's and the page's links all come from here.</summary>
+public static class Routes
+{
+    public const string Api = "/api/v1";
+    public const string Hub = "/hubs/generation";
+
+    /// <summary>A finished or uploaded image's PNG.</summary>
+    public static string ImagePng(string id) => $"{Api}/images/{id}.png";
+
+    /// <summary>An image's size, settings and lineage.</summary>
+    public static string Image(string id) => $"{Api}/images/{id}";
+
+    /// <summary>The mask a refined image was painted with.</summary>
+    public static string ImageMask(string id) => $"{Api}/images/{id}/mask.png";
+
+    /// <summary>A job's status.</summary>
+    public static string Generation(string id) => $"{Api}/generations/{id}";
+}
