@@ -125,7 +125,7 @@ static class SoakBenchmark
         var random = new Random(index);
         using var http = await NewSessionAsync(address);
         var cookie = http.DefaultRequestHeaders.GetValues("Cookie").First();
-        await using var hub = new HubConnectionBuilder().WithUrl(address + Routes.Hub, o => o.Headers.Add("Cookie", cookie)).AddMessagePackProtocol(o => o.SerializerOptions = HubMessagePack.Options).Build();
+        await using var hub = new HubConnectionBuilder().WithUrl(address + Paths.Hub, o => o.Headers.Add("Cookie", cookie)).AddMessagePackProtocol(o => o.SerializerOptions = HubMessagePack.Options).Build();
         await hub.StartAsync(stop);
         string[] prompts = ["red heart", "cat face", "green apple", "smiling face", "blue heart", "sun", "star", "pizza"];
         long seed = index * 1_000_000;
@@ -272,7 +272,7 @@ static class SoakBenchmark
             ("cookieless burst", () => cookieless.PostAsync("/api/v1/shares", Json("{}"))),
         };
         var cookie = http.DefaultRequestHeaders.GetValues("Cookie").First();
-        await using var hub = new HubConnectionBuilder().WithUrl(address + Routes.Hub, o => o.Headers.Add("Cookie", cookie)).Build();
+        await using var hub = new HubConnectionBuilder().WithUrl(address + Paths.Hub, o => o.Headers.Add("Cookie", cookie)).Build();
         await hub.StartAsync(stop);
         while (!stop.IsCancellationRequested)
         {

@@ -43,7 +43,7 @@ static class WebBenchmark
 
         async Task<HubConnection> ConnectAsync()
         {
-            var connection = new HubConnectionBuilder().WithUrl(host.Address + Routes.Hub)
+            var connection = new HubConnectionBuilder().WithUrl(host.Address + Paths.Hub)
                 .AddMessagePackProtocol(o => o.SerializerOptions = HubMessagePack.Options).Build(); // the server's field names
             await connection.StartAsync();
             return connection;

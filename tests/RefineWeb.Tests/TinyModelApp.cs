@@ -43,7 +43,7 @@ public sealed class TinyModelApp : IAsyncDisposable
     {
         var jar = cookies ?? Cookies;
         var builder = new HubConnectionBuilder()
-            .WithUrl(new Uri(Factory.ClientOptions.BaseAddress, Routes.Hub), o => o.HttpMessageHandlerFactory = _ => jar.Over(Factory.Server.CreateHandler()));
+            .WithUrl(new Uri(Factory.ClientOptions.BaseAddress, Paths.Hub), o => o.HttpMessageHandlerFactory = _ => jar.Over(Factory.Server.CreateHandler()));
         var connection = (messagePack is null
             ? builder.AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
             : builder.AddMessagePackProtocol(o => o.SerializerOptions = messagePack)).Build();

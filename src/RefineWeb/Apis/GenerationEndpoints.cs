@@ -29,7 +29,7 @@ public static class GenerationEndpoints
             {
                 if (service.Find(user.Owner(), id) is not { } job) return NotFound(id);
                 job.Cancel();
-                return Results.Accepted(Routes.Generation(id), GenerationStatusResponse.Of(job));
+                return Results.Accepted(Paths.Generation(id), GenerationStatusResponse.Of(job));
             })
             .WithSummary("Cancel a generation.").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status403Forbidden);
@@ -96,7 +96,7 @@ public static class GenerationEndpoints
         if (image is null) return UploadProblem(error!);
         image = UploadFitting.Apply(image, fit);
         var (stored, _, _) = await images.AddUploadAsync(request.HttpContext.User.Owner(), image, bytes, models.StageCount, request.HttpContext.RequestAborted);
-        return Results.Created(Routes.Image(stored.Id), ImageInfo.Of(stored));
+        return Results.Created(Paths.Image(stored.Id), ImageInfo.Of(stored));
     }
 
     static IResult TooLarge() => Results.Problem(statusCode: 413, title: "The file is too large",
@@ -132,7 +132,7 @@ public static class GenerationEndpoints
         var status = GenerationStatusResponse.Of(job);
         // Said in the body too, where a script reads: its images belong to a session it will not have next time.
         if (SessionIdentity.IsNewSession(context)) status = status with { Warnings = [.. status.Warnings, "No session cookie or access token: this is a new, empty session; keep its cookie or send an access token (see the gallery page) to see this generation and its images again."] };
-        return Results.Accepted(Routes.Generation(job.Id), status);
+        return Results.Accepted(Paths.Generation(job.Id), status);
     }
 
     /// <summary>An image of the session's own: the browser may keep it (its bytes never change), shared caches may not.</summary>
@@ -145,32 +145,4 @@ public static class GenerationEndpoints
     static IResult NoImage(string id) => Results.Problem(statusCode: 404, title: "No such image", detail: $"There is no image '{id}'.");
 
     static IResult NotFound(string id) => Results.Problem(statusCode: 404, title: "No such generation", detail: $"There is no generation '{id}'.");
-}
-
-/// <summary>
-/// GET /api/v1/generations/{id}; once done, <see cref="Scores"/> (one per image) say how well each matches and rank
-/// them. <see cref="Warnings"/>: what did not stop the job but changes what it draws (words the model does not know).
-/// <see cref="SecondsUntilStart"/> (queued) and <see cref="SecondsLeft"/> (running): estimates from the engine's measured step times.
-/// <see cref="Worker"/> names the worker running it; <see cref="Attempt"/> is 2 and up when it is being run again because a worker died.
-/// </summary>
-public sealed record GenerationStatusResponse(string Id, GenerationStatus Status, int? QueuePosition, double Progress, string? StageName,
-    int? Step, int? TotalSteps, IReadOnlyList<string> Images, IReadOnlyList<ImageScore>? Scores, string? Error, IReadOnlyList<string> Warnings,
-    double? SecondsUntilStart = null, double? SecondsLeft = null, string? Worker = null, int? Attempt = null)
-{
-    public static GenerationStatusResponse Of(GenerationJob job)
-    {
-        var latest = job.Latest;
-        return new(job.Id, latest.Status, latest.QueuePosition, latest.Progress, latest.StageName, latest.Step, latest.TotalSteps,
-            [.. (latest.ImageIds ?? []).Select(Routes.ImagePng)], latest.Scores, latest.Error, job.Warnings ?? [],
-            latest.Status == GenerationStatus.Queued ? latest.SecondsUntilStart : null, latest.Status == GenerationStatus.Running ? latest.SecondsLeft : null,
-            latest.Worker, latest.Attempt);
-    }
-}
-
-/// <summary>GET /api/v1/images/{id} and the gallery: size, settings and lineage.</summary>
-public sealed record ImageInfo(string Id, string Url, int Width, int Height, ImageOrigin Origin, string? ParentId, string? MaskUrl, string? Prompt,
-    ImageParameters? Parameters, DateTimeOffset CreatedAt)
-{
-    public static ImageInfo Of(StoredImage image) => new(image.Id, image.Url, image.Width, image.Height, image.Origin,
-        image.ParentId, image.MaskUrl, image.Prompt, image.Parameters, image.CreatedAt);
 }

@@ -20,7 +20,7 @@ public sealed class AccessTokenAuthentication(IOptionsMonitor<AuthenticationSche
     {
         var header = request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return header["Bearer ".Length..].Trim();
-        if (request.Path.StartsWithSegments(Routes.Hub) && request.Query.TryGetValue("access_token", out var query)) return query.ToString();
+        if (request.Path.StartsWithSegments(Paths.Hub) && request.Query.TryGetValue("access_token", out var query)) return query.ToString();
         return null;
     }
 

@@ -6,8 +6,8 @@ namespace RefineWeb.Gallery;
 public sealed record StoredImage(string Id, Guid OwnerId, int Width, int Height, ImageOrigin Origin, string? ParentId, bool HasMask,
     string? Prompt, ImageParameters? Parameters, DateTimeOffset CreatedAt)
 {
-    public string Url => Routes.ImagePng(Id);
-    public string? MaskUrl => HasMask ? Routes.ImageMask(Id) : null;
+    public string Url => Paths.ImagePng(Id);
+    public string? MaskUrl => HasMask ? Paths.ImageMask(Id) : null;
 
     internal static StoredImage Of(ImageRecord row) => new(row.Id, row.OwnerId, row.Width, row.Height, row.Origin, row.ParentId,
         row.MaskFileHash is not null, row.Prompt, ImageParameters.FromJson(row.ParametersJson), new DateTimeOffset(row.CreatedAt, TimeSpan.Zero));

@@ -34,7 +34,7 @@ public sealed record GenerationEvent
     public IReadOnlyList<byte[]>? Previews { get; init; }
     public IReadOnlyList<string>? ImageIds { get; init; }
     /// <summary>Where each finished image downloads (GET, with the session's cookie or access token), in <see cref="ImageIds"/> order.</summary>
-    public IReadOnlyList<string>? ImageUrls => ImageIds?.Select(id => $"/api/v1/images/{id}.png").ToList();
+    public IReadOnlyList<string>? ImageUrls => ImageIds?.Select(Paths.ImagePng).ToList();
     /// <summary>The final event's alignment scores, one per image in <see cref="ImageIds"/> order, with each image's rank.</summary>
     public IReadOnlyList<ImageScore>? Scores { get; init; }
     public string? Error { get; init; }

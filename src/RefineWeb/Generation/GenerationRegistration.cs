@@ -110,7 +110,7 @@ public static class GenerationRegistration
     /// <summary>The hub (the REST API is mapped by <c>Apis</c>).</summary>
     public static IEndpointRouteBuilder MapGeneration(this IEndpointRouteBuilder app)
     {
-        app.MapHub<GenerationHub>(Routes.Hub).WithMetadata(new RequiresSessionAttribute());
+        app.MapHub<GenerationHub>(Paths.Hub).WithMetadata(new RequiresSessionAttribute());
         return app;
     }
 }

@@ -11,7 +11,7 @@ namespace RefineWeb.Security;
 /// </summary>
 public sealed class OriginCheck(RequestDelegate next, IOptionsMonitor<SecurityOptions> options)
 {
-    static readonly string[] SignalRPaths = [Routes.Hub, "/_blazor"];
+    static readonly string[] SignalRPaths = [Paths.Hub, "/_blazor"];
 
     public async Task InvokeAsync(HttpContext context)
     {

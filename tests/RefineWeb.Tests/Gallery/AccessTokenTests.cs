@@ -115,7 +115,7 @@ public sealed class AccessTokenTests : IAsyncLifetime
     {
         var token = await NewTokenAsync();
         await using var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(app.Factory.ClientOptions.BaseAddress, Routes.Hub), o =>
+            .WithUrl(new Uri(app.Factory.ClientOptions.BaseAddress, Paths.Hub), o =>
             {
                 o.HttpMessageHandlerFactory = _ => app.Factory.Server.CreateHandler();
                 o.AccessTokenProvider = () => Task.FromResult<string?>(token);
@@ -133,7 +133,7 @@ public sealed class AccessTokenTests : IAsyncLifetime
         Assert.Equal(64, bitmap.Height);
 
         await using var refused = new HubConnectionBuilder()
-            .WithUrl(new Uri(app.Factory.ClientOptions.BaseAddress, Routes.Hub), o =>
+            .WithUrl(new Uri(app.Factory.ClientOptions.BaseAddress, Paths.Hub), o =>
             {
                 o.HttpMessageHandlerFactory = _ => app.Factory.Server.CreateHandler();
                 o.AccessTokenProvider = () => Task.FromResult<string?>("rw_" + new string('a', 43));

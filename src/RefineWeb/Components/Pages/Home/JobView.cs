@@ -67,7 +67,7 @@ public sealed class JobView
             ImageIds = ids;
             Scores = update.Scores;
             PictureSide = ids.Select(id => sideOf?.Invoke(id) ?? 0).DefaultIfEmpty(PictureSide).Max();
-            Pictures = [.. ids.Select(ImageUrl)]; // the finished PNGs themselves, not the last step's estimate
+            Pictures = [.. ids.Select(Paths.ImagePng)]; // the finished PNGs themselves, not the last step's estimate
         }
     }
 
@@ -102,8 +102,6 @@ public sealed class JobView
     static string Seconds(double seconds) => seconds < 10
         ? $"{Math.Max(0, seconds).ToString("0.0", CultureInfo.InvariantCulture)} s"
         : $"{Math.Round(seconds).ToString(CultureInfo.InvariantCulture)} s";
-
-    public static string ImageUrl(string id) => $"/api/v1/images/{id}.png";
 
     static string DataUrl(byte[] png) => "data:image/png;base64," + Convert.ToBase64String(png);
 }

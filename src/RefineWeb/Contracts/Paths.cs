@@ -1,7 +1,7 @@
 namespace RefineWeb.Contracts;
 
 /// <summary>The app's public addresses, built in one place: the API's, the hub's and the page's links all come from here.</summary>
-public static class Routes
+public static class Paths
 {
     public const string Api = "/api/v1";
     public const string Hub = "/hubs/generation";
