@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 name=${1:?usage: scripts/add-migration.sh NAME}
 dotnet tool restore >/dev/null
 export EfDesign=true
-dotnet ef migrations add "$name" --project src/RefineWeb --context SqliteGalleryDbContext --output-dir Gallery/Migrations/Sqlite
-dotnet ef migrations add "$name" --project src/RefineWeb --context PostgresGalleryDbContext --output-dir Gallery/Migrations/Postgres
+dotnet ef migrations add "$name" --project src/RefineWeb.Data --context SqliteGalleryDbContext --output-dir Migrations/Sqlite
+dotnet ef migrations add "$name" --project src/RefineWeb.Data --context PostgresGalleryDbContext --output-dir Migrations/Postgres

@@ -1,3 +1,4 @@
+using RefineWeb.Data;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;

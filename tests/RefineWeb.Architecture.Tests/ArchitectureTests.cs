@@ -28,6 +28,16 @@ public sealed class ArchitectureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_data_project_knows_only_its_tables_not_the_web_app_nor_the_engine()
+    {
+        var data = typeof(RefineWeb.Data.GalleryDbContext).Assembly;
+        var result = Types.InAssembly(data).ShouldNot().HaveDependencyOnAny("RefineWeb.Engine", "RefineWeb.Gallery", "RefineWeb.Generation", "RefineWeb.Contracts", "TorchSharp").GetResult();
+        Assert.True(result.IsSuccessful, $"Data types that use them: {Failing(result)}");
+        Assert.All(data.GetTypes().Where(t => t.Namespace?.StartsWith("RefineWeb.Data.Configurations", StringComparison.Ordinal) == true && !t.IsNested),
+            t => Assert.Contains(t.GetInterfaces(), i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<>)));
+    }
+
+    [Fact]
     public void The_web_app_uses_neither_tensors_nor_an_image_codec_pictures_cross_as_bytes_or_the_engine_s_image_type()
     {
         var result = Types.InAssembly(Web).ShouldNot().HaveDependencyOnAny("TorchSharp", "SkiaSharp").GetResult();

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using RefineWeb.Data;
+using RefineWeb.Data.Entities;
 
 namespace RefineWeb.Gallery;
 
@@ -15,7 +17,7 @@ public sealed record AccessToken(string Id, string Name, DateTimeOffset CreatedA
 public sealed class AccessTokenService(IDbContextFactory<GalleryDbContext> databases, TimeProvider clock)
 {
     public const string Prefix = "rw_";
-    public const int MaxNameLength = 100, MaxPerSession = 20;
+    public const int MaxNameLength = AccessTokenRecord.MaxNameLength, MaxPerSession = 20;
     const int TokenLength = 3 + 43; // prefix + 32 bytes in unpadded base64url
     static readonly TimeSpan LastUsedPrecision = TimeSpan.FromMinutes(1); // one write a minute per token, not one per request
 

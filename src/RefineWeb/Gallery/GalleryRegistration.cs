@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using RefineWeb.Data;
+using RefineWeb.Data.Entities;
 
 namespace RefineWeb.Gallery;
 

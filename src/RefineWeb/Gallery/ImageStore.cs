@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using RefineWeb.Generation;
+using RefineWeb.Data;
+using RefineWeb.Data.Entities;
 
 namespace RefineWeb.Gallery;
 
@@ -45,7 +47,7 @@ public sealed class ImageStore(IDbContextFactory<GalleryDbContext> databases, Im
             var parent = lineage.ParentId is { } parentId && await db.Images.AnyAsync(i => i.Id == parentId && i.OwnerId == owner, cancellation) ? parentId : null;
             row = new ImageRecord
             {
-                Id = id ?? NewId(), OwnerId = owner, CreatedAt = DateTime.UtcNow, Origin = lineage.Origin, Width = width, Height = height,
+                Id = id ?? NewId(), OwnerId = owner, CreatedAt = DateTime.UtcNow, Origin = lineage.Origin.ToString(), Width = width, Height = height,
                 FileHash = hash, MaskFileHash = maskHash, ParentId = parent, Prompt = lineage.Prompt ?? parameters?.Prompt,
                 ParametersJson = parameters?.ToJson(),
             };
@@ -89,7 +91,7 @@ public sealed class ImageStore(IDbContextFactory<GalleryDbContext> databases, Im
             var needle = text.Trim().ToLowerInvariant();
             matching = matching.Where(i => i.Prompt != null && i.Prompt.ToLower().Contains(needle));
         }
-        if (filter?.Origin is { } origin) matching = matching.Where(i => i.Origin == origin);
+        if (filter?.Origin?.ToString() is { } origin) matching = matching.Where(i => i.Origin == origin);
         var query = matching.OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Id);
         var rows = limit is { } n ? await query.Take(n).ToListAsync(cancellation) : await query.ToListAsync(cancellation);
         return [.. rows.Select(StoredImage.Of)];

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using RefineWeb.Data;
+using RefineWeb.Data.Entities;
 
 namespace RefineWeb.Gallery;
 

@@ -1,4 +1,6 @@
 using RefineWeb.Contracts;
+using RefineWeb.Data;
+using RefineWeb.Data.Entities;
 
 namespace RefineWeb.Gallery;
 
@@ -9,6 +11,6 @@ public sealed record StoredImage(string Id, Guid OwnerId, int Width, int Height,
     public string Url => Paths.ImagePng(Id);
     public string? MaskUrl => HasMask ? Paths.ImageMask(Id) : null;
 
-    internal static StoredImage Of(ImageRecord row) => new(row.Id, row.OwnerId, row.Width, row.Height, row.Origin, row.ParentId,
+    internal static StoredImage Of(ImageRecord row) => new(row.Id, row.OwnerId, row.Width, row.Height, Enum.Parse<ImageOrigin>(row.Origin), row.ParentId,
         row.MaskFileHash is not null, row.Prompt, ImageParameters.FromJson(row.ParametersJson), new DateTimeOffset(row.CreatedAt, TimeSpan.Zero));
 }

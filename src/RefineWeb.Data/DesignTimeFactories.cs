@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 
-namespace RefineWeb.Gallery;
+namespace RefineWeb.Data;
 
 // `dotnet ef migrations add` builds the contexts through these, without starting the web host (scripts/add-migration.sh).
 

@@ -4,11 +4,11 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using RefineWeb.Gallery;
+using RefineWeb.Data;
 
 #nullable disable
 
-namespace RefineWeb.Gallery.Migrations.Sqlite
+namespace RefineWeb.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteGalleryDbContext))]
     [Migration("20261202103105_AccessTokens")]
@@ -37,7 +37,7 @@ namespace RefineWeb.Gallery.Migrations.Sqlite
                     b.ToTable("DataProtectionKeys");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.AccessTokenRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.AccessTokenRecord", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
@@ -75,7 +75,7 @@ namespace RefineWeb.Gallery.Migrations.Sqlite
                     b.ToTable("AccessTokens");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ImageRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ImageRecord", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
@@ -128,7 +128,7 @@ namespace RefineWeb.Gallery.Migrations.Sqlite
                     b.ToTable("Images");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ShareRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ShareRecord", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
@@ -163,17 +163,17 @@ namespace RefineWeb.Gallery.Migrations.Sqlite
                     b.ToTable("Shares");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ImageRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ImageRecord", b =>
                 {
-                    b.HasOne("RefineWeb.Gallery.ImageRecord", null)
+                    b.HasOne("RefineWeb.Data.Entities.ImageRecord", null)
                         .WithMany()
                         .HasForeignKey("ParentId")
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ShareRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ShareRecord", b =>
                 {
-                    b.HasOne("RefineWeb.Gallery.ImageRecord", null)
+                    b.HasOne("RefineWeb.Data.Entities.ImageRecord", null)
                         .WithMany()
                         .HasForeignKey("ImageId")
                         .OnDelete(DeleteBehavior.Cascade);

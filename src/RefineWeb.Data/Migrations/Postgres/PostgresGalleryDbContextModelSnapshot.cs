@@ -2,21 +2,18 @@
 using System;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
-using RefineWeb.Gallery;
+using RefineWeb.Data;
 
 #nullable disable
 
-namespace RefineWeb.Gallery.Migrations.Postgres
+namespace RefineWeb.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresGalleryDbContext))]
-    [Migration("20261122211904_InitialGallery")]
-    partial class InitialGallery
+    partial class PostgresGalleryDbContextModelSnapshot : ModelSnapshot
     {
-        /// <inheritdoc />
-        protected override void BuildTargetModel(ModelBuilder modelBuilder)
+        protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder
@@ -44,7 +41,45 @@ namespace RefineWeb.Gallery.Migrations.Postgres
                     b.ToTable("DataProtectionKeys");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ImageRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.AccessTokenRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OwnerId");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("AccessTokens");
+                });
+
+            modelBuilder.Entity("RefineWeb.Data.Entities.ImageRecord", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
@@ -97,7 +132,7 @@ namespace RefineWeb.Gallery.Migrations.Postgres
                     b.ToTable("Images");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ShareRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ShareRecord", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
@@ -132,17 +167,17 @@ namespace RefineWeb.Gallery.Migrations.Postgres
                     b.ToTable("Shares");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ImageRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ImageRecord", b =>
                 {
-                    b.HasOne("RefineWeb.Gallery.ImageRecord", null)
+                    b.HasOne("RefineWeb.Data.Entities.ImageRecord", null)
                         .WithMany()
                         .HasForeignKey("ParentId")
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ShareRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ShareRecord", b =>
                 {
-                    b.HasOne("RefineWeb.Gallery.ImageRecord", null)
+                    b.HasOne("RefineWeb.Data.Entities.ImageRecord", null)
                         .WithMany()
                         .HasForeignKey("ImageId")
                         .OnDelete(DeleteBehavior.Cascade);

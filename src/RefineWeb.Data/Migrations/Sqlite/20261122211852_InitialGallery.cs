@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace RefineWeb.Gallery.Migrations.Sqlite
+namespace RefineWeb.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class InitialGallery : Migration

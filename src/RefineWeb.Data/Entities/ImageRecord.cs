@@ -1,6 +1,4 @@
-using RefineWeb.Generation;
-
-namespace RefineWeb.Gallery;
+namespace RefineWeb.Data.Entities;
 
 /// <summary>One gallery image: the row that points at its content-addressed PNG (and mask) file.</summary>
 public sealed class ImageRecord
@@ -9,7 +7,8 @@ public sealed class ImageRecord
     /// <summary>The session that made it (an account later: sessions are owners, so accounts can take them over).</summary>
     public Guid OwnerId { get; init; }
     public DateTime CreatedAt { get; init; }
-    public ImageOrigin Origin { get; init; }
+    /// <summary>How the image came to be ("Generated", "Refined", "Upscaled", "Uploaded": the web app's ImageOrigin by name).</summary>
+    public required string Origin { get; init; }
     public int Width { get; init; }
     public int Height { get; init; }
     public required string FileHash { get; init; }

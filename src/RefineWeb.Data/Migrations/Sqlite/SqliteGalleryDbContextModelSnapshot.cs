@@ -2,20 +2,17 @@
 using System;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using RefineWeb.Gallery;
+using RefineWeb.Data;
 
 #nullable disable
 
-namespace RefineWeb.Gallery.Migrations.Sqlite
+namespace RefineWeb.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteGalleryDbContext))]
-    [Migration("20261122211852_InitialGallery")]
-    partial class InitialGallery
+    partial class SqliteGalleryDbContextModelSnapshot : ModelSnapshot
     {
-        /// <inheritdoc />
-        protected override void BuildTargetModel(ModelBuilder modelBuilder)
+        protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
@@ -37,7 +34,45 @@ namespace RefineWeb.Gallery.Migrations.Sqlite
                     b.ToTable("DataProtectionKeys");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ImageRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.AccessTokenRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastUsedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OwnerId");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("AccessTokens");
+                });
+
+            modelBuilder.Entity("RefineWeb.Data.Entities.ImageRecord", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
@@ -90,7 +125,7 @@ namespace RefineWeb.Gallery.Migrations.Sqlite
                     b.ToTable("Images");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ShareRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ShareRecord", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
@@ -125,17 +160,17 @@ namespace RefineWeb.Gallery.Migrations.Sqlite
                     b.ToTable("Shares");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ImageRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ImageRecord", b =>
                 {
-                    b.HasOne("RefineWeb.Gallery.ImageRecord", null)
+                    b.HasOne("RefineWeb.Data.Entities.ImageRecord", null)
                         .WithMany()
                         .HasForeignKey("ParentId")
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ShareRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ShareRecord", b =>
                 {
-                    b.HasOne("RefineWeb.Gallery.ImageRecord", null)
+                    b.HasOne("RefineWeb.Data.Entities.ImageRecord", null)
                         .WithMany()
                         .HasForeignKey("ImageId")
                         .OnDelete(DeleteBehavior.Cascade);

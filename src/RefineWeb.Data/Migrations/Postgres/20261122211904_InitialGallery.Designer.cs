@@ -5,15 +5,15 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
-using RefineWeb.Gallery;
+using RefineWeb.Data;
 
 #nullable disable
 
-namespace RefineWeb.Gallery.Migrations.Postgres
+namespace RefineWeb.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresGalleryDbContext))]
-    [Migration("20261202103125_AccessTokens")]
-    partial class AccessTokens
+    [Migration("20261122211904_InitialGallery")]
+    partial class InitialGallery
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -44,45 +44,7 @@ namespace RefineWeb.Gallery.Migrations.Postgres
                     b.ToTable("DataProtectionKeys");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.AccessTokenRecord", b =>
-                {
-                    b.Property<string>("Id")
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<DateTime?>("LastUsedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)");
-
-                    b.Property<Guid>("OwnerId")
-                        .HasColumnType("uuid");
-
-                    b.Property<DateTime?>("RevokedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("TokenHash")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("OwnerId");
-
-                    b.HasIndex("TokenHash")
-                        .IsUnique();
-
-                    b.ToTable("AccessTokens");
-                });
-
-            modelBuilder.Entity("RefineWeb.Gallery.ImageRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ImageRecord", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
@@ -135,7 +97,7 @@ namespace RefineWeb.Gallery.Migrations.Postgres
                     b.ToTable("Images");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ShareRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ShareRecord", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
@@ -170,17 +132,17 @@ namespace RefineWeb.Gallery.Migrations.Postgres
                     b.ToTable("Shares");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ImageRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ImageRecord", b =>
                 {
-                    b.HasOne("RefineWeb.Gallery.ImageRecord", null)
+                    b.HasOne("RefineWeb.Data.Entities.ImageRecord", null)
                         .WithMany()
                         .HasForeignKey("ParentId")
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ShareRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ShareRecord", b =>
                 {
-                    b.HasOne("RefineWeb.Gallery.ImageRecord", null)
+                    b.HasOne("RefineWeb.Data.Entities.ImageRecord", null)
                         .WithMany()
                         .HasForeignKey("ImageId")
                         .OnDelete(DeleteBehavior.Cascade);

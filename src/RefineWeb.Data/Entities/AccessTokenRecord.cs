@@ -1,8 +1,10 @@
-namespace RefineWeb.Gallery;
+namespace RefineWeb.Data.Entities;
 
 /// <summary>A personal access token of a session, for scripts (REST and hub) that cannot carry the browser's cookie.</summary>
 public sealed class AccessTokenRecord
 {
+    public const int MaxNameLength = 100;
+
     public required string Id { get; init; }
     public Guid OwnerId { get; init; }
     /// <summary>What the person called it ("my laptop script").</summary>

@@ -4,7 +4,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace RefineWeb.Gallery.Migrations.Postgres
+namespace RefineWeb.Data.Migrations.Postgres
 {
     /// <inheritdoc />
     public partial class InitialGallery : Migration

@@ -1,4 +1,4 @@
-namespace RefineWeb.Gallery;
+namespace RefineWeb.Data.Entities;
 
 /// <summary>A public link to one image, or to the whole gallery as it was when shared (<see cref="ImageId"/> null).</summary>
 public sealed class ShareRecord

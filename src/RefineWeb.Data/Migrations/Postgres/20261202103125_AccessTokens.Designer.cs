@@ -2,18 +2,21 @@
 using System;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
-using RefineWeb.Gallery;
+using RefineWeb.Data;
 
 #nullable disable
 
-namespace RefineWeb.Gallery.Migrations.Postgres
+namespace RefineWeb.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresGalleryDbContext))]
-    partial class PostgresGalleryDbContextModelSnapshot : ModelSnapshot
+    [Migration("20261202103125_AccessTokens")]
+    partial class AccessTokens
     {
-        protected override void BuildModel(ModelBuilder modelBuilder)
+        /// <inheritdoc />
+        protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder
@@ -41,7 +44,7 @@ namespace RefineWeb.Gallery.Migrations.Postgres
                     b.ToTable("DataProtectionKeys");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.AccessTokenRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.AccessTokenRecord", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
@@ -79,7 +82,7 @@ namespace RefineWeb.Gallery.Migrations.Postgres
                     b.ToTable("AccessTokens");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ImageRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ImageRecord", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
@@ -132,7 +135,7 @@ namespace RefineWeb.Gallery.Migrations.Postgres
                     b.ToTable("Images");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ShareRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ShareRecord", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
@@ -167,17 +170,17 @@ namespace RefineWeb.Gallery.Migrations.Postgres
                     b.ToTable("Shares");
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ImageRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ImageRecord", b =>
                 {
-                    b.HasOne("RefineWeb.Gallery.ImageRecord", null)
+                    b.HasOne("RefineWeb.Data.Entities.ImageRecord", null)
                         .WithMany()
                         .HasForeignKey("ParentId")
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
-            modelBuilder.Entity("RefineWeb.Gallery.ShareRecord", b =>
+            modelBuilder.Entity("RefineWeb.Data.Entities.ShareRecord", b =>
                 {
-                    b.HasOne("RefineWeb.Gallery.ImageRecord", null)
+                    b.HasOne("RefineWeb.Data.Entities.ImageRecord", null)
                         .WithMany()
                         .HasForeignKey("ImageId")
                         .OnDelete(DeleteBehavior.Cascade);
