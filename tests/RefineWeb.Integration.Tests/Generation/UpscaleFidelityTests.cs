@@ -11,7 +11,7 @@ namespace RefineWeb.Tests.Generation;
 
 /// <summary>
 /// Prompt-guided super-resolution with the shipped model, through the upload and upscale API: twelve validation
-/// images (never trained on; every 17th of the validation split, in tests/RefineWeb.Tests/Fixtures/validation),
+/// images (never trained on; every 17th of the validation split, in tests/RefineWeb.Integration.Tests/Fixtures/validation),
 /// box-downsampled to 16 px, taken x4 to 64 px with their captions, scored against the true 64 px image.
 /// </summary>
 public sealed class UpscaleFidelityTests(Xunit.Abstractions.ITestOutputHelper output)
