@@ -17,14 +17,12 @@ public static class ImageSummary
         return $"{image.Width}x{image.Height} px";
     }
 
-    /// <summary>"Seed 42 · Steps 20/10/8 · Guidance 3", what is known of it.</summary>
+    /// <summary>"Steps: 20/10/8 · Guidance: 3 · Sampler: ddim · Seed: 42", in the words the PNG's settings use (every setting a request has).</summary>
     public static string Settings(StoredImage image)
     {
         if (image.Parameters is not { } p) return "";
-        var parts = new List<string> { $"Seed {p.Seed}" };
-        if (p.Steps is { Length: > 0 } steps) parts.Add($"Steps {string.Join("/", steps)}");
-        if (p.GuidanceScale is { } g) parts.Add($"Guidance {g.ToString("0.##", CultureInfo.InvariantCulture)}");
-        if (p.Strength is { } s) parts.Add($"Strength {s.ToString("0.##", CultureInfo.InvariantCulture)}");
+        var parts = p.Describe().ToList();
+        if (p.Strength is { } s) parts.Add($"Strength: {s.ToString("0.##", CultureInfo.InvariantCulture)}");
         if (p.NegativePrompt is { Length: > 0 } negative) parts.Add($"Negative: {negative}");
         return string.Join(" · ", parts);
     }
