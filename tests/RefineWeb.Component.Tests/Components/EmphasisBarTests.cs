@@ -1,21 +1,13 @@
 using Bunit;
-using Microsoft.Extensions.DependencyInjection;
 using RefineWeb.Components.Pages.Home;
 
 namespace RefineWeb.Tests.Components;
 
 public sealed class EmphasisBarTests : MudComponentTest
 {
-    readonly string model = Directory.CreateTempSubdirectory("refineweb-emphasis-").FullName;
     string? written;
 
-    public EmphasisBarTests() => Bunit.Services.AddSingleton(TinyModel(model)); // knows "red" and "heart"
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Directory.Delete(model, recursive: true);
-    }
+    public EmphasisBarTests() => UseTinyModel(); // knows "red" and "heart"
 
     IRenderedComponent<EmphasisBar> Render(string prompt, bool disabled = false) =>
         Bunit.Render<EmphasisBar>(p => p.Add(x => x.Prompt, prompt).Add(x => x.Disabled, disabled).Add(x => x.PromptChanged, (string v) => written = v));

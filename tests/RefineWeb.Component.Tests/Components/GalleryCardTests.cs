@@ -1,5 +1,4 @@
 using Bunit;
-using Microsoft.Extensions.DependencyInjection;
 using RefineWeb.Components.Pages.Gallery;
 using RefineWeb.Engine.Schedulers;
 using RefineWeb.Gallery;
@@ -8,15 +7,8 @@ namespace RefineWeb.Tests.Components;
 
 public sealed class GalleryCardTests : MudComponentTest
 {
-    readonly string model = Directory.CreateTempSubdirectory("refineweb-card-").FullName;
 
-    public GalleryCardTests() => Bunit.Services.AddSingleton(TinyModel(model)); // 16, 32, 64 px
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Directory.Delete(model, recursive: true);
-    }
+    public GalleryCardTests() => UseTinyModel(); // 16, 32, 64 px
 
     static StoredImage Image(string id, ImageOrigin origin, string? parent = null, bool mask = false, ImageParameters? parameters = null) =>
         new(id, Guid.Empty, 64, 64, origin, parent, mask, "red heart", parameters, DateTimeOffset.UnixEpoch);

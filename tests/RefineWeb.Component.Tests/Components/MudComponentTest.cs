@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,20 @@ public abstract class MudComponentTest : IAsyncDisposable
         Bunit.Services.AddMudServices();
     }
 
-    public virtual ValueTask DisposeAsync() => Bunit.DisposeAsync(); // MudBlazor's services only dispose asynchronously
+    string? modelDirectory;
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        await Bunit.DisposeAsync(); // MudBlazor's services only dispose asynchronously
+        if (modelDirectory is not null) Directory.Delete(modelDirectory, recursive: true);
+    }
+
+    /// <summary>Registers a tiny loaded model ("red heart"; 16, 32, 64 px) for components that read the model, in a folder removed afterwards.</summary>
+    protected void UseTinyModel()
+    {
+        modelDirectory = Directory.CreateTempSubdirectory("refineweb-component-").FullName;
+        Bunit.Services.AddSingleton(TinyModel(modelDirectory));
+    }
 
     /// <summary>A freshly initialised tiny cascade (16/32/64 px, "red heart") written to <paramref name="directory"/> and loaded.</summary>
     public static ModelHost TinyModel(string directory)

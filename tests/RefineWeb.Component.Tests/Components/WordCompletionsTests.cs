@@ -1,20 +1,12 @@
 using Bunit;
-using Microsoft.Extensions.DependencyInjection;
 using RefineWeb.Components.Pages.Home;
 
 namespace RefineWeb.Tests.Components;
 
 public sealed class WordCompletionsTests : MudComponentTest
 {
-    readonly string model = Directory.CreateTempSubdirectory("refineweb-completions-").FullName;
 
-    public WordCompletionsTests() => Bunit.Services.AddSingleton(TinyModel(model)); // knows "red" and "heart"
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Directory.Delete(model, recursive: true);
-    }
+    public WordCompletionsTests() => UseTinyModel(); // knows "red" and "heart"
 
     [Fact]
     public void A_word_being_typed_is_completed_from_the_vocabulary_with_one_click()

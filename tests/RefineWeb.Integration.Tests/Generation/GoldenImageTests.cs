@@ -1,13 +1,7 @@
 using System.Buffers.Binary;
-using System.Net;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using RefineWeb.Engine.Imaging;
-using RefineWeb.Generation;
-using SkiaSharp;
 using Xunit.Abstractions;
 
 namespace RefineWeb.Tests.Generation;
@@ -17,20 +11,8 @@ namespace RefineWeb.Tests.Generation;
 /// chunks; the settings' text chunks are left out, since they grow when a setting is added). The hashes were taken on
 /// the commit before the "one request" redesign (afbcc5d): a refactoring of how a job travels must not move a pixel.
 /// </summary>
-public sealed class GoldenImageTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class GoldenImageTests(ITestOutputHelper output, ShippedModelApp app) : IClassFixture<ShippedModelApp>
 {
-    RefineWebFactory factory = null!;
-    HttpClient client = null!;
-
-    public async Task InitializeAsync()
-    {
-        factory = new RefineWebFactory(Path.Combine(RefineWebFactory.RepositoryRoot, "models", "emoji-cascade-v1"));
-        client = factory.CreateClient();
-        await factory.Services.GetRequiredService<ModelHost>().Loaded;
-    }
-
-    public async Task DisposeAsync() => await factory.DisposeAsync();
-
     static readonly Dictionary<string, string> Expected = new()
     {
         ["text"] = "568f91a52ac02a05e678aecc8d332785d0c8500207dc57905931f8b285fe3ed2",
@@ -46,21 +28,21 @@ public sealed class GoldenImageTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Text_refine_and_upscale_jobs_make_the_same_png_bytes_as_before_the_redesign()
     {
         var actual = new Dictionary<string, string>();
-        actual["text"] = Hash((await RunAsync("/api/v1/generations", new { prompt = "red heart", seed = 1 }))[0]);
-        var pair = await RunAsync("/api/v1/generations", new { prompt = "(blue:1.5) apple", seed = 7, count = 2, stages = 3 });
+        actual["text"] = Hash((await app.RunAsync("/api/v1/generations", new { prompt = "red heart", seed = 1 }))[0]);
+        var pair = await app.RunAsync("/api/v1/generations", new { prompt = "(blue:1.5) apple", seed = 7, count = 2, stages = 3 });
         actual["text-emphasis-batch-1"] = Hash(pair[0]);
         actual["text-emphasis-batch-2"] = Hash(pair[1]);
-        actual["text-settings"] = Hash((await RunAsync("/api/v1/generations",
+        actual["text-settings"] = Hash((await app.RunAsync("/api/v1/generations",
             new { prompt = "rocket", negativePrompt = "blue", seed = 11, steps = new[] { 12, 3 }, guidanceScales = new[] { 4.0, 2.5 }, stages = 4 }))[0]);
 
-        var parentId = await UploadAsync(Disc(256));
+        var parentId = await app.UploadAsync(ShippedModelApp.Disc(256));
         var mask = new bool[256 * 256];
         for (int y = 96; y < 160; y++) for (int x = 80; x < 176; x++) mask[y * 256 + x] = true;
-        actual["refine-region"] = Hash((await RunAsync("/api/v1/refinements",
+        actual["refine-region"] = Hash((await app.RunAsync("/api/v1/refinements",
             new { parentImageId = parentId, mask = MaskImage.ToPng(mask, 256, 256), prompt = "blue heart", seed = 3, strength = 0.8 }))[0]);
-        actual["refine-whole"] = Hash((await RunAsync("/api/v1/upscales", new { imageId = parentId, prompt = "red apple", mode = "refine", strength = 0.5, seed = 5 }))[0]);
-        var smallId = await UploadAsync(Disc(32));
-        actual["upscale"] = Hash((await RunAsync("/api/v1/upscales", new { imageId = smallId, prompt = "red circle", seed = 1, factor = 4 }))[0]);
+        actual["refine-whole"] = Hash((await app.RunAsync("/api/v1/upscales", new { imageId = parentId, prompt = "red apple", mode = "refine", strength = 0.5, seed = 5 }))[0]);
+        var smallId = await app.UploadAsync(ShippedModelApp.Disc(32));
+        actual["upscale"] = Hash((await app.RunAsync("/api/v1/upscales", new { imageId = smallId, prompt = "red circle", seed = 1, factor = 4 }))[0]);
 
         foreach (var (name, hash) in actual) output.WriteLine($"[\"{name}\"] = \"{hash}\",");
         Assert.Equal(Expected, actual);
@@ -81,43 +63,4 @@ public sealed class GoldenImageTests(ITestOutputHelper output) : IAsyncLifetime
         return Convert.ToHexStringLower(SHA256.HashData(kept.ToArray()));
     }
 
-    /// <summary>A red disc on white, as an opaque PNG.</summary>
-    static byte[] Disc(int side)
-    {
-        using var bitmap = new SKBitmap(new SKImageInfo(side, side, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        using (var canvas = new SKCanvas(bitmap))
-        {
-            canvas.Clear(SKColors.White);
-            using var paint = new SKPaint { Color = SKColors.Red, IsAntialias = true };
-            canvas.DrawCircle(side / 2f, side / 2f, side / 3f, paint);
-        }
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
-    }
-
-    async Task<string> UploadAsync(byte[] png)
-    {
-        using var form = new MultipartFormDataContent { { new ByteArrayContent(png), "file", "disc.png" } };
-        using var response = await client.PostAsync("/api/v1/uploads", form);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
-
-    async Task<List<byte[]>> RunAsync(string path, object body)
-    {
-        using var created = await client.PostAsJsonAsync(path, body);
-        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(180));
-        JsonElement status;
-        do
-        {
-            await Task.Delay(50, timeout.Token);
-            status = await client.GetFromJsonAsync<JsonElement>($"/api/v1/generations/{id}", timeout.Token);
-        } while (status.GetProperty("status").GetString() is "queued" or "running");
-        Assert.Equal("succeeded", status.GetProperty("status").GetString());
-        var images = new List<byte[]>();
-        foreach (var url in status.GetProperty("images").EnumerateArray()) images.Add(await client.GetByteArrayAsync(url.GetString()));
-        return images;
-    }
 }
