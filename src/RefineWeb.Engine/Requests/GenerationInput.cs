@@ -98,6 +98,9 @@ public static class GenerationLimits
         return null;
     }
 
+    /// <summary>Why the prompt cannot be used, its emphasis syntax included (what a page shows while the user types); null when it can.</summary>
+    public static string? PromptError(string? prompt) => PromptProblem(prompt) ?? Emphasis(prompt!).Problem;
+
     /// <summary>Why the negative prompt cannot be used, or null (it may be empty).</summary>
     public static string? NegativePromptProblem(string? negative)
     {

@@ -81,7 +81,7 @@ public sealed partial class Home : IDisposable
     /// <summary>A prompt error goes as soon as the prompt is fixed, not at the next Generate (and comes back only then).</summary>
     void OnPromptEdited()
     {
-        if (errors.ContainsKey("prompt") && GenerationLimits.PromptProblem(form.Prompt) is null) errors = errors.Where(e => e.Key != "prompt").ToDictionary();
+        if (errors.ContainsKey("prompt") && GenerationLimits.PromptError(form.Prompt) is null) errors = errors.Where(e => e.Key != "prompt").ToDictionary();
     }
 
     void Generate()

@@ -1,0 +1,37 @@
+using RefineWeb.Engine.Imaging;
+using RefineWeb.Engine.Schedulers;
+using RefineWeb.Generation.Queueing.Redis;
+
+namespace RefineWeb.Tests.Generation;
+
+/// <summary>A job as a cluster stores it in Redis: its request whole, so another worker runs exactly the same thing.</summary>
+public sealed class JobSpecTests
+{
+    [Fact]
+    public void A_refinement_comes_back_from_json_with_its_settings_parsed_prompt_picture_and_masks()
+    {
+        var mask = new bool[4 * 4];
+        mask[5] = mask[6] = true;
+        var editable = mask.Select((m, i) => m || i == 7).ToArray();
+        var picture = new RgbImage(4, 4, [.. Enumerable.Range(0, 4 * 4 * 3).Select(i => (byte)(i * 5))]);
+        var edit = new ImageEdit(EditKind.RefineRegion, "parent", picture, 0.6, mask, editable, 1, [1, 2, 3]);
+        var job = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "(blue:1.3) heart", NegativePrompt = "red", Steps = [4, 2], Sampler = SamplerKind.Ddim }, [9], edit);
+
+        var json = JobSpec.Of(job).Serialize();
+        var copy = JobSpec.Deserialize(json).ToJob();
+
+        Assert.Equal((job.Id, job.Owner, job.CreatedAt), (copy.Id, copy.Owner, copy.CreatedAt));
+        var (a, b) = (job.Request, copy.Request);
+        Assert.Equal((a.Prompt, a.NegativePrompt, a.Settings.Seed, a.Settings.Sampler), (b.Prompt, b.NegativePrompt, b.Settings.Seed, b.Settings.Sampler));
+        Assert.Equal(a.Settings.Steps, b.Settings.Steps);
+        Assert.Equal(a.Emphasis.Text, b.Emphasis.Text);
+        Assert.Equal(a.Emphasis.Phrases, b.Emphasis.Phrases);
+        Assert.Equal((EditKind.RefineRegion, "parent", 0.6, 1), (b.Edit!.Kind, b.Edit.SourceId, b.Edit.Strength, b.Edit.Feather));
+        Assert.Equal(picture.Pixels, b.Edit.Source.Pixels);
+        Assert.Equal(mask, b.Edit.Mask);
+        Assert.Equal(editable, b.Edit.Editable);
+        Assert.Equal([1, 2, 3], b.Edit.MaskPng!);
+        Assert.Contains("\"sampler\":\"ddim\"", json);
+        Assert.Contains("\"kind\":\"refineRegion\"", json);
+    }
+}
