@@ -18,12 +18,12 @@ public sealed class GenerationHub(GenerationService service, CreationLimiter lim
         if (input is null) throw new HubException("Send a generation request: at least {\"prompt\": \"...\"}.");
         if (Context.GetHttpContext() is { } http && limiter.TryAcquire(http) is { Allowed: false } refused)
             throw new HubException("Too many requests: " + limiter.Message(refused.RetryAfter));
-        var result = service.Submit(Context.User.Owner(), input);
+        var result = service.Submit(Context.User.Owner(), input, follow: true);
         if (result.Errors is { } errors) throw new HubException(string.Join(" ", errors.SelectMany(e => e.Value)));
         if (result.Unavailable is { } reason) throw new HubException("The model is not loaded: " + reason);
         if (result.CapacityMessage is { } capacity) throw new HubException(capacity);
         var job = result.Job!;
-        var events = Listen(job, cancellation);
+        var events = result.Events!.WithCancellation(cancellation);
         try
         {
             await foreach (var update in events) yield return update;

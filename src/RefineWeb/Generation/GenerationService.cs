@@ -7,9 +7,10 @@ using RefineWeb.Generation.Queueing;
 namespace RefineWeb.Generation;
 
 /// <summary>Why a submission was not queued; null fields when it was. <see cref="SessionQueueFull"/>: this session
-/// already has that many jobs waiting (its limit); <see cref="QueueFull"/>: the whole queue is full.</summary>
+/// already has that many jobs waiting (its limit); <see cref="QueueFull"/>: the whole queue is full. <see cref="Events"/>:
+/// the job's events from "queued" on, when the submitter asked to follow it.</summary>
 public sealed record SubmitResult(GenerationJob? Job, Dictionary<string, string[]>? Errors = null, bool QueueFull = false, string? Unavailable = null,
-    int? SessionQueueFull = null, string? RateLimited = null, bool QueueUnreachable = false)
+    int? SessionQueueFull = null, string? RateLimited = null, bool QueueUnreachable = false, IAsyncEnumerable<GenerationEvent>? Events = null)
 {
     public const string UnreachableMessage = "The job queue is unreachable right now; nothing was queued. Try again in a few seconds.";
 
@@ -26,10 +27,12 @@ public sealed record SubmitResult(GenerationJob? Job, Dictionary<string, string[
 /// </summary>
 public sealed class GenerationService(IGenerationQueue queue, ModelHost models, ImageStore images)
 {
-    public SubmitResult Submit(Guid owner, GenerationInput? input)
+    /// <param name="follow">Listen to the job before it is queued (<see cref="SubmitResult.Events"/>): its stream then starts at
+    /// "queued" however fast the engine takes it.</param>
+    public SubmitResult Submit(Guid owner, GenerationInput? input, bool follow = false)
     {
         var (request, errors) = ImageRequest.Parse(input, models.StageCount);
-        return request is null ? new SubmitResult(null, errors) : Enqueue(owner, request);
+        return request is null ? new SubmitResult(null, errors) : Enqueue(owner, request, follow);
     }
 
     /// <summary>Another session's image is "no such image", exactly as a missing one.</summary>
@@ -120,13 +123,14 @@ public sealed class GenerationService(IGenerationQueue queue, ModelHost models, 
     /// <summary>The owner's job; another session's is not found.</summary>
     public GenerationJob? Find(Guid owner, string id) => queue.Find(id) is { } job && job.Owner == owner ? job : null;
 
-    SubmitResult Enqueue(Guid owner, ImageRequest request)
+    SubmitResult Enqueue(Guid owner, ImageRequest request, bool follow = false)
     {
         if (models.LoadError is { } reason) return new SubmitResult(null, Unavailable: reason);
         var job = new GenerationJob(owner, request, Warnings(request));
+        var events = follow ? job.Events() : null;
         return queue.TryEnqueue(job) switch
         {
-            EnqueueResult.Queued => new SubmitResult(job),
+            EnqueueResult.Queued => new SubmitResult(job, Events: events),
             EnqueueResult.SessionFull => new SubmitResult(null, SessionQueueFull: queue.MaxQueuedPerSession),
             EnqueueResult.Unreachable => new SubmitResult(null, QueueUnreachable: true),
             _ => new SubmitResult(null, QueueFull: true),

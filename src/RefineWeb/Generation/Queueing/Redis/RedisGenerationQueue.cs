@@ -71,6 +71,8 @@ public sealed class RedisGenerationQueue : IGenerationQueue, IJobRelay, IDisposa
             followed.TryRemove(job.Id, out _);
             return result;
         }
+        // Someone listened before the job was queued (the hub follows from "queued" on): workers encode its previews.
+        if (job.ListenerCount > 0) ((IJobRelay)this).Watching(job);
         try
         {
             // The submitter's answer carries its place, as in one process (the event on its way from Redis says the same).
