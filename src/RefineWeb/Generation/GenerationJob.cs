@@ -27,6 +27,7 @@ public sealed class GenerationJob
         CreatedAt = createdAt ?? DateTimeOffset.UtcNow;
         Owner = owner;
         Request = request;
+        Seeds = request.Seeds; // read per step by the worker and per queue change: computed once
         Warnings = warnings is { Count: > 0 } ? warnings : null;
         token = cancellation.Token;
         Latest = new GenerationEvent { JobId = Id, Status = GenerationStatus.Queued, Warnings = Warnings };
@@ -42,7 +43,7 @@ public sealed class GenerationJob
     /// <summary>What was asked, validated and parsed once at submission; an edit's picture is let go of once the job ends.</summary>
     public ImageRequest Request { get; private set; }
     /// <summary>One seed per image.</summary>
-    public IReadOnlyList<long> Seeds => Request.Seeds;
+    public IReadOnlyList<long> Seeds { get; }
     public DateTimeOffset CreatedAt { get; }
     public GenerationEvent Latest { get; private set; }
     public CancellationToken CancellationToken => token;
