@@ -153,6 +153,37 @@ public sealed class ClusterTests(TestCluster cluster)
     }
 
     [Fact]
+    public async Task Workers_outlive_a_Redis_outage_under_load_and_every_accepted_job_succeeds_once()
+    {
+        using var session = new SessionClient();
+        var ids = new List<string>();
+        for (int i = 0; i < 6; i++) ids.Add(await session.PostAsync(Web1, new { prompt = "green apple", seed = 120 + i, stages = 2, steps = new[] { 40, 20 } }));
+        var deadline = DateTime.UtcNow + Patience;
+        while (Status(await session.StatusAsync(Web2, ids[0])) != "running")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the first job never started\n{cluster.Logs()}");
+            await Task.Delay(100);
+        }
+        var workers = cluster.Workers.Select(w => w.Pid).ToList();
+
+        cluster.Redis.StopServer(); // mid-batch: the batch ends, its events and the next take meet an unreachable Redis
+        await Task.Delay(TimeSpan.FromSeconds(12));
+        await cluster.Redis.StartServerAsync();
+
+        var images = new List<string>();
+        foreach (var id in ids)
+        {
+            var final = (await session.FollowAsync(Web1, id, Patience * 2, cluster.Logs))[^1];
+            Assert.True(Status(final) == "succeeded", $"{id}: {final}\n{cluster.Logs()}");
+            images.AddRange(final.GetProperty("images").EnumerateArray().Select(u => u.GetString()!.Split('/')[^1].Replace(".png", "")));
+        }
+        Assert.Equal(workers, cluster.Workers.Select(w => w.Pid)); // neither worker died (the watchdog would have restarted it)
+        Assert.All(cluster.Workers, w => Assert.False(w.HasExited, w.LogTail()));
+        var rows = (await cluster.ImageRowsAsync()).Where(r => r.Prompt == "green apple").Select(r => r.Id).ToList();
+        Assert.Equal(images.Order(), rows.Order()); // one row per image: none twice, none missing
+    }
+
+    [Fact]
     public async Task Jobs_waiting_while_every_process_restarts_all_run_once_with_one_row_per_image()
     {
         using var session = new SessionClient();

@@ -108,7 +108,9 @@ public sealed class EventPublisher : IDisposable
                 var frame = work.Frames[i];
                 var parameters = work.Parameters?[i];
                 var png = parameters is null ? frame.ToPng() : parameters.AddTo(frame.ToPng());
-                ids.Add((await images.AddAsync(work.Job.Owner, png, frame.Width, frame.Height, work.Store!, parameters, id: ImageStore.ResultId(work.Job.Id, i))).Id);
+                var resultId = ImageStore.ResultId(work.Job.Id, i);
+                ids.Add((await WhileDatabaseRecoversAsync(work.Job.Id,
+                    () => images.AddAsync(work.Job.Owner, png, frame.Width, frame.Height, work.Store!, parameters, id: resultId))).Id);
             }
             metrics.ImagesDone(ids.Count);
             work.Job.Publish(work.Event with { ImageIds = ids });
@@ -117,6 +119,32 @@ public sealed class EventPublisher : IDisposable
         {
             log.LogError(e, "Could not store the images of generation {JobId}", work.Job.Id);
             Fail(work.Job, "The finished image could not be saved to the gallery; try again later.");
+        }
+    }
+
+    /// <summary>How long storing a finished image is tried again while the database (or the image folder) fails.</summary>
+    internal TimeSpan StorePatience { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Stores, trying again (1 s, then up to 5 s apart) for <see cref="StorePatience"/>: a database restarting or
+    /// briefly unreachable must not cost a finished job. Safe to repeat: a result's id makes a second add find the first.
+    /// </summary>
+    async Task<StoredImage> WhileDatabaseRecoversAsync(string jobId, Func<Task<StoredImage>> add)
+    {
+        var deadline = DateTime.UtcNow + StorePatience;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var stored = await add();
+                if (attempt > 1) log.LogInformation("Stored generation {JobId}'s image after {Attempts} tries", jobId, attempt);
+                return stored;
+            }
+            catch (Exception e) when (DateTime.UtcNow < deadline)
+            {
+                if (attempt == 1) log.LogWarning(e, "Could not store an image of generation {JobId}; trying again", jobId);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt)));
+            }
         }
     }
 

@@ -28,18 +28,28 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
         if (model is not null) timing.UseStages(model.Stages.Select(s => (s.Config.Name, s.Config.DefaultSteps)));
         while (!stopping.IsCancellationRequested)
         {
-            var batch = jobs.TakeAsync(options.Value.MaxBatchImages, stopping).GetAwaiter().GetResult();
-            if (batch is null) return;
-            foreach (var job in batch) job.RunningOn ??= (options.Value.ResolvedWorkerName, 1);
-            UseThreadsFor(batch.Sum(job => job.Seeds.Count));
-            if (engine is null)
+            try
             {
-                foreach (var job in batch) publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = models.LoadError });
-                continue;
+                var batch = jobs.TakeAsync(options.Value.MaxBatchImages, stopping).GetAwaiter().GetResult();
+                if (batch is null) return;
+                foreach (var job in batch) job.RunningOn ??= (options.Value.ResolvedWorkerName, 1);
+                UseThreadsFor(batch.Sum(job => job.Seeds.Count));
+                if (engine is null)
+                {
+                    foreach (var job in batch) publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = models.LoadError });
+                    continue;
+                }
+                RunBatch(engine, [.. batch], stopping);
+                timing.RunningMillisecondsLeft = 0;
+                TrimNativeHeap();
             }
-            RunBatch(engine, [.. batch], stopping);
-            timing.RunningMillisecondsLeft = 0;
-            TrimNativeHeap();
+            catch (Exception e) when (!stopping.IsCancellationRequested)
+            {
+                // The engine outlives whatever failed around it (an unreachable queue, a bug): an exception leaving
+                // this loop would stop the whole host, and with it every job still waiting.
+                logger.LogError(e, "The engine loop failed; going on in a second");
+                stopping.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
+            }
         }
     }
 

@@ -72,3 +72,70 @@ public sealed class EventPublisherTests
         }
     }
 }
+
+public sealed class EventPublisherOutageTests
+{
+    static RgbImage Frame(byte value) => new(2, 2, Enumerable.Repeat(value, 12).ToArray());
+
+    /// <summary>The gallery's image folder made unusable for a while (a file where the folder was), then restored.</summary>
+    static async Task OutageAsync(string folder, TimeSpan length)
+    {
+        var aside = folder + ".aside";
+        System.IO.Directory.CreateDirectory(folder);
+        System.IO.Directory.Move(folder, aside);
+        File.WriteAllText(folder, "not a folder");
+        await Task.Delay(length);
+        File.Delete(folder);
+        System.IO.Directory.Move(aside, folder);
+    }
+
+    [Fact]
+    public async Task A_finished_image_is_stored_once_the_gallery_recovers_from_an_outage()
+    {
+        await using var gallery = await TestGallery.CreateAsync();
+        var owner = Guid.NewGuid();
+        var queue = new GenerationQueue(Options.Create(new GenerationOptions()));
+        using var publisher = new EventPublisher(gallery.Images, new GenerationMetrics(new TestMeters(), queue), NullLogger<EventPublisher>.Instance);
+        var job = TestJobs.Of(owner, new GenerationInput { Prompt = "red heart" }, [1]);
+        var listener = job.Listen(buffer: 100);
+        var outage = OutageAsync(gallery.Files.Root, TimeSpan.FromSeconds(2.5)); // down when this returns
+
+        publisher.PostFinished(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, [Frame(9)], new ImageLineage(ImageOrigin.Generated));
+        var received = new List<GenerationEvent>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await foreach (var update in listener.ReadAllAsync(timeout.Token)) received.Add(update);
+        await outage;
+
+        var final = received[^1]; // after the "queued" a listener hears first
+        Assert.True(final.Status == GenerationStatus.Succeeded, final.Error);
+        var id = Assert.Single(final.ImageIds!);
+        using var stored = SkiaSharp.SKBitmap.Decode(await gallery.Images.ReadPngAsync(owner, id));
+        Assert.Equal(9, stored.GetPixel(0, 0).Red);
+    }
+
+    [Fact]
+    public async Task An_outage_longer_than_the_patience_fails_the_job_with_a_plain_message_and_stores_nothing()
+    {
+        await using var gallery = await TestGallery.CreateAsync();
+        var owner = Guid.NewGuid();
+        var queue = new GenerationQueue(Options.Create(new GenerationOptions()));
+        using var publisher = new EventPublisher(gallery.Images, new GenerationMetrics(new TestMeters(), queue), NullLogger<EventPublisher>.Instance)
+        {
+            StorePatience = TimeSpan.FromSeconds(1.5),
+        };
+        var job = TestJobs.Of(owner, new GenerationInput { Prompt = "red heart" }, [1]);
+        var listener = job.Listen(buffer: 100);
+        var outage = OutageAsync(gallery.Files.Root, TimeSpan.FromSeconds(6));
+
+        publisher.PostFinished(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1 }, [Frame(9)], new ImageLineage(ImageOrigin.Generated));
+        var received = new List<GenerationEvent>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await foreach (var update in listener.ReadAllAsync(timeout.Token)) received.Add(update);
+        await outage;
+
+        var final = received[^1]; // after the "queued" a listener hears first
+        Assert.Equal(GenerationStatus.Failed, final.Status);
+        Assert.Equal("The finished image could not be saved to the gallery; try again later.", final.Error);
+        Assert.Empty(await gallery.Images.ListAsync(owner));
+    }
+}

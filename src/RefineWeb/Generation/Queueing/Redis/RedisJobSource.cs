@@ -59,11 +59,11 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
 
     public async Task<IReadOnlyList<GenerationJob>?> TakeAsync(int maxImages, CancellationToken stopping)
     {
-        await (groupReady ??= store.EnsureGroupAsync());
         while (!stopping.IsCancellationRequested)
         {
             try
             {
+                await (groupReady ??= store.EnsureGroupAsync());
                 var entry = await store.ReadNewAsync(worker) ?? await store.ReclaimAsync(worker);
                 if (entry is { } taken)
                 {
@@ -80,6 +80,7 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
             }
             catch (Exception e) when (e is RedisException or RedisTimeoutException)
             {
+                if (groupReady is { IsFaulted: true }) groupReady = null; // Redis was down when the group was first made: make it again
                 log.LogWarning("Redis is unreachable ({Reason}); trying again", e.Message);
                 await Task.Delay(1000, stopping).ContinueWith(_ => { });
             }
@@ -180,8 +181,14 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
 
     void IJobRelay.Published(GenerationJob job, GenerationEvent update)
     {
-        var sent = store.PublishAsync(job.Id, update);
-        if (!update.IsFinal || !jobs.TryRemove(job.Id, out var running)) return;
+        if (!update.IsFinal)
+        {
+            // A step's event lost while Redis is down is superseded by the next one: not worth waiting for.
+            _ = store.PublishAsync(job.Id, update).ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            return;
+        }
+        var sent = PublishFinalAsync(job.Id, update);
+        if (!jobs.TryRemove(job.Id, out var running)) return;
         watched.TryRemove(job.Id, out _);
         bool batchDone;
         lock (running.Batch)
@@ -194,6 +201,33 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
         if (batchDone)
             sent.ContinueWith(t => t.IsCompletedSuccessfully ? store.AcknowledgeAsync(running.Batch.EntryId) : Task.CompletedTask).Unwrap()
                 .ContinueWith(t => log.LogError(t.Exception, "Could not acknowledge batch {Entry}", running.Batch.EntryId), TaskContinuationOptions.OnlyOnFaulted);
+    }
+
+    /// <summary>How long a job's final event is offered to an unreachable Redis before the batch is left to be taken over.</summary>
+    static readonly TimeSpan FinalEventPatience = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// A job's final event, sent again every second while Redis is unreachable (an outage must not cost the job: its
+    /// images are stored already). Faults only after <see cref="FinalEventPatience"/>; the batch then stays pending
+    /// and is run again elsewhere, to the same rows.
+    /// </summary>
+    async Task PublishFinalAsync(string id, GenerationEvent update)
+    {
+        var deadline = DateTime.UtcNow + FinalEventPatience;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await store.PublishAsync(id, update);
+                if (attempt > 1) log.LogInformation("Redis is back: delivered the end of generation {Job} after {Attempts} tries", id, attempt);
+                return;
+            }
+            catch (Exception e) when ((e is RedisException or RedisTimeoutException) && DateTime.UtcNow < deadline && !disposed.IsCancellationRequested)
+            {
+                if (attempt == 1) log.LogWarning("Redis is unreachable ({Reason}); keeps trying to deliver the end of generation {Job}", e.Message, id);
+                try { await Task.Delay(1000, disposed.Token); } catch (OperationCanceledException) { }
+            }
+        }
     }
 
     void IJobRelay.CancelRequested(GenerationJob job)

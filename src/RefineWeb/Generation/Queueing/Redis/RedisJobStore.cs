@@ -93,7 +93,23 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<EngineO
         return EnqueueResult.Queued;
     }
 
-    public long Length => Db.SortedSetLength(Waiting);
+    long lastLength;
+
+    /// <summary>Jobs waiting. While Redis is unreachable, the last count read: a worker's idle check or a gauge must not throw.</summary>
+    public long Length
+    {
+        get
+        {
+            try
+            {
+                return lastLength = Db.SortedSetLength(Waiting);
+            }
+            catch (Exception e) when (e is RedisException or RedisTimeoutException)
+            {
+                return lastLength;
+            }
+        }
+    }
 
     public int MaxQueuedPerSession => generation.Value.MaxQueuedPerSession;
 
