@@ -25,6 +25,9 @@ public static class SessionIdentity
     public const string CookieName = "refineweb.session";
     public const string OwnerClaim = "refineweb:owner";
 
+    /// <summary>On a request signed in by an access token: the token's id (not the token).</summary>
+    public const string TokenClaim = "refineweb:token";
+
     const string NewSessionItem = "refineweb:new-session";
 
     /// <summary>On a response that started a session: the request carried no (valid) cookie or token.</summary>

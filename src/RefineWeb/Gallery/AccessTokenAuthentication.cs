@@ -27,9 +27,9 @@ public sealed class AccessTokenAuthentication(IOptionsMonitor<AuthenticationSche
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (TokenOf(Request) is not { } token) return AuthenticateResult.NoResult();
-        if (await tokens.FindOwnerAsync(token, Context.RequestAborted) is not { } owner)
+        if (await tokens.FindAsync(token, Context.RequestAborted) is not { } found)
             return AuthenticateResult.Fail("The access token is not valid: it was revoked, or it is mistyped.");
-        var identity = new ClaimsIdentity([new Claim(SessionIdentity.OwnerClaim, owner.ToString())], SchemeName);
+        var identity = new ClaimsIdentity([new Claim(SessionIdentity.OwnerClaim, found.Owner.ToString()), new Claim(SessionIdentity.TokenClaim, found.TokenId)], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 }

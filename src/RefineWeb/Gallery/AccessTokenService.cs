@@ -14,7 +14,7 @@ public sealed record AccessToken(string Id, string Name, DateTimeOffset CreatedA
 /// and acts as the session that made it, with its gallery. A token is "rw_" and 256 random bits, base64url; the
 /// database keeps only its SHA-256, as for share links. Revoking is a row update, checked on every request.
 /// </summary>
-public sealed class AccessTokenService(IDbContextFactory<GalleryDbContext> databases, TimeProvider clock)
+public sealed class AccessTokenService(IDbContextFactory<GalleryDbContext> databases, TimeProvider clock, AccessTokenConnections connections)
 {
     public const string Prefix = "rw_";
     public const int MaxNameLength = AccessTokenRecord.MaxNameLength, MaxPerSession = 20;
@@ -51,16 +51,25 @@ public sealed class AccessTokenService(IDbContextFactory<GalleryDbContext> datab
         return [.. rows.Select(Of)];
     }
 
-    /// <summary>Stops the token at once; false when the session has no such token.</summary>
+    /// <summary>Stops the token at once (its open hub connections close); false when the session has no such token.</summary>
     public async Task<bool> RevokeAsync(Guid owner, string id, CancellationToken cancellation = default)
     {
         await using var db = await databases.CreateDbContextAsync(cancellation);
-        return await db.AccessTokens.Where(t => t.Id == id && t.OwnerId == owner && t.RevokedAt == null)
+        bool revoked = await db.AccessTokens.Where(t => t.Id == id && t.OwnerId == owner && t.RevokedAt == null)
             .ExecuteUpdateAsync(set => set.SetProperty(t => t.RevokedAt, clock.GetUtcNow().UtcDateTime), cancellation) > 0;
+        if (revoked) connections.Revoked(id);
+        return revoked;
     }
 
-    /// <summary>The session a token belongs to, or null for a malformed, unknown or revoked one.</summary>
-    public async Task<Guid?> FindOwnerAsync(string token, CancellationToken cancellation = default)
+    /// <summary>Whether the token with this id still works (not revoked).</summary>
+    public async Task<bool> IsActiveAsync(string id, CancellationToken cancellation = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellation);
+        return await db.AccessTokens.AnyAsync(t => t.Id == id && t.RevokedAt == null, cancellation);
+    }
+
+    /// <summary>The session a token belongs to and the token's id, or null for a malformed, unknown or revoked one.</summary>
+    public async Task<(Guid Owner, string TokenId)?> FindAsync(string token, CancellationToken cancellation = default)
     {
         if (token.Length != TokenLength || !token.StartsWith(Prefix, StringComparison.Ordinal)) return null;
         await using var db = await databases.CreateDbContextAsync(cancellation);
@@ -73,7 +82,7 @@ public sealed class AccessTokenService(IDbContextFactory<GalleryDbContext> datab
             row.LastUsedAt = now;
             await db.SaveChangesAsync(cancellation);
         }
-        return row.OwnerId;
+        return (row.OwnerId, row.Id);
     }
 
     static AccessToken Of(AccessTokenRecord row) => new(row.Id, row.Name, new DateTimeOffset(row.CreatedAt, TimeSpan.Zero),

@@ -17,6 +17,7 @@ public static class SessionRegistration
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AccessTokenService>();
+        services.AddSingleton<AccessTokenConnections>();
         services.AddAuthentication(SessionOrToken)
             .AddPolicyScheme(SessionOrToken, "Session cookie or access token", o =>
                 o.ForwardDefaultSelector = context => AccessTokenAuthentication.TokenOf(context.Request) is null ? Scheme : AccessTokenAuthentication.SchemeName)
@@ -53,6 +54,15 @@ public static class SessionRegistration
                     detail: "It was revoked, or it is mistyped. Create a new one on the gallery page (Scripts and the API).").ExecuteAsync(context);
                 return;
             }
+            if (context.User.FindFirst(TokenClaim) is not null && !IsForTokens(context.Request.Path))
+            {
+                // A token is a script's key to the API, not a browser session: it cannot open the pages (nor the
+                // page's circuit), where tokens are created and revoked, so a leaked token cannot outlive its revocation.
+                await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Access tokens are for the API only",
+                    detail: $"A token works on {Paths.Api}/... and the hub at {Paths.Hub}. Open the pages in a browser, whose session cookie can create and revoke tokens.")
+                    .ExecuteAsync(context);
+                return;
+            }
             if (context.User.FindOwner() is null && NeedsSession(context.GetEndpoint()))
             {
                 var session = NewSession();
@@ -66,6 +76,8 @@ public static class SessionRegistration
         });
         app.UseAuthorization();
     }
+
+    static bool IsForTokens(PathString path) => path.StartsWithSegments(Paths.Api) || path.StartsWithSegments(Paths.Hub);
 
     static bool NeedsSession(Endpoint? endpoint) => endpoint is not null
         && (endpoint.Metadata.GetMetadata<RequiresSessionAttribute>() is not null

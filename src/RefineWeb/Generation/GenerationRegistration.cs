@@ -18,7 +18,11 @@ public static class GenerationRegistration
     public static IServiceCollection AddGeneration(this IServiceCollection services, IConfiguration configuration)
     {
         AddShared(services);
-        var signalR = services.AddSignalR(o => o.AddFilter<HubErrorLogging>());
+        var signalR = services.AddSignalR(o =>
+        {
+            o.AddFilter<HubErrorLogging>();
+            o.AddFilter<AccessTokenHubFilter>();
+        });
         if (Distributed(configuration) is { } redis)
         {
             AddRedis(services, redis);
@@ -90,7 +94,7 @@ public static class GenerationRegistration
             return ConnectionMultiplexer.Connect(options);
         });
         services.AddSingleton<RedisJobStore>();
-        services.AddHostedService<RedisGalleryChanges>();
+        services.AddHostedService<RedisNodeBroadcasts>();
     }
 
     /// <summary>The Redis connection string when Engine:Mode is Distributed; null in one process.</summary>

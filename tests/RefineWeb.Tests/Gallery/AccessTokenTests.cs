@@ -154,4 +154,93 @@ public sealed class AccessTokenTests : IAsyncLifetime
         Assert.Contains(message, problem);
         Assert.Empty(await app.Service<AccessTokenService>().ListAsync(owner));
     }
+
+    /// <summary>A script's hub connection over a WebSocket, as real clients use: authenticated once, when it opens.</summary>
+    HubConnection TokenHub(string token) => new HubConnectionBuilder()
+        .WithUrl(new Uri(app.Factory.ClientOptions.BaseAddress, Paths.Hub), o =>
+        {
+            o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+            o.SkipNegotiation = true;
+            o.WebSocketFactory = async (context, cancellation) =>
+            {
+                var client = app.Factory.Server.CreateWebSocketClient();
+                client.ConfigureRequest = request => request.Headers.Authorization = "Bearer " + token;
+                return await client.ConnectAsync(context.Uri, cancellation);
+            };
+        })
+        .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
+        .Build();
+
+    /// <summary>A call that needs a working connection and changes nothing: watching a job that does not exist.</summary>
+    static async Task<string> ProbeAsync(HubConnection connection)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await foreach (var _ in connection.StreamAsync<GenerationEvent>("Watch", "no-such-job")) { }
+        });
+        return error.Message;
+    }
+
+    [Fact]
+    public async Task Revoking_a_token_closes_its_open_hub_connections_at_once()
+    {
+        var token = await NewTokenAsync();
+        var other = await NewTokenAsync("other");
+        await using var connection = TokenHub(token);
+        await using var bystander = TokenHub(other);
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
+        await connection.StartAsync();
+        await bystander.StartAsync();
+        Assert.Contains("There is no generation", await ProbeAsync(connection));
+        var tokenId = (await app.Service<AccessTokenService>().ListAsync(owner)).Single(t => t.Name == "test script").Id;
+        Assert.Equal(1, app.Service<AccessTokenConnections>().OpenCount(tokenId));
+
+        Assert.True(await app.Service<AccessTokenService>().RevokeAsync(owner, tokenId)); // as the gallery page's Revoke does
+
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(HubConnectionState.Disconnected, connection.State);
+        await Assert.ThrowsAnyAsync<Exception>(() => connection.StartAsync()); // and it cannot come back
+        Assert.Contains("There is no generation", await ProbeAsync(bystander)); // the session's other token works on
+        Assert.Equal(0, app.Service<GenerationQueue>().Known);
+    }
+
+    [Fact]
+    public async Task A_call_on_a_connection_whose_token_was_revoked_elsewhere_is_refused_and_ends_it()
+    {
+        var token = await NewTokenAsync();
+        await using var connection = TokenHub(token);
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
+        await connection.StartAsync();
+        Assert.Contains("There is no generation", await ProbeAsync(connection));
+        // Revoked by another node whose announcement never arrived (Redis down): only the row says so.
+        await using (var db = await app.Service<IDbContextFactory<GalleryDbContext>>().CreateDbContextAsync())
+            await db.AccessTokens.ExecuteUpdateAsync(set => set.SetProperty(t => t.RevokedAt, DateTime.UtcNow));
+
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => connection.StreamAsync<GenerationEvent>("Generate", new GenerationInput { Prompt = "red heart" })
+            .GetAsyncEnumerator().MoveNextAsync().AsTask());
+        Assert.Contains("access token was revoked", refused.Message);
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(15)); // and the connection ends
+        Assert.Equal(0, app.Service<GenerationQueue>().Known);
+    }
+
+    [Theory]
+    [InlineData("GET", "/")]
+    [InlineData("GET", "/gallery")]
+    [InlineData("POST", "/_blazor/negotiate?negotiateVersion=1")]
+    public async Task A_token_cannot_open_the_pages_where_tokens_are_made_and_revoked(string method, string path)
+    {
+        var token = await NewTokenAsync();
+        using var script = Script(token);
+        using var response = await script.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Access tokens are for the API only", problem.GetProperty("title").GetString());
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+        Assert.Single(await app.Service<AccessTokenService>().ListAsync(owner)); // no token made through it
+        using var api = await script.GetAsync("/api/v1/gallery");
+        Assert.Equal(HttpStatusCode.OK, api.StatusCode);
+    }
 }
