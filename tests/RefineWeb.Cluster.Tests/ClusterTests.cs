@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using RefineWeb.Generation;
 
@@ -108,6 +109,47 @@ public sealed class ClusterTests(TestCluster cluster)
     }
 
     [Fact]
+    public async Task A_web_node_stopped_gracefully_under_a_streamed_job_tells_the_client_where_to_follow_it_and_the_job_runs_on()
+    {
+        using var session = new SessionClient();
+        var hub = await session.ConnectAsync(Web1);
+        var stream = hub.StreamAsync<GenerationEvent>("Generate",
+            new GenerationInput { Prompt = "rainbow", Seed = 81, Stages = 3, Steps = [80, 40, 40] }).GetAsyncEnumerator();
+        try
+        {
+            string? id = null;
+            using (var timeout = new CancellationTokenSource(Patience))
+                while (await stream.MoveNextAsync().AsTask().WaitAsync(timeout.Token))
+                {
+                    id = stream.Current.JobId;
+                    if (stream.Current is { Status: GenerationStatus.Running, Step: not null }) break;
+                }
+            Assert.NotNull(id);
+
+            cluster.Webs[0].Terminate(); // SIGTERM, as a deploy or a scale-in would
+            var ended = await Record.ExceptionAsync(async () =>
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                while (await stream.MoveNextAsync().AsTask().WaitAsync(timeout.Token)) Assert.NotEqual(GenerationStatus.Cancelled, stream.Current.Status);
+            });
+            // The node says where to follow the job when its last message gets out before SignalR drops the
+            // connection (it closes them all as the node stops); either way the client knows the job's id from the first event.
+            Assert.NotNull(ended);
+            if (ended is HubException) Assert.Contains(GenerationHub.NodeStopping(id), ended.Message);
+
+            var statuses = await session.FollowAsync(Web2, id, Patience, cluster.Logs);
+            Assert.Equal("succeeded", Status(statuses[^1]));
+            Assert.DoesNotContain(statuses, s => Status(s) == "cancelled");
+        }
+        finally
+        {
+            await hub.DisposeAsync();
+            cluster.Webs[0].Restart();
+            await cluster.WaitForWebAsync(0);
+        }
+    }
+
+    [Fact]
     public async Task A_job_that_kills_every_worker_fails_with_the_reason_after_the_retry_limit_and_the_others_run()
     {
         using var session = new SessionClient();
@@ -157,7 +199,7 @@ public sealed class ClusterTests(TestCluster cluster)
     {
         using var session = new SessionClient();
         var ids = new List<string>();
-        for (int i = 0; i < 6; i++) ids.Add(await session.PostAsync(Web1, new { prompt = "green apple", seed = 120 + i, stages = 2, steps = new[] { 40, 20 } }));
+        for (int i = 0; i < 6; i++) ids.Add(await session.PostAsync(Web1, new { prompt = "purple heart", seed = 120 + i, stages = 2, steps = new[] { 40, 20 } })); // a prompt no other test here uses: rows are counted by it
         var deadline = DateTime.UtcNow + Patience;
         while (Status(await session.StatusAsync(Web2, ids[0])) != "running")
         {
@@ -179,7 +221,7 @@ public sealed class ClusterTests(TestCluster cluster)
         }
         Assert.Equal(workers, cluster.Workers.Select(w => w.Pid)); // neither worker died (the watchdog would have restarted it)
         Assert.All(cluster.Workers, w => Assert.False(w.HasExited, w.LogTail()));
-        var rows = (await cluster.ImageRowsAsync()).Where(r => r.Prompt == "green apple").Select(r => r.Id).ToList();
+        var rows = (await cluster.ImageRowsAsync()).Where(r => r.Prompt == "purple heart").Select(r => r.Id).ToList();
         Assert.Equal(images.Order(), rows.Order()); // one row per image: none twice, none missing
     }
 

@@ -74,6 +74,7 @@ public sealed class SessionClient : IDisposable
     /// <summary>A SignalR connection to a node's hub in this session.</summary>
     public async Task<HubConnection> ConnectAsync(string node)
     {
+        if (cookie is null) (await SendAsync(HttpMethod.Get, node + "/api/v1/gallery")).Dispose(); // a session first, kept by REST calls too
         var connection = new HubConnectionBuilder()
             .WithUrl(node + "/hubs/generation", o => o.Headers["Cookie"] = cookie ?? "")
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)))

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
+using RefineWeb.Generation.Queueing;
 using RefineWeb.Security;
 
 namespace RefineWeb.Generation;
@@ -11,7 +12,7 @@ namespace RefineWeb.Generation;
 /// without one gets a new session). Generate is validated and rate-limited exactly as POST /api/v1/generations;
 /// a refusal is a <see cref="HubException"/> whose message says what to change.
 /// </summary>
-public sealed class GenerationHub(GenerationService service, CreationLimiter limiter) : Hub
+public sealed class GenerationHub(GenerationService service, CreationLimiter limiter, IGenerationQueue queue, IHostApplicationLifetime lifetime) : Hub
 {
     public async IAsyncEnumerable<GenerationEvent> Generate(GenerationInput? input, [EnumeratorCancellation] CancellationToken cancellation)
     {
@@ -23,16 +24,40 @@ public sealed class GenerationHub(GenerationService service, CreationLimiter lim
         if (result.Unavailable is { } reason) throw new HubException("The model is not loaded: " + reason);
         if (result.CapacityMessage is { } capacity) throw new HubException(capacity);
         var job = result.Job!;
-        var events = result.Events!.WithCancellation(cancellation);
+        // The stream ends with the client, or, in a cluster, with this web node when it stops gracefully (a deploy, a
+        // scale-in): the job is not the client's to lose then. It runs on on a worker, and the client is told where
+        // to follow it. (In one process the engine stops too and says so in the job's last event.)
+        var nodeStopping = queue.OutlivesThisProcess ? lifetime.ApplicationStopping : CancellationToken.None;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(cancellation, nodeStopping);
+        var events = result.Events!.GetAsyncEnumerator(ended.Token);
+        bool handedOver = false;
         try
         {
-            await foreach (var update in events) yield return update;
+            while (true)
+            {
+                try
+                {
+                    if (!await events.MoveNextAsync()) break;
+                }
+                catch (OperationCanceledException) when (nodeStopping.IsCancellationRequested)
+                {
+                    handedOver = true; // the client may be cut off too as the node stops: the job is still not its to lose
+                    break;
+                }
+                yield return events.Current;
+            }
         }
         finally
         {
-            job.Cancel(); // no-op once finished; a vanished client's job stops
+            await events.DisposeAsync();
+            if (!handedOver && !nodeStopping.IsCancellationRequested) job.Cancel(); // no-op once finished; a vanished client's job stops
         }
+        if (handedOver) throw new HubException(NodeStopping(job.Id));
     }
+
+    /// <summary>What a client streaming a job hears when this node stops under it: the job goes on, and how to follow it.</summary>
+    public static string NodeStopping(string jobId) =>
+        $"This server is stopping; generation {jobId} goes on. Follow it with Watch(\"{jobId}\") on the hub or GET {Paths.Generation(jobId)} (any node of the cluster).";
 
     // An iterator like Generate, so a refusal ends the stream with its message instead of failing the invocation
     // (which SignalR logs as a server error with a stack trace: a client could fill the log with them).

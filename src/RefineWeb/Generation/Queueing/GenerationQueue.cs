@@ -32,6 +32,8 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
         get { lock (gate) return jobs.Count; }
     }
 
+    public bool OutlivesThisProcess => false;
+
     public int MaxQueuedPerSession => options.Value.MaxQueuedPerSession;
 
     public EnqueueResult TryEnqueue(GenerationJob job)

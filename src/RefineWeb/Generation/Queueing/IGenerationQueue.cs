@@ -16,6 +16,9 @@ public interface IGenerationQueue
     int Length { get; }
 
     int MaxQueuedPerSession { get; }
+
+    /// <summary>Whether a job runs on when this process stops (a cluster's workers have it), so a stopping node need not cancel it.</summary>
+    bool OutlivesThisProcess { get; }
 }
 
 /// <summary>

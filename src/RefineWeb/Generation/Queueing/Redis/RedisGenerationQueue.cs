@@ -48,6 +48,8 @@ public sealed class RedisGenerationQueue : IGenerationQueue, IJobRelay, IDisposa
         }
     }
 
+    public bool OutlivesThisProcess => true;
+
     public int MaxQueuedPerSession => store.MaxQueuedPerSession;
 
     public int Length => (int)store.Length;
