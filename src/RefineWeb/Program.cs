@@ -12,6 +12,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddRefineWebServices();
 
 var app = builder.Build();
+app.WarnIfUnoptimized();
 await app.Services.InitializeGalleryAsync(); // database migrated, orphan files removed, before any request
 app.UseRefineWebPipeline();
 app.MapRefineWebEndpoints();

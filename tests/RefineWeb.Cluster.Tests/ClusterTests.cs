@@ -182,6 +182,17 @@ public sealed class ClusterTests(TestCluster cluster)
             Assert.NotNull(refused.Headers.RetryAfter);
             using var status = await session.SendAsync(HttpMethod.Get, $"{Web1}/api/v1/generations/{before}");
             Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, status.StatusCode); // not a 404: the job is not lost, only out of reach
+            Assert.Equal("The job queue is unreachable right now", (await status.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+            Assert.Equal(TimeSpan.FromSeconds(5), status.Headers.RetryAfter?.Delta);
+
+            // The hub says the same, whether the connection or the call meets the outage.
+            var hubError = await Record.ExceptionAsync(async () =>
+            {
+                await using var hub = await session.ConnectAsync(Web2);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await foreach (var _ in hub.StreamAsync<GenerationEvent>("Watch", before, timeout.Token)) { }
+            });
+            Assert.Contains("The job queue is unreachable right now", hubError?.Message);
         }
         finally
         {

@@ -5,7 +5,7 @@ namespace RefineWeb.Engine.Imaging;
 /// <summary>
 /// Checks an uploaded file before anything is kept: size, format (PNG, JPEG, WebP, by content, not by name),
 /// dimensions read from the header before decoding (so a decompression bomb is refused unread), and a complete
-/// decode (a truncated file is refused). Transparent pictures are composited on white like the training data.
+/// decode (a truncated file is refused). A JPEG's EXIF orientation is applied. Transparent pictures are composited on white like the training data.
 /// </summary>
 public static class ImageUpload
 {
@@ -32,6 +32,6 @@ public static class ImageUpload
         if (result != SKCodecResult.Success) return (null, $"The image is truncated or damaged ({result}).");
         using var opaque = WhiteComposite.Flatten(bitmap);
         using var tensor = ImageTensor.FromBitmap(opaque);
-        return (ImageTensor.ToRgb(tensor), null);
+        return (ExifOrientation.Upright(ImageTensor.ToRgb(tensor), codec.EncodedOrigin), null); // a phone's photo as it was taken
     }
 }

@@ -89,12 +89,14 @@ public static class GenerationLimits
     /// </summary>
     public static int DefaultFeather(int side) => Math.Clamp(side / 32, 1, MaxFeather);
 
-    /// <summary>Why the prompt cannot be used, or null: empty, too long, a control character (its emphasis is read by <see cref="ImageRequest"/>.Parse).</summary>
+    /// <summary>Why the prompt cannot be used, or null: empty or invisible, too long, a control character (its emphasis is read by <see cref="ImageRequest"/>.Parse).</summary>
     public static string? PromptProblem(string? prompt, string name = "prompt")
     {
         if (string.IsNullOrWhiteSpace(prompt)) return "Type a prompt: what should the picture show?";
         if (prompt.Length > MaxPromptLength) return $"The {name} is {prompt.Length} characters; at most {MaxPromptLength}.";
         if (ControlCharacter(prompt) is { } c) return $"The {name} contains the control character U+{(int)c:X4}; use plain text.";
+        if (prompt.All(c => char.IsWhiteSpace(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format))
+            return $"The {name} has only invisible characters (such as U+{(int)prompt.First(c => !char.IsWhiteSpace(c)):X4}, a zero-width space or mark); type what the picture should show.";
         return null;
     }
 

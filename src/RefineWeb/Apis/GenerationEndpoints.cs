@@ -82,7 +82,12 @@ public static class GenerationEndpoints
         catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException && !request.HttpContext.RequestAborted.IsCancellationRequested)
         {
             // Kestrel's and the form reader's limits and a garbled multipart body all end here: the client's fault.
-            return e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) ? TooLarge() : UploadProblem("The multipart body could not be read; send the image in a field named \"file\".");
+            // Only a size limit makes the upload "too large"; too many fields or overlong names are another fault.
+            if (e.Message.Contains("count limit", StringComparison.OrdinalIgnoreCase))
+                return UploadProblem($"The form has too many fields; send the image in a field named \"file\" (and optionally \"fit\"), nothing else.");
+            return e.Message.Contains("body length limit", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("value length limit", StringComparison.OrdinalIgnoreCase)
+                ? TooLarge()
+                : UploadProblem("The multipart body could not be read; send the image in a field named \"file\".");
         }
         if (form.Files.GetFile("file") is not { } file) return UploadProblem("Send the image as multipart/form-data in a field named \"file\".");
         if (UploadFitting.Parse(form["fit"]) is not { } fit)

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
 using RefineWeb.Generation.Queueing;
+using RefineWeb.Generation.Queueing.Redis;
 using RefineWeb.Security;
 
 namespace RefineWeb.Generation;
@@ -19,7 +20,7 @@ public sealed class GenerationHub(GenerationService service, CreationLimiter lim
         if (input is null) throw new HubException("Send a generation request: at least {\"prompt\": \"...\"}.");
         if (Context.GetHttpContext() is { } http && limiter.TryAcquire(http) is { Allowed: false } refused)
             throw new HubException("Too many requests: " + limiter.Message(refused.RetryAfter));
-        var result = service.Submit(Context.User.Owner(), input, follow: true);
+        var result = WhileQueueReachable(() => service.Submit(Context.User.Owner(), input, follow: true));
         if (result.Errors is { } errors) throw new HubException(string.Join(" ", errors.SelectMany(e => e.Value)));
         if (result.Unavailable is { } reason) throw new HubException("The model is not loaded: " + reason);
         if (result.CapacityMessage is { } capacity) throw new HubException(capacity);
@@ -55,6 +56,13 @@ public sealed class GenerationHub(GenerationService service, CreationLimiter lim
         if (handedOver) throw new HubException(NodeStopping(job.Id));
     }
 
+    public override Task OnConnectedAsync() =>
+        Context.Items.ContainsKey(QueueOutageHubLifetimeManager<GenerationHub>.QueueUnreachable)
+            ? throw new HubException(QueueUnreachable) // SignalR closes the connection with this message
+            : Task.CompletedTask;
+
+    static string QueueUnreachable => $"{ErrorResponses.QueueUnreachableTitle}: {ErrorResponses.QueueUnreachableDetail}";
+
     /// <summary>What a client streaming a job hears when this node stops under it: the job goes on, and how to follow it.</summary>
     public static string NodeStopping(string jobId) =>
         $"This server is stopping; generation {jobId} goes on. Follow it with Watch(\"{jobId}\") on the hub or GET {Paths.Generation(jobId)} (any node of the cluster).";
@@ -63,8 +71,21 @@ public sealed class GenerationHub(GenerationService service, CreationLimiter lim
     // (which SignalR logs as a server error with a stack trace: a client could fill the log with them).
     public async IAsyncEnumerable<GenerationEvent> Watch(string? jobId, [EnumeratorCancellation] CancellationToken cancellation)
     {
-        var job = service.Find(Context.User.Owner(), jobId ?? "") ?? throw new HubException($"There is no generation '{jobId}'.");
+        var job = WhileQueueReachable(() => service.Find(Context.User.Owner(), jobId ?? "")) ?? throw new HubException($"There is no generation '{jobId}'.");
         await foreach (var update in Listen(job, cancellation)) yield return update;
+    }
+
+    /// <summary>A call on the cluster's queue; when Redis is out of reach the client hears what the API's 503 says.</summary>
+    static T WhileQueueReachable<T>(Func<T> call)
+    {
+        try
+        {
+            return call();
+        }
+        catch (Exception e) when (ErrorResponses.IsQueueFault(e))
+        {
+            throw new HubException(QueueUnreachable);
+        }
     }
 
     static IAsyncEnumerable<GenerationEvent> Listen(GenerationJob job, CancellationToken cancellation)

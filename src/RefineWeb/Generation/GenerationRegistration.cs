@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RefineWeb.Gallery;
@@ -30,6 +32,8 @@ public static class GenerationRegistration
             services.AddHostedService<ModelLoader>();
             // Hub groups and user messages reach clients on every node (the hub's streams need no backplane: a stream lives on its connection).
             signalR.AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal(EngineKeyPrefix(configuration) + "signalr:"));
+            services.AddSingleton<HubLifetimeManager<GenerationHub>>(sp => new QueueOutageHubLifetimeManager<GenerationHub>(
+                ActivatorUtilities.CreateInstance<RedisHubLifetimeManager<GenerationHub>>(sp), sp.GetRequiredService<ILogger<QueueOutageHubLifetimeManager<GenerationHub>>>()));
         }
         else
         {
@@ -47,7 +51,13 @@ public static class GenerationRegistration
             o.PayloadSerializerOptions.Converters.Add(statusNames);
             // As the REST API: a misspelt field is refused, not silently ignored.
             o.PayloadSerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.PayloadSerializerOptions.AllowDuplicateProperties = false;
         }).AddMessagePackProtocol(o => o.SerializerOptions = HubMessagePack.Options); // the same field names, and as strict
+        // Both protocols name the field at fault when a call's arguments cannot be read, as the API does.
+        foreach (var plain in services.Where(d => d.ServiceType == typeof(IHubProtocol) && (d.ImplementationType == typeof(JsonHubProtocol) || d.ImplementationType == typeof(MessagePackHubProtocol))).ToList())
+            services.Remove(plain);
+        services.AddSingleton<IHubProtocol>(sp => new DescribedBindingFailures(ActivatorUtilities.CreateInstance<JsonHubProtocol>(sp)));
+        services.AddSingleton<IHubProtocol>(sp => new DescribedBindingFailures(ActivatorUtilities.CreateInstance<MessagePackHubProtocol>(sp)));
         return services;
     }
 

@@ -18,6 +18,9 @@ public static class ErrorResponses
             var problem = context.ProblemDetails;
             if (context.Exception is { } e) (problem.Title, problem.Detail) = Describe(e, problem.Status ?? 500);
             else problem.Detail ??= Explain(context.HttpContext.Request, problem.Status ?? 500); // an empty error response made readable
+            // Every "unavailable" is an outage or a model still loading: say when to look again (clients back off by it).
+            if (problem.Status == StatusCodes.Status503ServiceUnavailable && !context.HttpContext.Response.HasStarted)
+                context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         });
 
     public static void UseErrorResponses(this WebApplication app)
@@ -45,10 +48,17 @@ public static class ErrorResponses
         _ => StatusCodes.Status500InternalServerError,
     };
 
+    /// <summary>What a 503 tells a client to wait before trying again.</summary>
+    public const int RetryAfterSeconds = 5;
+
+    /// <summary>The job queue (a cluster's Redis) is out of reach: the same words from the API and the hub.</summary>
+    public const string QueueUnreachableTitle = "The job queue is unreachable right now";
+
+    public const string QueueUnreachableDetail = "The server cannot reach its job queue (Redis); nothing was queued or changed. Try again in a few seconds.";
+
     static (string Title, string Detail) Describe(Exception e, int status) => status switch
     {
-        StatusCodes.Status503ServiceUnavailable when IsQueueFault(e) => ("The job queue is unreachable right now",
-            "The server cannot reach its job queue (Redis); nothing was queued or changed. Try again in a few seconds."),
+        StatusCodes.Status503ServiceUnavailable when IsQueueFault(e) => (QueueUnreachableTitle, QueueUnreachableDetail),
         StatusCodes.Status413PayloadTooLarge => ("The request is too large", "The request body is larger than this server accepts; send a smaller file."),
         StatusCodes.Status503ServiceUnavailable => ("The gallery cannot be written right now",
             "The server could not save or change your images (its storage or database is unavailable); nothing was changed. Try again later."),
@@ -67,7 +77,7 @@ public static class ErrorResponses
     };
 
     /// <summary>A cluster's Redis out of reach (its timeouts are not RedisExceptions).</summary>
-    static bool IsQueueFault(Exception e) => e is StackExchange.Redis.RedisException or StackExchange.Redis.RedisTimeoutException;
+    internal static bool IsQueueFault(Exception e) => e is StackExchange.Redis.RedisException or StackExchange.Redis.RedisTimeoutException;
 
     static bool IsStorageFault(Exception e) =>
         e is IOException or UnauthorizedAccessException or DbException or DbUpdateException || e.InnerException is { } inner && IsStorageFault(inner);

@@ -97,6 +97,46 @@ public sealed class RefineAndUploadApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_form_of_thousands_of_small_fields_is_refused_for_its_fields_not_its_size()
+    {
+        int before = (await app.Client.GetFromJsonAsync<JsonElement>("/api/v1/gallery")).GetArrayLength();
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(Png(32, 32, SKColors.Red)), "file", "small.png" } };
+        for (int i = 0; i < 5000; i++) form.Add(new StringContent("x"), $"f{i}");
+        using var response = await app.Client.PostAsync("/api/v1/uploads", form);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var message = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("file")[0].GetString();
+        Assert.StartsWith("The form has too many fields", message);
+        Assert.Equal(before, (await app.Client.GetFromJsonAsync<JsonElement>("/api/v1/gallery")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_phone_photo_is_stored_upright_by_its_exif_orientation()
+    {
+        // Stored as the sensor saw it: 40x20, red on the left, blue on the right; EXIF 6 says "turn 90° clockwise".
+        using var sideways = new SKBitmap(new SKImageInfo(40, 20, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        using (var canvas = new SKCanvas(sideways))
+        {
+            canvas.Clear(SKColors.Red);
+            using var blue = new SKPaint { Color = SKColors.Blue };
+            canvas.DrawRect(20, 0, 20, 20, blue);
+        }
+        using var jpeg = sideways.Encode(SKEncodedImageFormat.Jpeg, 95);
+        byte[] exif = [0xFF, 0xE1, 0, 34, (byte)'E', (byte)'x', (byte)'i', (byte)'f', 0, 0,
+            (byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0, // little-endian TIFF, first IFD at 8
+            1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, // one entry: Orientation (0x0112), SHORT, 6
+            0, 0, 0, 0];
+        var bytes = jpeg.ToArray();
+        byte[] photo = [.. bytes[..2], .. exif, .. bytes[2..]];
+
+        var id = await UploadedIdAsync(photo);
+        var stored = Rgb(await app.Client.GetByteArrayAsync($"/api/v1/images/{id}.png"));
+        Assert.Equal((20, 40), (stored.Width, stored.Height)); // tall, as taken
+        byte[] Pixel(int x, int y) => stored.Pixels.AsSpan(((y * stored.Width) + x) * 3, 3).ToArray();
+        Assert.True(Pixel(10, 8) is [> 200, < 60, < 60], $"top should be red: {string.Join(",", Pixel(10, 8))}");
+        Assert.True(Pixel(10, 32) is [< 60, < 60, > 200], $"bottom should be blue: {string.Join(",", Pixel(10, 32))}");
+    }
+
+    [Fact]
     public async Task A_refinement_changes_only_the_masked_pixels_and_records_its_lineage()
     {
         var generation = await app.PostAsync(new { prompt = "red heart", seed = 4 });

@@ -133,6 +133,12 @@ public sealed class InputValidationTests : IAsyncLifetime
         }
         Assert.Equal(0, app.Service<GenerationQueue>().Known);
 
+        // Zero-width characters only: nothing a person can see, so nothing the model could follow.
+        using (var invisible = await app.Client.PostAsync("/api/v1/generations", JsonContent("""{"prompt": "\u200B\u200D \uFEFF"}""")))
+            Assert.StartsWith("The prompt has only invisible characters (such as U+200B",
+                (await AssertProblemAsync(invisible, HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("prompt")[0].GetString());
+        Assert.Equal(0, app.Service<GenerationQueue>().Known);
+
         // The page and the hub call the service with values JSON cannot carry: the service refuses them the same way.
         var service = app.Service<GenerationService>();
         var owner = Guid.NewGuid();
@@ -156,7 +162,36 @@ public sealed class InputValidationTests : IAsyncLifetime
         {
             await foreach (var _ in hub.StreamAsync<GenerationEvent>("Generate", new { prompt = "red heart", seeed = 3 })) { }
         });
-        Assert.Contains("Generate", typo.Message);
+        Assert.Contains("'seeed' is not a field of a generation request.", typo.Message); // named, in the API's words
+
+        var wrongType = await Assert.ThrowsAnyAsync<HubException>(async () =>
+        {
+            await foreach (var _ in hub.StreamAsync<GenerationEvent>("Generate", new { prompt = "red heart", steps = "many" })) { }
+        });
+        Assert.Contains("The field 'steps' has a value of the wrong type or out of range.", wrongType.Message);
+
+        var twice = await Assert.ThrowsAnyAsync<HubException>(async () =>
+        {
+            using var body = JsonDocument.Parse("""{"prompt": "red heart", "prompt": "blue heart"}""");
+            await foreach (var _ in hub.StreamAsync<GenerationEvent>("Generate", body.RootElement)) { }
+        });
+        Assert.Contains("The field 'prompt' is given more than once", twice.Message);
+        Assert.Equal(0, app.Service<GenerationQueue>().Known);
+    }
+
+    [Fact]
+    public async Task A_field_given_twice_is_refused_by_name_and_nothing_is_made()
+    {
+        // Last-one-wins would read this as a link to the whole gallery.
+        using (var share = await app.Client.PostAsync("/api/v1/shares", JsonContent($$"""{"imageId": "{{image}}", "imageId": null}""")))
+        {
+            var problem = await AssertProblemAsync(share, HttpStatusCode.BadRequest);
+            Assert.Equal("The field 'imageId' is given more than once; give each field once.", problem.GetProperty("detail").GetString());
+        }
+        Assert.Equal(0, (await app.Client.GetFromJsonAsync<JsonElement>("/api/v1/shares")).GetArrayLength());
+
+        using (var generation = await app.Client.PostAsync("/api/v1/generations", JsonContent("""{"prompt": "red heart", "seed": 1, "seed": 2}""")))
+            Assert.Contains("'seed' is given more than once", (await AssertProblemAsync(generation, HttpStatusCode.BadRequest)).GetProperty("detail").GetString());
         Assert.Equal(0, app.Service<GenerationQueue>().Known);
     }
 }
