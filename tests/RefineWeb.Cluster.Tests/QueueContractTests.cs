@@ -111,6 +111,24 @@ public abstract class QueueContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sessions_waiting_and_running_jobs_are_found_again_oldest_first_until_they_end()
+    {
+        GenerationJob first = Job(A, 1), second = Job(A, 2), theirs = Job(B, 3);
+        foreach (var job in new[] { first, second, theirs }) Queue.TryEnqueue(job);
+        Assert.Equal([first.Id, second.Id], Queue.Unfinished(A).Select(j => j.Id));
+        Assert.Equal([theirs.Id], Queue.Unfinished(B).Select(j => j.Id));
+        Assert.Empty(Queue.Unfinished(Guid.NewGuid()));
+
+        var running = Assert.Single(await TakeAsync()); // A's first: running now, still unfinished
+        Assert.Equal(first.Id, running.Id);
+        Assert.Equal([first.Id, second.Id], Queue.Unfinished(A).Select(j => j.Id));
+        running.Publish(new GenerationEvent { JobId = first.Id, Status = GenerationStatus.Succeeded, Progress = 1, ImageIds = ["img"] });
+        await EventuallyAsync(() => Queue.Unfinished(A).Select(j => j.Id).SequenceEqual([second.Id]), "an ended job is still listed");
+        Queue.Find(second.Id)!.Cancel();
+        await EventuallyAsync(() => Queue.Unfinished(A).Count == 0, "a cancelled job is still listed");
+    }
+
+    [Fact]
     public async Task Events_the_engine_publishes_reach_the_web_sides_copy_in_order()
     {
         var job = Job(A, 1);

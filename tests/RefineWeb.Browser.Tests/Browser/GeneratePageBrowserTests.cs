@@ -63,4 +63,45 @@ public sealed class GeneratePageBrowserTests
         Directory.CreateDirectory(Path.GetDirectoryName(BrowserApp.ScreenshotPath("generate.png"))!);
         await page.ScreenshotAsync(new() { Path = BrowserApp.ScreenshotPath("generate.png"), FullPage = true });
     }
+
+    [Fact]
+    public async Task A_reload_finds_the_sessions_waiting_and_running_jobs_again_and_only_cancel_cancels()
+    {
+        await using var app = await BrowserApp.StartAsync();
+        var page = await app.OpenAsync();
+        var timeout = new LocatorWaitForOptions { Timeout = 90_000 };
+        // A long job of this session (another tab's, or a script's) holds the engine, so the page's own job waits.
+        var blocker = await page.Context.APIRequest.PostAsync(app.Address + "/api/v1/generations",
+            new() { DataObject = new { prompt = "sun face", count = 4, steps = new[] { 100, 100, 100, 100, 100 } } });
+        Assert.Equal(202, blocker.Status);
+        var blockerId = (await blocker.JsonAsync())!.Value.GetProperty("id").GetString();
+
+        var prompt = page.Locator("textarea[data-testid=prompt], [data-testid=prompt] textarea");
+        await prompt.FillAsync("red heart");
+        await page.Locator("[data-testid=generate]").ClickAsync();
+        await page.Locator("[data-testid=headline]", new() { HasTextRegex = new("Queued|Next in line") }).WaitForAsync(timeout);
+
+        await page.ReloadAsync();
+        await page.Locator("[data-testid=headline]", new() { HasTextRegex = new("Queued|Next in line") }).WaitForAsync(timeout); // followed again
+        Assert.Equal("red heart", await prompt.InputValueAsync()); // its prompt back in the form
+        var other = page.Locator("[data-testid=other-job]");
+        await other.WaitForAsync(timeout);
+        StringAssert(await other.InnerTextAsync(), "sun face");
+
+        // The other job: its previews on this page too, then Cancel (the only way a job ends early).
+        await other.ClickAsync();
+        await page.Locator("[data-testid=headline]", new() { HasTextRegex = new(@"step \d+/100") }).WaitForAsync(timeout);
+        await page.Locator("[data-testid=cancel]").ClickAsync();
+        await page.Locator("[data-testid=headline]", new() { HasText = "Cancelled" }).WaitForAsync(timeout);
+
+        // The page's own job, never cancelled by the reload, runs now and lands in the gallery.
+        await page.Locator("[data-testid=other-job]", new() { HasText = "red heart" }).ClickAsync();
+        await page.Locator("[data-testid=headline]", new() { HasText = "Done" }).WaitForAsync(timeout);
+        var gallery = await (await page.Context.APIRequest.GetAsync(app.Address + "/api/v1/gallery")).JsonAsync();
+        Assert.Contains(gallery!.Value.EnumerateArray(), image => image.GetProperty("prompt").GetString() == "red heart");
+        var cancelled = await (await page.Context.APIRequest.GetAsync($"{app.Address}/api/v1/generations/{blockerId}")).JsonAsync();
+        Assert.Equal("cancelled", cancelled!.Value.GetProperty("status").GetString());
+    }
+
+    static void StringAssert(string text, string expected) => Assert.Contains(expected, text);
 }

@@ -59,6 +59,11 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
         lock (gate) return jobs.GetValueOrDefault(id);
     }
 
+    public IReadOnlyList<GenerationJob> Unfinished(Guid owner)
+    {
+        lock (gate) return [.. arrivals.Where(j => j.Owner == owner && !j.Latest.IsFinal)];
+    }
+
     public async Task<IReadOnlyList<GenerationJob>?> TakeAsync(int maxImages, CancellationToken stopping)
     {
         while (true)

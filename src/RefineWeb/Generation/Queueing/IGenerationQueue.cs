@@ -12,6 +12,9 @@ public interface IGenerationQueue
     /// <summary>The job with this id, waiting, running or recently finished; null when unknown.</summary>
     GenerationJob? Find(string id);
 
+    /// <summary>The session's jobs waiting or running, oldest first: a job belongs to its session, not to the page that started it.</summary>
+    IReadOnlyList<GenerationJob> Unfinished(Guid owner);
+
     /// <summary>Jobs waiting to start.</summary>
     int Length { get; }
 

@@ -76,6 +76,21 @@ public sealed class GenerationForm
         }
     }
 
+    /// <summary>A running job's request back into the form (the page opened again while it runs).</summary>
+    public void Resume(GenerationInput request)
+    {
+        Settings = request; // what the form has no control for (the sampler); ToInput sets the rest from the fields
+        Prompt = request.Prompt;
+        NegativePrompt = request.NegativePrompt ?? "";
+        // The seed stays as the form had it (random by default): the job's own seed is shown as the last one used.
+        Count = request.Count;
+        if (request.Stages is { } s && s >= 1 && s <= Stages.Count) StageCount = s;
+        if (request.Steps is { } steps)
+            for (int i = 0; i < Math.Min(steps.Length, Steps.Length); i++) Steps[i] = steps[i];
+        for (int i = 0; i < Guidance.Length; i++)
+            if ((request.GuidanceScales is { } perStage ? (i < perStage.Length ? perStage[i] : null) : request.GuidanceScale) is { } g) Guidance[i] = g;
+    }
+
     /// <summary>Every setting back to the model's defaults (the prompt stays).</summary>
     public void ResetSettings()
     {

@@ -28,6 +28,7 @@ public sealed partial class Home : IDisposable
     Dictionary<string, string[]> errors = [];
     readonly JobView job = new();
     GenerationJob? followed;
+    IReadOnlyList<GenerationJob> others = [];
     CancellationTokenSource? listening;
     string? picked; // of several candidates, the one the user keeps: its seed goes into the form
     Guid owner;
@@ -53,6 +54,51 @@ public sealed partial class Home : IDisposable
         if (query.TryGetValue("reuse", out var reuse) && await Images.GetAsync(owner, reuse.ToString()) is { Parameters: { } parameters })
             form.Restore(parameters);
         if (query.TryGetValue("edit", out var edit)) await SelectAsync(edit.ToString());
+        else if (RendererInfo.IsInteractive) ReattachToUnfinished(restoreForm: !query.ContainsKey("reuse"));
+    }
+
+    /// <summary>
+    /// A job belongs to the session, not to this page: after a reload or in a new tab the page follows the session's
+    /// latest job still waiting or running (its prompt and settings back in the form) and lists the others.
+    /// </summary>
+    void ReattachToUnfinished(bool restoreForm)
+    {
+        IReadOnlyList<GenerationJob> unfinished;
+        try
+        {
+            unfinished = Generation.Unfinished(owner);
+        }
+        catch (Exception e) when (ErrorResponses.IsQueueFault(e))
+        {
+            return; // the queue is out of reach: the page still works, and Generate says so
+        }
+        if (unfinished is not [.., var latest]) return;
+        if (restoreForm)
+        {
+            if (latest.Request.Edit is null) form.Resume(latest.Request.Settings);
+            else form.Prompt = latest.Request.Prompt;
+        }
+        StartJob(new SubmitResult(latest));
+        Snackbar.Add(unfinished.Count == 1 ? "Your generation is still going: following it again."
+            : $"You have {unfinished.Count} generations waiting or running: following the latest.", Severity.Info);
+    }
+
+    /// <summary>The session's other jobs still waiting or running (another tab's, or ones this page moved on from).</summary>
+    void RefreshOthers()
+    {
+        try
+        {
+            others = [.. Generation.Unfinished(owner).Where(j => j.Id != followed?.Id)];
+        }
+        catch (Exception e) when (ErrorResponses.IsQueueFault(e))
+        {
+            others = [];
+        }
+    }
+
+    void Follow(GenerationJob other)
+    {
+        if (!other.Latest.IsFinal) StartJob(new SubmitResult(other));
     }
 
     protected override void OnAfterRender(bool firstRender)
@@ -106,6 +152,7 @@ public sealed partial class Home : IDisposable
         picked = null;
         listening = new CancellationTokenSource();
         _ = ListenAsync(started, listening.Token);
+        RefreshOthers();
     }
 
     /// <summary>A dropped PNG of ours brings its settings back into the form.</summary>
@@ -135,6 +182,7 @@ public sealed partial class Home : IDisposable
                 }
                 job.Apply(update, DateTimeOffset.UtcNow, id => finished.GetValueOrDefault(id)?.Width ?? 0);
                 if (update.Status == GenerationStatus.Failed) Snackbar.Add(update.Error ?? "The generation failed.", Severity.Error);
+                if (update.IsFinal) RefreshOthers();
                 await InvokeAsync(StateHasChanged);
             }
         }
@@ -159,7 +207,6 @@ public sealed partial class Home : IDisposable
     public void Dispose()
     {
         galleryChanges?.Dispose();
-        listening?.Cancel();
-        followed?.Cancel(); // the circuit is gone: nobody is waiting for this picture
+        listening?.Cancel(); // only this page stops listening: the job is the session's and runs on (Cancel cancels it)
     }
 }

@@ -101,6 +101,9 @@ public sealed class RedisGenerationQueue : IGenerationQueue, IJobRelay, IDisposa
         return entry.Job;
     }
 
+    public IReadOnlyList<GenerationJob> Unfinished(Guid owner) =>
+        [.. store.UnfinishedIds(owner).Select(Find).OfType<GenerationJob>().Where(j => j.Owner == owner && !j.Latest.IsFinal)];
+
     void Apply(string message)
     {
         try

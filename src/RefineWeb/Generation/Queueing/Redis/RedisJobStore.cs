@@ -25,6 +25,7 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<EngineO
     RedisKey Served => prefix + "served";
     RedisKey Counter => prefix + "counter";
     RedisKey Job(string id) => prefix + "job:" + id;
+    RedisKey SessionJobs(Guid owner) => prefix + "session-jobs:" + owner.ToString("N");
     public RedisChannel Events => RedisChannel.Literal(prefix + "events");
     public RedisChannel Cancels => RedisChannel.Literal(prefix + "cancels");
     public RedisChannel Arrivals => RedisChannel.Literal(prefix + "arrivals");
@@ -79,6 +80,8 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<EngineO
         redis.call('ZADD', KEYS[1], seq, ARGV[1])
         redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
         redis.call('HSET', KEYS[3], 'spec', ARGV[5], 'owner', ARGV[2], 'latest', ARGV[6], 'seq', 0)
+        redis.call('ZADD', KEYS[5], seq, ARGV[1])
+        redis.call('EXPIRE', KEYS[5], 86400)
         return 0
         """;
 
@@ -86,7 +89,7 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<EngineO
     public EnqueueResult Enqueue(GenerationJob job)
     {
         var options = generation.Value;
-        var result = (int)Db.ScriptEvaluate(EnqueueScript, [Waiting, WaitingPerSession, Job(job.Id), Counter],
+        var result = (int)Db.ScriptEvaluate(EnqueueScript, [Waiting, WaitingPerSession, Job(job.Id), Counter, SessionJobs(job.Owner)],
             [job.Id, job.Owner.ToString(), options.QueueCapacity, options.MaxQueuedPerSession, JobSpec.Of(job).Serialize(), Serialize(job.Latest)]);
         if (result != 0) return result == 1 ? EnqueueResult.QueueFull : EnqueueResult.SessionFull;
         Subscriber.Publish(Arrivals, job.Id, CommandFlags.FireAndForget);
@@ -112,6 +115,23 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<EngineO
     }
 
     public int MaxQueuedPerSession => generation.Value.MaxQueuedPerSession;
+
+    /// <summary>
+    /// The session's jobs that have not ended, oldest first (a page opened again finds them). The index keeps every
+    /// job the session queued for a day; ended and expired ones are dropped from it as they are met here.
+    /// </summary>
+    public List<string> UnfinishedIds(Guid owner)
+    {
+        var ids = Db.SortedSetRangeByRank(SessionJobs(owner)).Select(id => (string)id!).ToList();
+        var unfinished = new List<string>();
+        foreach (var id in ids)
+        {
+            var fields = Db.HashGet(Job(id), ["final", "latest"]);
+            if (fields[1].IsNull || fields[0] == "1") Db.SortedSetRemove(SessionJobs(owner), id, CommandFlags.FireAndForget);
+            else unfinished.Add(id);
+        }
+        return unfinished;
+    }
 
     /// <summary>A job's spec, latest event and its sequence number; null when unknown (or expired).</summary>
     public async Task<(JobSpec Spec, GenerationEvent Latest, long Seq, bool CancelRequested)?> ReadAsync(string id)
