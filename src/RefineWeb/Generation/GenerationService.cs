@@ -120,10 +120,10 @@ public sealed class GenerationService(IGenerationQueue queue, ModelHost models, 
     public IReadOnlyList<int> UpscaleFactors(int entry) =>
         [.. models.Resolutions.Where(r => r > entry && r % entry == 0).Select(r => r / entry)];
 
-    /// <summary>The owner's job; another session's is not found.</summary>
     /// <summary>The session's jobs waiting or running, oldest first.</summary>
     public IReadOnlyList<GenerationJob> Unfinished(Guid owner) => queue.Unfinished(owner);
 
+    /// <summary>The owner's job; another session's is not found.</summary>
     public GenerationJob? Find(Guid owner, string id) => queue.Find(id) is { } job && job.Owner == owner ? job : null;
 
     SubmitResult Enqueue(Guid owner, ImageRequest request, bool follow = false)

@@ -63,6 +63,11 @@ public sealed class BrushPageBrowserTests
         Assert.True(livePreviews >= 3, $"{livePreviews} live previews during the refinement");
 
         var resultUrl = await page.Locator("img[data-testid=preview]").GetAttributeAsync("src");
+        // Before and after, in place.
+        await page.Locator("[data-testid=before-after]").ClickAsync();
+        await Assertions.Expect(page.Locator("img[data-testid=preview]")).ToHaveAttributeAsync("src", parentUrl!);
+        await page.Locator("[data-testid=before-after]").ClickAsync();
+        await Assertions.Expect(page.Locator("img[data-testid=preview]")).ToHaveAttributeAsync("src", resultUrl!);
         var result = Rgb(await app.FetchAsync(page, resultUrl));
         var info = JsonSerializer.Deserialize<JsonElement>(await app.FetchAsync(page, resultUrl!.Replace(".png", "")));
         var mask = MaskImage.Decode(await app.FetchAsync(page, info.GetProperty("maskUrl").GetString()!), side, side).Mask!;

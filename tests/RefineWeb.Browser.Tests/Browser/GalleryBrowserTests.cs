@@ -50,8 +50,14 @@ public sealed class GalleryBrowserTests
         Assert.Equal(0, await stranger.Locator("[data-testid=delete], [data-testid=share], [data-testid=refine]").CountAsync()); // read-only
         Assert.DoesNotContain(await stranger.Context.CookiesAsync(), c => c.Name == "refineweb.session");
 
-        // The owner revokes it: the stranger's next visit finds nothing.
+        // The owner revokes it, after a second thought: "Keep it" changes nothing, "Revoke" ends it.
+        var dialog = galleryTab.Locator(".mud-dialog");
         await galleryTab.Locator("[data-testid=share-links] [data-testid=revoke]").ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Keep it" }).ClickAsync();
+        await dialog.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        Assert.Equal(200, (await stranger.GotoAsync(url))!.Status);
+        await galleryTab.Locator("[data-testid=share-links] [data-testid=revoke]").ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
         await galleryTab.Locator("[data-testid=share-links]").WaitForAsync(new() { State = WaitForSelectorState.Detached });
         var again = await stranger.GotoAsync(url);
         Assert.Equal(404, again!.Status);
@@ -98,5 +104,34 @@ public sealed class GalleryBrowserTests
         var titleHeight = await page.Locator(".gallery-title h5, .gallery-title .mud-typography-h5").EvaluateAsync<double>("e => e.getBoundingClientRect().height");
         var lineHeight = await page.Locator(".gallery-title h5, .gallery-title .mud-typography-h5").EvaluateAsync<double>("e => parseFloat(getComputedStyle(e).lineHeight)");
         Assert.True(titleHeight < 1.5 * lineHeight, $"the title wraps: {titleHeight} px high at {lineHeight} px a line");
+    }
+
+    [Fact]
+    public async Task Sharing_the_whole_gallery_says_first_that_it_includes_the_uploads()
+    {
+        await using var app = await BrowserApp.StartAsync();
+        var page = await app.OpenAsync();
+        foreach (var name in new[] { "one.png", "two.png" })
+        {
+            var png = RefineWeb.Engine.Imaging.ImageTensor.ToPng(TorchSharp.torch.zeros(3, 64, 64));
+            var uploaded = await page.Context.APIRequest.PostAsync(app.Address + "/api/v1/uploads",
+                new() { Multipart = page.Context.APIRequest.CreateFormData().Set("file", new FilePayload { Name = name, MimeType = "image/png", Buffer = png }) });
+            Assert.Equal(201, uploaded.Status);
+        }
+        await page.GotoAsync(app.Address + "/gallery");
+        await page.Locator("[data-testid=share-gallery]:not([disabled])").ClickAsync();
+        var dialog = page.Locator(".mud-dialog");
+        await Assertions.Expect(dialog).ToContainTextAsync("That includes the 2 pictures you uploaded.");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await dialog.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        var links = await (await page.Context.APIRequest.GetAsync(app.Address + "/api/v1/shares")).JsonAsync();
+        Assert.Equal(0, links!.Value.GetArrayLength()); // cancelled: no link was made
+
+        await page.Locator("[data-testid=share-gallery]").ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Create the link" }).ClickAsync();
+        await Assertions.Expect(page.Locator("input[data-testid=share-url], [data-testid=share-url] input")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("/s/"));
+        await Assertions.Expect(dialog).ToContainTextAsync("That includes the 2 pictures you uploaded.");
+        links = await (await page.Context.APIRequest.GetAsync(app.Address + "/api/v1/shares")).JsonAsync();
+        Assert.Equal(1, links!.Value.GetArrayLength());
     }
 }

@@ -103,5 +103,50 @@ public sealed class GeneratePageBrowserTests
         Assert.Equal("cancelled", cancelled!.Value.GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task A_long_paste_is_kept_and_flagged_four_results_keep_their_buttons_whole_and_the_editor_takes_focus_and_closes_on_escape()
+    {
+        await using var app = await BrowserApp.StartAsync();
+        var page = await app.OpenAsync();
+        var prompt = page.Locator("textarea[data-testid=prompt], [data-testid=prompt] textarea");
+
+        // 5000 characters pasted: all kept (no silent cut to 200), the reason shown at once, nothing queued.
+        await prompt.FillAsync(string.Concat(Enumerable.Repeat("red heart ", 500)));
+        Assert.Equal(5000, (await prompt.InputValueAsync()).Length);
+        await Assertions.Expect(page.Locator(".mud-input-helper-text.mud-input-error")).ToContainTextAsync("The prompt is 5000 characters; at most 200.");
+        await page.Locator("[data-testid=generate]").ClickAsync();
+        await page.WaitForTimeoutAsync(500); // a job would show its headline by now
+        Assert.Equal(0, await page.Locator("[data-testid=headline]").CountAsync());
+
+        // Four results (a script's job, followed by the page once it is opened again).
+        var posted = await page.Context.APIRequest.PostAsync(app.Address + "/api/v1/generations", new() { DataObject = new { prompt = "red heart", count = 4, seed = 5 } });
+        Assert.Equal(202, posted.Status);
+        await page.ReloadAsync();
+        await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 90_000 });
+        Assert.Equal(4, await page.Locator("[data-testid=result-actions]").CountAsync());
+        foreach (var (width, height) in new[] { (1280, 800), (390, 844) })
+        {
+            await page.SetViewportSizeAsync(width, height);
+            var clipped = await page.EvaluateAsync<string[]>("""
+                () => [...document.querySelectorAll('[data-testid=result-actions]')].flatMap(row => {
+                  const cell = row.closest('.preview-cell').getBoundingClientRect();
+                  return [...row.querySelectorAll('a, button')].filter(b => {
+                    const r = b.getBoundingClientRect();
+                    return b.scrollWidth > b.clientWidth + 1 || r.left < cell.left - 1 || r.right > cell.right + 1 || r.height > 40;
+                  }).map(b => b.innerText + ' ' + Math.round(b.getBoundingClientRect().width) + 'x' + Math.round(b.getBoundingClientRect().height));
+                })
+                """);
+            Assert.True(clipped.Length == 0, $"at {width} px: clipped or wrapped buttons: {string.Join(", ", clipped)}");
+        }
+
+        // The brush editor takes the focus as it opens, and Escape closes it.
+        await page.SetViewportSizeAsync(1280, 800);
+        await page.Locator("[data-testid=brush]").First.ClickAsync();
+        await page.Locator("[data-testid=edit-panel]").WaitForAsync();
+        await page.WaitForFunctionAsync("() => document.activeElement?.closest('.edit-panel-focus') !== null");
+        await page.Keyboard.PressAsync("Escape");
+        await page.Locator("[data-testid=edit-panel]").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+    }
+
     static void StringAssert(string text, string expected) => Assert.Contains(expected, text);
 }

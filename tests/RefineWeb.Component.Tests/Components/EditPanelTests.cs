@@ -100,7 +100,13 @@ public sealed class EditPanelTests : IAsyncLifetime
         Assert.Equal(16, job.Request.Edit!.Source.Width); // enters the cascade at the 16 px stage
         Assert.Equal(3, job.Request.Settings.Stages); // and goes all the way up by default: x4
         Assert.Contains("Upscale x4 to 64 px", panel.Find("[data-testid=upscale]").TextContent);
+        // The real path, not only "x4": the 20 px picture is shrunk to the 16 px stage first.
+        Assert.Equal("Your 20 px picture is shrunk to 16 px (the stage below its size), then upscaled x4 to 64 px: 20 → 16 → 64 px.",
+            panel.Find("[data-testid=upscale-path]").TextContent);
         Assert.NotNull(panel.Find("[data-testid=refine-at-size]"));
+
+        var wide = Render(Stored(40, 20, ImageOrigin.Uploaded), []);
+        Assert.StartsWith("Your 40x20 px picture is cut to its centre square and shrunk to 16 px", wide.Find("[data-testid=upscale-path]").TextContent);
     }
 
     [Fact]
@@ -109,7 +115,8 @@ public sealed class EditPanelTests : IAsyncLifetime
         var submitted = new List<SubmitResult>();
         var panel = Render(Stored(16, 16, ImageOrigin.Uploaded), submitted);
         var factor = panel.FindComponent<MudBlazor.MudSelect<int>>();
-        Assert.Equal("x4: 64 px", panel.Find("[data-testid=upscale-factor]").TextContent.Trim());
+        Assert.Equal("x4: 16 → 64 px", panel.Find("[data-testid=upscale-factor]").TextContent.Trim());
+        Assert.Empty(panel.FindAll("[data-testid=upscale-path]")); // a stage's own size: x4 says it all
         await panel.InvokeAsync(() => factor.Instance.ValueChanged.InvokeAsync(2));
         panel.WaitForAssertion(() => Assert.Contains("Upscale x2 to 32 px", panel.Find("[data-testid=upscale]").TextContent));
         panel.Find("[data-testid=upscale]").Click();

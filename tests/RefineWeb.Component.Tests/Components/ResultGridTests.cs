@@ -50,7 +50,16 @@ public sealed class ResultGridTests : MudComponentTest
         Assert.Contains("Refined from", grid.Find("[data-testid=lineage]").TextContent);
         Assert.Empty(grid.FindAll("[data-testid=pick]")); // one image: nothing to pick between
         Assert.Equal("/api/v1/images/c/mask.png", grid.Find("img.mask-thumb").GetAttribute("src"));
-        grid.Find("[data-testid=lineage] button").Click();
+        grid.Find("[data-testid=lineage] .lineage-button").Click();
         Assert.Equal(["p"], opened);
+
+        // Before and after, in place: the parent shown where the result is, and back.
+        Assert.Equal("/api/v1/images/c.png", grid.Find("img[data-testid=preview]").GetAttribute("src"));
+        grid.Find("[data-testid=before-after]").Click();
+        Assert.Equal("/api/v1/images/p.png", grid.Find("img[data-testid=preview]").GetAttribute("src"));
+        Assert.Equal("true", grid.Find("[data-testid=before-after]").GetAttribute("aria-pressed"));
+        Assert.Equal("Show after", grid.Find("[data-testid=before-after]").TextContent.Trim());
+        grid.Find("[data-testid=before-after]").Click();
+        Assert.Equal("/api/v1/images/c.png", grid.Find("img[data-testid=preview]").GetAttribute("src"));
     }
 }

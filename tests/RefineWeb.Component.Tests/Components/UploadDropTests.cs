@@ -68,9 +68,17 @@ public sealed class UploadDropTests : MudComponentTest, IAsyncLifetime
         drop.WaitForAssertion(() => Assert.Single(uploaded));
         Assert.Empty(drop.FindAll("[data-testid=fit-choice]"));
 
+        Assert.Empty(drop.FindAll("[data-testid=upload-rejected]"));
+
+        // A refusal stays in view, marked as one, until the next file: it must not pass for an upload that worked.
         drop.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary([1, 2, 3], "notes.png", contentType: "image/png"));
-        var snackbar = Bunit.Services.GetRequiredService<MudBlazor.ISnackbar>();
-        drop.WaitForAssertion(() => Assert.Contains(snackbar.ShownSnackbars, s => s.Message?.StartsWith("notes.png:") == true));
+        drop.WaitForAssertion(() => Assert.Equal("Not uploaded: notes.png: The file is not a PNG, JPEG or WebP image.",
+            drop.Find("[data-testid=upload-rejected] .mud-alert-message").TextContent.Trim()));
+        Assert.Contains("error", drop.Find("[data-testid=upload-rejected]").ClassName); // styled as an error, not as a file chip
         Assert.Single(uploaded);
+
+        drop.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(Png(64, 64, 20), "again.png", contentType: "image/png"));
+        drop.WaitForAssertion(() => Assert.Equal(2, uploaded.Count));
+        Assert.Empty(drop.FindAll("[data-testid=upload-rejected]"));
     }
 }

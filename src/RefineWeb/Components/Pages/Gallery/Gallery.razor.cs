@@ -92,8 +92,21 @@ public partial class Gallery
     Task ShareImageAsync(StoredImage image) => ShareAsync(image.Id, "Share this image",
         "Anyone with this link can see this image, read-only, without signing in.");
 
-    Task ShareGalleryAsync() => ShareAsync(null, "Share your gallery",
-        "Anyone with this link can see the images in your gallery now, read-only. Images you make later are not included.");
+    /// <summary>The whole gallery, uploads included: said before the link exists, since an upload may be a private photo.</summary>
+    async Task ShareGalleryAsync()
+    {
+        int uploads = byId.Values.Count(i => i.Origin == ImageOrigin.Uploaded);
+        var includes = uploads == 0 ? "" : $" That includes {(uploads == 1 ? "the picture" : $"the {uploads} pictures")} you uploaded.";
+        if (uploads > 0)
+        {
+            bool? confirmed = await Dialogs.ShowMessageBoxAsync("Share your whole gallery?",
+                $"The link shows all {CountOf(total)} in your gallery now.{includes} To share only some, share them one by one.",
+                yesText: "Create the link", cancelText: "Cancel");
+            if (confirmed != true) return;
+        }
+        await ShareAsync(null, "Share your gallery",
+            $"Anyone with this link can see the {CountOf(total)} in your gallery now, read-only.{includes} Images you make later are not included.");
+    }
 
     async Task ShareAsync(string? imageId, string title, string explanation)
     {
@@ -113,6 +126,10 @@ public partial class Gallery
 
     async Task RevokeAsync(ShareLink link)
     {
+        bool? confirmed = await Dialogs.ShowMessageBoxAsync("Revoke this share link?",
+            "Anyone who has it loses access at once, and it cannot be turned back on (you can make a new link).",
+            yesText: "Revoke", cancelText: "Keep it");
+        if (confirmed != true) return;
         if (await Shares.RevokeAsync(owner, link.Id)) Snackbar.Add("The link no longer works.", Severity.Success);
         links = await Shares.ListAsync(owner);
     }
