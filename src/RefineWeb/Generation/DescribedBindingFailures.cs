@@ -5,7 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
-using RefineWeb.Apis;
+using RefineWeb.Security;
 
 namespace RefineWeb.Generation;
 
@@ -47,7 +47,7 @@ public sealed class DescribedBindingFailures(IHubProtocol protocol) : IHubProtoc
             _ => ((Type?)null, $"'{method}'"),
         };
         for (var e = failure; e is not null; e = e.InnerException)
-            if (e is JsonException json) return JsonRequests.Describe(json, request, what);
+            if (e is JsonException json) return RequestErrors.Describe(json, request, what);
         var innermost = failure;
         while (innermost.InnerException is { } inner) innermost = inner;
         return innermost == failure

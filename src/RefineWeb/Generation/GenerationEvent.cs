@@ -10,8 +10,10 @@ public sealed record GenerationEvent
 {
     public required string JobId { get; init; }
     public required GenerationStatus Status { get; init; }
-    /// <summary>Jobs ahead of this one (queued events only).</summary>
+    /// <summary>Its place among the waiting jobs, 0 = next (queued events only).</summary>
     public int? QueuePosition { get; init; }
+    /// <summary>Queued events: jobs that will run before this one, those running now included; null where unknown (a cluster tells only its place).</summary>
+    public int? JobsAhead { get; init; }
     /// <summary>Queued events: about how many seconds until the job starts (the running batch's rest, then the jobs ahead), from
     /// the engine's measured step times; null until it has measured them.</summary>
     public double? SecondsUntilStart { get; init; }

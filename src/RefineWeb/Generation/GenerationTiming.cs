@@ -1,46 +1,86 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using RefineWeb.Engine.Requests;
 
 namespace RefineWeb.Generation;
 
 /// <summary>
-/// What the engine has measured of its own speed, for estimates people can trust: each stage's step time (a moving
-/// average of recent batches) and how long the batch running now still needs. The engine thread writes, the queue
-/// and the entry points read; nothing here touches a tensor.
+/// What the engine has measured of its own speed, for estimates people can trust: per stage and batch size, a step's
+/// time and the stage's setup (its first step's extra); the finishing after the last step, per image; and how long
+/// the batch running now still needs. A step of four images costs more than one of one, so each batch size keeps its
+/// own figures (another size's, scaled by the images, stand in until it has run). The engine measures every stage
+/// once at start-up (<see cref="GenerationWorker"/>), so the first job already has honest numbers. The engine thread
+/// writes, the queue and the entry points read; nothing here touches a tensor.
 /// </summary>
 public sealed class GenerationTiming(IOptions<GenerationOptions> options)
 {
-    /// <summary>Weight of the newest step in the moving average: recent batches count most (load and batch size change).</summary>
+    /// <summary>Weight of the newest figure in the moving averages: recent batches count most (load changes).</summary>
     const double Smoothing = 0.2;
 
-    readonly ConcurrentDictionary<string, double> millisecondsPerStep = [];
-    volatile IReadOnlyList<(string Name, int DefaultSteps)> stages = [];
+    readonly ConcurrentDictionary<(string Stage, int Images), double> millisecondsPerStep = [];
+    readonly ConcurrentDictionary<(string Stage, int Images), double> setupMilliseconds = [];
+    // First steps of a stage never seen with a plain step (a one-step stage): its only figure, setup included.
+    readonly ConcurrentDictionary<(string Stage, int Images), double> firstSteps = [];
+    double finishingPerImage = -1; // ms; -1 until measured
+    volatile IReadOnlyList<(string Name, int DefaultSteps, int Resolution)> stages = [];
     double runningLeft; // ms the running batch still needs; 0 when idle
 
-    /// <summary>The loaded model's stages, in cascade order, with their default steps (the plan of a job that sets none).</summary>
-    public void UseStages(IEnumerable<(string Name, int DefaultSteps)> modelStages) => stages = [.. modelStages];
+    /// <summary>The loaded model's stages, in cascade order, with their default steps (the plan of a job that sets none) and sizes.</summary>
+    public void UseStages(IEnumerable<(string Name, int DefaultSteps, int Resolution)> modelStages) => stages = [.. modelStages];
 
-    public void RecordStep(string stage, double milliseconds)
+    static void Average(ConcurrentDictionary<(string, int), double> figures, (string, int) key, double milliseconds) =>
+        figures.AddOrUpdate(key, milliseconds, (_, average) => average + Smoothing * (milliseconds - average));
+
+    /// <summary>One step of a batch of <paramref name="images"/>; the first step of a stage also holds its setup.</summary>
+    public void RecordStep(string stage, double milliseconds, int images = 1, bool firstOfStage = false)
     {
         if (!(milliseconds > 0)) return;
-        millisecondsPerStep.AddOrUpdate(stage, milliseconds, (_, average) => average + Smoothing * (milliseconds - average));
+        var key = (stage, Math.Max(1, images));
+        if (!firstOfStage)
+        {
+            Average(millisecondsPerStep, key, milliseconds);
+            // A first step seen before any plain one: now its setup can be told apart.
+            if (firstSteps.TryRemove(key, out var first)) Average(setupMilliseconds, key, Math.Max(0, first - millisecondsPerStep[key]));
+        }
+        else if (millisecondsPerStep.TryGetValue(key, out var step)) Average(setupMilliseconds, key, Math.Max(0, milliseconds - step));
+        else Average(firstSteps, key, milliseconds);
     }
 
-    public double? MillisecondsPerStep(string stage) => millisecondsPerStep.TryGetValue(stage, out var ms) ? ms : null;
+    /// <summary>From a batch's last step until its images were made and scored, for <paramref name="images"/> images.</summary>
+    public void RecordFinishing(double milliseconds, int images)
+    {
+        if (!(milliseconds >= 0) || images < 1) return;
+        double perImage = milliseconds / images;
+        double current = Volatile.Read(ref finishingPerImage);
+        Volatile.Write(ref finishingPerImage, current < 0 ? perImage : current + Smoothing * (perImage - current));
+    }
+
+    /// <summary>A step's time for a batch of that size: its own figure, else the nearest size's scaled by the images; null when the stage never ran.</summary>
+    public double? MillisecondsPerStep(string stage, int images = 1) => Scaled(millisecondsPerStep, stage, images) ?? Scaled(firstSteps, stage, images);
+
+    double? Scaled(ConcurrentDictionary<(string Stage, int Images), double> figures, string stage, int images)
+    {
+        images = Math.Max(1, images);
+        if (figures.TryGetValue((stage, images), out var exact)) return exact;
+        var nearest = figures.Where(f => f.Key.Stage == stage).OrderBy(f => Math.Abs(f.Key.Images - images)).Select(f => (f.Key.Images, f.Value)).FirstOrDefault();
+        return nearest.Images == 0 ? null : nearest.Value * images / nearest.Images;
+    }
 
     /// <summary>The timeline of a job that runs <paramref name="stageCount"/> stages from <paramref name="firstStage"/>
-    /// (an upscale enters later), with the steps asked for (null or shorter lists: each stage's default).</summary>
-    public JobTimeline? Timeline(int firstStage, int stageCount, IReadOnlyList<int>? steps, int? currentStage = null, int? currentStageSteps = null)
+    /// (an upscale enters later), with the steps asked for (null or shorter lists: each stage's default), in a batch of
+    /// <paramref name="images"/>.</summary>
+    public JobTimeline? Timeline(int firstStage, int stageCount, IReadOnlyList<int>? steps, int? currentStage = null, int? currentStageSteps = null, int images = 1)
     {
         var known = stages;
         if (firstStage < 0 || stageCount < 1 || firstStage + stageCount > known.Count) return null;
+        double finishing = Volatile.Read(ref finishingPerImage);
         return new JobTimeline([.. known.Skip(firstStage).Take(stageCount).Select((stage, i) =>
         {
             int model = firstStage + i;
             int count = i == currentStage && currentStageSteps is { } now ? now
                 : steps is not null && model < steps.Count ? steps[model] : stage.DefaultSteps;
-            return new StagePlan(stage.Name, count, MillisecondsPerStep(stage.Name));
-        })]);
+            return new StagePlan(stage.Name, count, MillisecondsPerStep(stage.Name, images), Scaled(setupMilliseconds, stage.Name, images) ?? 0);
+        })], finishing < 0 ? 0 : finishing * Math.Max(1, images));
     }
 
     /// <summary>Where in the model's cascade the stage of that name is; -1 when the model has no such stage.</summary>
@@ -57,15 +97,42 @@ public sealed class GenerationTiming(IOptions<GenerationOptions> options)
         set => Volatile.Write(ref runningLeft, Math.Max(0, value));
     }
 
+    /// <summary>Whether every stage has been measured (at start-up, or by the jobs since): estimates are worth telling.</summary>
+    bool EveryStageMeasured => stages.Count > 0 && stages.All(s => MillisecondsPerStep(s.Name) is not null);
+
     /// <summary>
-    /// About how long until a job with <paramref name="imagesAhead"/> images waiting before it starts: what the running
-    /// batch still needs, then the jobs ahead, batched as the engine batches them (a step's measured time is a batch's).
-    /// Null until every stage was measured once.
+    /// About how long until a job starts that has <paramref name="ahead"/> waiting before it, in serving order: what the
+    /// running batch still needs, then the jobs ahead batched as the engine batches them (compatible neighbours share
+    /// a batch up to <see cref="GenerationOptions.MaxBatchImages"/> images), each batch timed by its own plan and size.
+    /// Null until every stage was measured.
     /// </summary>
-    public double? SecondsUntilStart(int imagesAhead)
+    public double? SecondsUntilStart(IEnumerable<ImageRequest> ahead)
     {
-        if (Timeline(0, stages.Count, null) is not { Measured: true } full || stages.Any(s => MillisecondsPerStep(s.Name) is null)) return null;
-        int batchesAhead = (imagesAhead + options.Value.MaxBatchImages - 1) / Math.Max(1, options.Value.MaxBatchImages);
-        return (RunningMillisecondsLeft + batchesAhead * full.TotalMilliseconds!.Value) / 1000;
+        if (!EveryStageMeasured) return null;
+        double total = RunningMillisecondsLeft;
+        ImageRequest? first = null;
+        int images = 0;
+        foreach (var request in ahead)
+        {
+            int count = request.Seeds.Count;
+            if (first is not null && first.CanShareBatchWith(request) && images + count <= options.Value.MaxBatchImages)
+            {
+                images += count;
+                continue;
+            }
+            if (first is not null) total += BatchMilliseconds(first, images);
+            (first, images) = (request, count);
+        }
+        if (first is not null) total += BatchMilliseconds(first, images);
+        return total / 1000;
+    }
+
+    double BatchMilliseconds(ImageRequest request, int images)
+    {
+        // An edit enters the cascade at the stage of its picture's size; a plain job at the base.
+        var known = stages;
+        int firstStage = request.Edit is { } edit ? Math.Max(0, known.ToList().FindIndex(s => s.Resolution == edit.Source.Width)) : 0;
+        int stageCount = Math.Clamp(request.Settings.Stages ?? known.Count, 1, known.Count - firstStage);
+        return Timeline(firstStage, stageCount, request.Settings.Steps, images: images)?.TotalMilliseconds ?? 0;
     }
 }

@@ -25,7 +25,8 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
     {
         var model = models.Load();
         var engine = model is null ? null : new ImageEngine(model);
-        if (model is not null) timing.UseStages(model.Stages.Select(s => (s.Config.Name, s.Config.DefaultSteps)));
+        if (model is not null) timing.UseStages(model.Stages.Select(s => (s.Config.Name, s.Config.DefaultSteps, s.Config.Resolution)));
+        if (engine is not null) WarmUp(engine, stopping);
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -50,6 +51,38 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
                 logger.LogError(e, "The engine loop failed; going on in a second");
                 stopping.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
             }
+        }
+    }
+
+    /// <summary>
+    /// One image through every stage, two steps each, before the first job: each stage's setup and step time are
+    /// measured (so the first job's "time left" and every wait are honest from the start, not guessed from the
+    /// base alone), and the first job does not pay for the native code's first run.
+    /// </summary>
+    void WarmUp(ImageEngine engine, CancellationToken stopping)
+    {
+        var model = engine.Model;
+        var (request, _) = ImageRequest.Parse(new GenerationInput { Prompt = "warm up", Seed = 0, Steps = [.. model.Stages.Select(_ => 2)] }, model.Stages.Count);
+        if (request is null) return;
+        try
+        {
+            UseThreadsFor(1);
+            var clock = new BatchClock();
+            double lastStep = 0;
+            engine.Run([request], step =>
+            {
+                timing.RecordStep(step.StageName, clock.Step(), images: 1, firstOfStage: step.Step == 1);
+                lastStep = clock.Elapsed;
+            }, stopping);
+            timing.RecordFinishing(clock.Elapsed - lastStep, images: 1);
+            logger.LogInformation("Warmed up: every stage measured in {Milliseconds:F0} ms", clock.Elapsed);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "The warm-up failed; estimates start with the first job");
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
@@ -95,7 +128,8 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
             if (batch.All(j => j.CancellationToken.IsCancellationRequested)) everyoneCancelled.Cancel();
         })).ToList();
         // An edit starts where its picture enters the cascade: its own timeline is measured as it runs.
-        double? expected = batch[0].Request.Edit is null ? timing.Timeline(0, settings.Stages ?? engine.Model.Stages.Count, settings.Steps)?.TotalMilliseconds : null;
+        int images = batch.Sum(job => job.Seeds.Count);
+        double? expected = batch[0].Request.Edit is null ? timing.Timeline(0, settings.Stages ?? engine.Model.Stages.Count, settings.Steps, images: images)?.TotalMilliseconds : null;
         timing.RunningMillisecondsLeft = expected ?? 0;
         foreach (var job in batch)
             publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count, SecondsLeft = expected / 1000 });
@@ -104,6 +138,7 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
         try
         {
             var results = engine.Run([.. batch.Select(job => job.Request)], step => PublishStep(batch, step, clock), everyoneCancelled.Token);
+            timing.RecordFinishing(clock.Elapsed - clock.LastStepAt, images);
             for (int j = 0; j < batch.Count; j++)
             {
                 var (job, result) = (batch[j], results[j]);
@@ -178,15 +213,17 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
     void PublishStep(List<GenerationJob> batch, EngineStep preview, BatchClock clock)
     {
         double stepTime = clock.Step();
+        int images = batch.Sum(job => job.Seeds.Count);
         metrics.Step(preview.StageName, stepTime);
-        timing.RecordStep(preview.StageName, stepTime);
+        timing.RecordStep(preview.StageName, stepTime, images, firstOfStage: preview.Step == 1);
         // Progress and time left weigh each step by its stage's measured step time (the stages run from this one's place in the model).
         var timeline = timing.Timeline(timing.StageNumber(preview.StageName) - preview.StageIndex, preview.StageCount, batch[0].Request.Settings.Steps,
-            preview.StageIndex, preview.TotalSteps);
+            preview.StageIndex, preview.TotalSteps, images);
         double progress = clock.Forward(timeline?.Progress(preview.StageIndex, preview.Step)
             ?? (preview.StageIndex + (double)preview.Step / preview.TotalSteps) / preview.StageCount);
         double? left = timeline?.MillisecondsLeft(preview.StageIndex, preview.Step);
         timing.RunningMillisecondsLeft = left ?? 0;
+        jobs.Progressed(); // the waiting jobs' countdowns move with the running batch
         // Frames only when someone watches (a job polled over the API has nobody to show them to).
         var frames = batch.Any(job => job.HasListeners) ? preview.Frames() : null;
         int row = 0;
@@ -213,6 +250,9 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
         double lastStep, furthest;
 
         public double Elapsed => watch.Elapsed.TotalMilliseconds;
+
+        /// <summary>When the last step ended, in milliseconds since the batch started.</summary>
+        public double LastStepAt => lastStep;
 
         /// <summary>Milliseconds since the previous step (or the start).</summary>
         public double Step()

@@ -159,7 +159,7 @@ public sealed class HomePageTests : IAsyncLifetime
         page.Find("[data-testid=generate]").Click();
         var job = QueuedJob();
 
-        job.Publish(job.Latest with { QueuePosition = 2 });
+        job.Publish(job.Latest with { QueuePosition = 2, JobsAhead = 2 });
         page.WaitForAssertion(() => Assert.Contains("Queued: 2 ahead of you", page.Markup));
 
         byte[] png;

@@ -10,8 +10,9 @@ public sealed class ProgressPanelTests : MudComponentTest
     {
         var job = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1]);
         var view = new JobView();
-        view.Start(job, DateTimeOffset.UnixEpoch);
-        foreach (var update in events) view.Apply(update with { JobId = job.Id }, DateTimeOffset.UnixEpoch);
+        var now = DateTimeOffset.UtcNow; // the panel counts down from when the events came, to the time it renders
+        view.Start(job, now);
+        foreach (var update in events) view.Apply(update with { JobId = job.Id }, now);
         return view;
     }
 

@@ -39,6 +39,25 @@ public sealed class JobViewTests
     }
 
     [Fact]
+    public void The_count_of_jobs_ahead_includes_those_running_and_the_times_count_down_between_events()
+    {
+        var (view, job) = Started();
+        // Next among the waiting, but one batch runs: one job ahead, not "next in line".
+        view.Apply(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Queued, QueuePosition = 0, JobsAhead = 1, SecondsUntilStart = 7.6 }, T0);
+        Assert.Equal("Queued: 1 ahead of you", view.Headline);
+        Assert.Equal("about 7.6 s until it starts", view.TimeLeftAt(T0));
+        Assert.Equal("about 4.6 s until it starts", view.TimeLeftAt(T0.AddSeconds(3))); // moves without a new event
+        Assert.Equal("starting any moment", view.TimeLeftAt(T0.AddSeconds(9))); // late: no negative time, no "0.0 s"
+        view.Apply(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Queued, QueuePosition = 0, JobsAhead = 0 }, T0);
+        Assert.Equal("Next in line", view.Headline);
+
+        view.Apply(Step(job.Id, 1, "refiner32", 32, 2, 2, 0.9, 2.0), T0.AddSeconds(10));
+        Assert.Equal("about 2.0 s left", view.TimeLeftAt(T0.AddSeconds(10)));
+        Assert.Equal("about 0.5 s left", view.TimeLeftAt(T0.AddSeconds(11.5)));
+        Assert.Equal("finishing", view.TimeLeftAt(T0.AddSeconds(12))); // the last step is done; scoring and storing remain
+    }
+
+    [Fact]
     public void Previews_fill_the_grid_and_the_stage_strip_then_the_finished_images_replace_them()
     {
         var (view, job) = Started();

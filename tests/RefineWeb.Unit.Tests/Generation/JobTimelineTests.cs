@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Requests;
 using Microsoft.Extensions.Options;
 using RefineWeb.Generation;
 
@@ -38,14 +39,16 @@ public sealed class JobTimelineTests
     public void The_timing_builds_a_jobs_plan_from_the_model_and_its_request_and_estimates_the_wait()
     {
         var timing = new GenerationTiming(Options.Create(new GenerationOptions { MaxBatchImages = 4 }));
-        timing.UseStages([("base", 20), ("refiner32", 2), ("refiner64", 2)]);
-        Assert.Null(timing.SecondsUntilStart(0)); // nothing measured yet: no number rather than a wrong one
+        timing.UseStages([("base", 20, 16), ("refiner32", 2, 32), ("refiner64", 2, 64)]);
+        static ImageRequest Request(int count = 1, int steps = 20) =>
+            TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "red heart", Steps = [steps] }, [.. Enumerable.Range(1, count).Select(i => (long)i)]).Request;
+        Assert.Null(timing.SecondsUntilStart([])); // nothing measured yet: no number rather than a wrong one
 
         timing.RecordStep("base", 20);
         timing.RecordStep("base", 30); // moving average: 20 + 0.2 * 10 = 22
         Assert.Equal(22.0, timing.MillisecondsPerStep("base")!.Value, 10);
         timing.RecordStep("refiner32", 15);
-        Assert.Null(timing.SecondsUntilStart(0)); // refiner64 not measured yet
+        Assert.Null(timing.SecondsUntilStart([])); // refiner64 not measured yet
         timing.RecordStep("refiner64", 40);
 
         // Steps as asked (10 for the base), the rest at their defaults: 220 + 30 + 80 ms.
@@ -54,10 +57,38 @@ public sealed class JobTimelineTests
         Assert.Equal(110.0, timing.Timeline(1, 2, null)!.TotalMilliseconds!.Value, 10);
         Assert.Null(timing.Timeline(2, 2, null)); // past the model's last stage
 
-        // The wait: what the running batch still needs, then whole batches of up to 4 images ahead (a full job is 440 + 30 + 80 = 550 ms).
+        // The wait: what the running batch still needs, then the jobs ahead as the engine batches them. A full job is
+        // 440 + 30 + 80 = 550 ms; a step of 4 images, never measured, stands in as 4 times a step of 1.
         timing.RunningMillisecondsLeft = 300;
-        Assert.Equal(0.3, timing.SecondsUntilStart(0)!.Value, 10);
-        Assert.Equal(0.85, timing.SecondsUntilStart(4)!.Value, 10);
-        Assert.Equal(1.4, timing.SecondsUntilStart(5)!.Value, 10);
+        Assert.Equal(0.3, timing.SecondsUntilStart([])!.Value, 10);
+        Assert.Equal(0.85, timing.SecondsUntilStart([Request()])!.Value, 10);
+        Assert.Equal(0.3 + 2.2, timing.SecondsUntilStart([Request(), Request(), Request(), Request()])!.Value, 10); // one batch of 4
+        Assert.Equal(0.3 + 2.2 + 0.55, timing.SecondsUntilStart([.. Enumerable.Range(0, 5).Select(_ => Request())])!.Value, 10); // 4, then 1
+        Assert.Equal(0.3 + 0.55 + 0.33, timing.SecondsUntilStart([Request(), Request(steps: 10)])!.Value, 10); // other steps: not one batch
+    }
+
+    [Fact]
+    public void A_stage_s_setup_the_finishing_and_each_batch_size_are_measured_apart()
+    {
+        var timing = new GenerationTiming(Options.Create(new GenerationOptions { MaxBatchImages = 4 }));
+        timing.UseStages([("base", 4, 16), ("refiner32", 2, 32)]);
+        // The first step of a stage carries its setup (here 50 ms over a 10 ms step); the finishing is per image.
+        timing.RecordStep("refiner32", 70, images: 1, firstOfStage: true);
+        Assert.Equal(70.0, timing.MillisecondsPerStep("refiner32")!.Value, 10); // its only figure so far: a one-step stage has no other
+        timing.RecordStep("base", 60, images: 1, firstOfStage: true);
+        timing.RecordStep("base", 10, images: 1);
+        Assert.Equal(10.0, timing.MillisecondsPerStep("base")!.Value, 10); // the setup is kept out of the step time
+        timing.RecordStep("refiner32", 20, images: 1);
+        timing.RecordFinishing(200, images: 2); // 100 ms an image
+        var one = timing.Timeline(0, 2, null)!;
+        // base: setup 50 + 4 steps of 10; refiner32: setup 50 + 2 steps of 20; finishing 100
+        Assert.Equal(50 + 40 + 50 + 40 + 100, one.TotalMilliseconds!.Value, 10);
+        Assert.Equal(100.0, one.MillisecondsLeft(1, 2)!.Value, 10); // after the last step: the finishing, not 0
+        Assert.Equal(50 + 40 + 100, one.MillisecondsLeft(0, 4)!.Value, 10);
+
+        timing.RecordStep("base", 25, images: 4);
+        Assert.Equal(25.0, timing.MillisecondsPerStep("base", 4)!.Value, 10); // its own figure once a batch of 4 ran
+        Assert.Equal(25.0 * 3 / 4, timing.MillisecondsPerStep("base", 3)!.Value, 10); // the nearest size's, scaled by the images
+        Assert.Equal(10.0 * 2, timing.MillisecondsPerStep("base", 2)!.Value, 10);
     }
 }

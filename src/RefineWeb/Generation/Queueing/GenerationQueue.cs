@@ -16,6 +16,7 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
     readonly Lock gate = new();
     readonly List<GenerationJob> waiting = []; // arrival order
     readonly Dictionary<Guid, long> lastServed = [];
+    readonly HashSet<GenerationJob> running = []; // taken by the engine, not ended yet: ahead of every waiting job
     readonly Dictionary<string, GenerationJob> jobs = [];
     readonly Queue<GenerationJob> arrivals = []; // every known job, oldest first: pruning looks only at its head
     readonly SemaphoreSlim arrived = new(0);
@@ -87,6 +88,7 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
         {
             var batch = BatchPolicy.Next(waiting, lastServed, maxImages);
             waiting.RemoveAll(batch.Contains);
+            running.UnionWith(batch);
             foreach (var job in batch) lastServed[job.Owner] = ++served;
             if (batch.Count > 0) PublishPositions(onlyIfChanged: true);
             return batch;
@@ -107,20 +109,38 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
         job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });
     }
 
-    /// <summary>Tells each waiting job its place in serving order and about how long until it starts (under the lock).</summary>
+    /// <summary>
+    /// Tells each waiting job its place in serving order, how many jobs will run before it (those running now
+    /// included: "2 ahead of you" means two), and about how long until it starts (under the lock).
+    /// </summary>
     void PublishPositions(bool onlyIfChanged = false)
     {
-        int imagesAhead = 0, position = 0;
+        running.RemoveWhere(job => job.Latest.IsFinal);
+        int position = 0;
+        var ahead = new List<Engine.Requests.ImageRequest>();
         foreach (var job in FairShare.Order(waiting, j => j.Owner, lastServed))
         {
-            var wait = timing?.SecondsUntilStart(imagesAhead);
+            var wait = timing?.SecondsUntilStart(ahead);
+            int jobsAhead = running.Count + position;
             var last = job.Latest;
+            // A wait that moved by a second or more is told again: the countdown moves with the running batch.
             bool waitChanged = wait.HasValue != last.SecondsUntilStart.HasValue || Math.Abs((wait ?? 0) - (last.SecondsUntilStart ?? 0)) >= 1;
-            if (!onlyIfChanged || last.QueuePosition != position || waitChanged)
-                job.Publish(last with { QueuePosition = position, SecondsUntilStart = wait });
+            if (!onlyIfChanged || last.QueuePosition != position || last.JobsAhead != jobsAhead || waitChanged)
+                job.Publish(last with { QueuePosition = position, JobsAhead = jobsAhead, SecondsUntilStart = wait });
             position++;
-            imagesAhead += job.Seeds.Count;
+            ahead.Add(job.Request);
         }
+    }
+
+    long lastProgressed;
+
+    /// <summary>The running batch took a step: the waits are told again, at most every second.</summary>
+    public void Progressed()
+    {
+        long now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref lastProgressed) < 1000) return;
+        Interlocked.Exchange(ref lastProgressed, now);
+        lock (gate) PublishPositions(onlyIfChanged: true);
     }
 
     /// <summary>Forgets the oldest finished jobs beyond <see cref="KeepFinished"/>, in arrival order (no sorting under the lock).</summary>

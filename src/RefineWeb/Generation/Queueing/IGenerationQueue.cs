@@ -41,6 +41,9 @@ public interface IJobSource
     /// cluster's worker shutting down); false: nobody else can run them, and the engine tells their owners so.
     /// </summary>
     bool TryHandBack(IReadOnlyList<GenerationJob> unfinished);
+
+    /// <summary>The running batch took a step: a queue that tells waiting jobs their wait may tell them again (at most every second).</summary>
+    void Progressed() { }
 }
 
 /// <summary><see cref="Unreachable"/>: a cluster's queue (Redis) could not be reached; nothing was queued.</summary>

@@ -36,6 +36,7 @@ public sealed class JobView
     public void Start(GenerationJob job, DateTimeOffset now)
     {
         Latest = job.Latest;
+        LatestAt = now;
         Seed = job.Seeds[0];
         Pictures = [];
         PictureSide = 0;
@@ -51,6 +52,7 @@ public sealed class JobView
     public void Apply(GenerationEvent update, DateTimeOffset now, Func<string, int>? sideOf = null)
     {
         Latest = update;
+        LatestAt = now;
         if (update.IsFinal) FinishedAt = now;
         if (update.Previews is { } images)
         {
@@ -78,7 +80,8 @@ public sealed class JobView
     public string Headline => Latest switch
     {
         null => "",
-        { Status: GenerationStatus.Queued, QueuePosition: > 0 and var ahead } => $"Queued: {ahead} ahead of you",
+        { Status: GenerationStatus.Queued, JobsAhead: > 0 and var ahead } => $"Queued: {ahead} ahead of you",
+        { Status: GenerationStatus.Queued, JobsAhead: null, QueuePosition: > 0 and var place } => $"Queued: {place} ahead of you",
         { Status: GenerationStatus.Queued } => "Next in line",
         { Status: GenerationStatus.Running, StageName: { } name } u => $"{name} ({u.Resolution} px): step {u.Step}/{u.TotalSteps}",
         { Status: GenerationStatus.Running } => "Encoding the prompt...",
@@ -92,12 +95,27 @@ public sealed class JobView
     /// The wait and the work told apart: "about 3 s until it starts" while queued, "about 2.1 s left" while running,
     /// both from the engine's measured step times; empty while it has measured nothing yet.
     /// </summary>
-    public string TimeLeft => Latest switch
+    public string TimeLeft => TimeLeftAt(LatestAt);
+
+    /// <summary>
+    /// <see cref="TimeLeft"/> counted down to <paramref name="now"/> since the event that gave it (the page re-renders
+    /// every second), so it moves between events; past zero it says what is happening instead of "0.0 s".
+    /// </summary>
+    public string TimeLeftAt(DateTimeOffset now)
     {
-        { Status: GenerationStatus.Queued, SecondsUntilStart: { } wait } => $"about {Seconds(wait)} until it starts",
-        { Status: GenerationStatus.Running, SecondsLeft: { } left } => $"about {Seconds(left)} left",
-        _ => "",
-    };
+        double since = Math.Max(0, (now - LatestAt).TotalSeconds);
+        return Latest switch
+        {
+            { Status: GenerationStatus.Queued, SecondsUntilStart: { } wait } when wait - since >= 0.5 => $"about {Seconds(wait - since)} until it starts",
+            { Status: GenerationStatus.Queued, SecondsUntilStart: not null } => "starting any moment",
+            { Status: GenerationStatus.Running, SecondsLeft: { } left } when left - since >= 0.5 => $"about {Seconds(left - since)} left",
+            { Status: GenerationStatus.Running, SecondsLeft: not null } => "finishing",
+            _ => "",
+        };
+    }
+
+    /// <summary>When the latest event arrived: the countdown starts from there.</summary>
+    public DateTimeOffset LatestAt { get; private set; }
 
     static string Seconds(double seconds) => seconds < 10
         ? $"{Math.Max(0, seconds).ToString("0.0", CultureInfo.InvariantCulture)} s"
