@@ -113,7 +113,7 @@ static class SoakBenchmark
     }
 
     /// <summary>An HTTP client with a session of its own (the Secure cookie is sent by hand: HttpClient will not over http).</summary>
-    static async Task<HttpClient> NewSessionAsync(string address)
+    internal static async Task<HttpClient> NewSessionAsync(string address)
     {
         var http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(2) };
         using var first = await http.GetAsync("/api/v1/gallery");

@@ -14,6 +14,7 @@ namespace RefineWeb.Benchmarks;
 //        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --soak [minutes] (see SoakBenchmark)
 //        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --roofline [--runs N] (see RooflineBenchmark)
 //        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --cluster [--runs N] (see ClusterBenchmark)
+//        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --estimates [--jobs N] (see EstimateBenchmark)
 static class WebBenchmark
 {
     static async Task Main(string[] args)
@@ -26,6 +27,11 @@ static class WebBenchmark
         if (args.Contains("--cluster"))
         {
             await ClusterBenchmark.RunAsync(args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(3));
+            return;
+        }
+        if (args.Contains("--estimates"))
+        {
+            await EstimateBenchmark.RunAsync(args.SkipWhile(a => a != "--jobs").Skip(1).Select(int.Parse).FirstOrDefault(50));
             return;
         }
         if (args.Contains("--soak"))

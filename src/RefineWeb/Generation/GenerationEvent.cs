@@ -17,7 +17,9 @@ public sealed record GenerationEvent
     /// <summary>Queued events: about how many seconds until the job starts (the running batch's rest, then the jobs ahead), from
     /// the engine's measured step times; null until it has measured them.</summary>
     public double? SecondsUntilStart { get; init; }
-    /// <summary>Running events: about how many seconds of denoising are left, from each stage's measured step time; null until measured.</summary>
+    /// <summary>When the engine made this event (its estimates count down from then: delivery can lag behind a busy engine); null for events not from the engine.</summary>
+    public DateTimeOffset? At { get; init; }
+    /// <summary>Running events: about how many seconds are left (denoising, then scoring and storing), from each stage's measured times; null until measured.</summary>
     public double? SecondsLeft { get; init; }
     /// <summary>The worker running (or that ran) the job: a cluster's worker name, or this server's.</summary>
     public string? Worker { get; init; }

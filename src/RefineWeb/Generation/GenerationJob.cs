@@ -46,6 +46,22 @@ public sealed class GenerationJob
     public IReadOnlyList<long> Seeds { get; }
     public DateTimeOffset CreatedAt { get; }
     public GenerationEvent Latest { get; private set; }
+    /// <summary>
+    /// When an event was made: the engine's stamp when it is plausible (not ahead of this clock, and recent: another
+    /// machine's clock may be off), else now.
+    /// </summary>
+    public static DateTimeOffset MadeAt(GenerationEvent update)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return update.At is { } at && at <= now && now - at < TimeSpan.FromSeconds(30) ? at : now;
+    }
+
+    /// <summary>When <see cref="Latest"/> was made: its time estimates count from then.</summary>
+    public DateTimeOffset LatestAt { get; private set; } = DateTimeOffset.UtcNow;
+    /// <summary>When this process heard that the job started (its first event past "queued"); null while it waits.</summary>
+    public DateTimeOffset? StartedAt { get; private set; }
+    /// <summary>When this process heard that the job ended; null until then.</summary>
+    public DateTimeOffset? EndedAt { get; private set; }
     public CancellationToken CancellationToken => token;
 
     /// <summary>
@@ -146,6 +162,9 @@ public sealed class GenerationJob
                     Resolution = Latest.Resolution, Step = Latest.Step, TotalSteps = Latest.TotalSteps,
                 };
             Latest = update;
+            LatestAt = MadeAt(update);
+            if (update.Status != GenerationStatus.Queued) StartedAt ??= DateTimeOffset.UtcNow;
+            if (update.IsFinal) EndedAt = DateTimeOffset.UtcNow;
             Relay?.Published(this, update); // under the lock: the cluster hears the events in the order they happened
             foreach (var listener in listeners)
             {

@@ -1,18 +1,17 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
 using RefineWeb.Engine.Requests;
 
 namespace RefineWeb.Generation;
 
 /// <summary>
 /// What the engine has measured of its own speed, for estimates people can trust: per stage and batch size, a step's
-/// time and the stage's setup (its first step's extra); the finishing after the last step, per image; and how long
+/// time and the stage's setup (its first step's extra); the finishing after the last step, per batch size; and how long
 /// the batch running now still needs. A step of four images costs more than one of one, so each batch size keeps its
 /// own figures (another size's, scaled by the images, stand in until it has run). The engine measures every stage
 /// once at start-up (<see cref="GenerationWorker"/>), so the first job already has honest numbers. The engine thread
 /// writes, the queue and the entry points read; nothing here touches a tensor.
 /// </summary>
-public sealed class GenerationTiming(IOptions<GenerationOptions> options)
+public sealed class GenerationTiming
 {
     /// <summary>Weight of the newest figure in the moving averages: recent batches count most (load changes).</summary>
     const double Smoothing = 0.2;
@@ -21,9 +20,16 @@ public sealed class GenerationTiming(IOptions<GenerationOptions> options)
     readonly ConcurrentDictionary<(string Stage, int Images), double> setupMilliseconds = [];
     // First steps of a stage never seen with a plain step (a one-step stage): its only figure, setup included.
     readonly ConcurrentDictionary<(string Stage, int Images), double> firstSteps = [];
-    double finishingPerImage = -1; // ms; -1 until measured
+    readonly ConcurrentDictionary<(string Stage, int Images), double> finishing = []; // after the last step, per batch size (stage "")
     volatile IReadOnlyList<(string Name, int DefaultSteps, int Resolution)> stages = [];
     double runningLeft; // ms the running batch still needs; 0 when idle
+
+    readonly TaskCompletionSource warmedUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Done once the engine has measured every stage at start-up (or could not: no model, a failure).</summary>
+    public Task WarmedUp => warmedUp.Task;
+
+    internal void WarmUpEnded() => warmedUp.TrySetResult();
 
     /// <summary>The loaded model's stages, in cascade order, with their default steps (the plan of a job that sets none) and sizes.</summary>
     public void UseStages(IEnumerable<(string Name, int DefaultSteps, int Resolution)> modelStages) => stages = [.. modelStages];
@@ -46,24 +52,45 @@ public sealed class GenerationTiming(IOptions<GenerationOptions> options)
         else Average(firstSteps, key, milliseconds);
     }
 
-    /// <summary>From a batch's last step until its images were made and scored, for <paramref name="images"/> images.</summary>
+    /// <summary>From a batch's last step until its images were made and scored (several candidates are ranked; one is not).</summary>
     public void RecordFinishing(double milliseconds, int images)
     {
-        if (!(milliseconds >= 0) || images < 1) return;
-        double perImage = milliseconds / images;
-        double current = Volatile.Read(ref finishingPerImage);
-        Volatile.Write(ref finishingPerImage, current < 0 ? perImage : current + Smoothing * (perImage - current));
+        if (milliseconds >= 0 && images >= 1) Average(finishing, ("", images), milliseconds);
+    }
+
+    double correction = 1; // what whole batches really took over what their timeline said (contention, anything the parts miss)
+
+    /// <summary>
+    /// A whole batch: what its timeline said at its start against what it took. The parts (steps, setups, finishing)
+    /// are measured one by one; this catches what falls between them, and every later timeline is scaled by it.
+    /// </summary>
+    public void RecordBatch(double predictedMilliseconds, double actualMilliseconds)
+    {
+        if (!(predictedMilliseconds > 0) || !(actualMilliseconds > 0)) return;
+        double current = Volatile.Read(ref correction);
+        Volatile.Write(ref correction, Math.Clamp(current * (1 + Smoothing * (actualMilliseconds / predictedMilliseconds - 1)), 0.5, 2));
     }
 
     /// <summary>A step's time for a batch of that size: its own figure, else the nearest size's scaled by the images; null when the stage never ran.</summary>
     public double? MillisecondsPerStep(string stage, int images = 1) => Scaled(millisecondsPerStep, stage, images) ?? Scaled(firstSteps, stage, images);
 
-    double? Scaled(ConcurrentDictionary<(string Stage, int Images), double> figures, string stage, int images)
+    /// <summary>
+    /// A figure for a batch size: its own; else a line through the nearest measured sizes below and above (a step's
+    /// cost grows with the images, less than in proportion: a batch shares the fixed costs); else the one measured
+    /// size's, scaled by the images.
+    /// </summary>
+    static double? Scaled(ConcurrentDictionary<(string Stage, int Images), double> figures, string stage, int images)
     {
         images = Math.Max(1, images);
         if (figures.TryGetValue((stage, images), out var exact)) return exact;
-        var nearest = figures.Where(f => f.Key.Stage == stage).OrderBy(f => Math.Abs(f.Key.Images - images)).Select(f => (f.Key.Images, f.Value)).FirstOrDefault();
-        return nearest.Images == 0 ? null : nearest.Value * images / nearest.Images;
+        var sizes = figures.Where(f => f.Key.Stage == stage).Select(f => (f.Key.Images, f.Value)).ToList();
+        if (sizes.Count == 0) return null;
+        var below = sizes.Where(f => f.Images < images).OrderByDescending(f => f.Images).FirstOrDefault();
+        var above = sizes.Where(f => f.Images > images).OrderBy(f => f.Images).FirstOrDefault();
+        if (below.Images > 0 && above.Images > 0)
+            return below.Value + (above.Value - below.Value) * (images - below.Images) / (above.Images - below.Images);
+        var nearest = below.Images > 0 ? below : above;
+        return nearest.Value * images / nearest.Images;
     }
 
     /// <summary>The timeline of a job that runs <paramref name="stageCount"/> stages from <paramref name="firstStage"/>
@@ -73,14 +100,14 @@ public sealed class GenerationTiming(IOptions<GenerationOptions> options)
     {
         var known = stages;
         if (firstStage < 0 || stageCount < 1 || firstStage + stageCount > known.Count) return null;
-        double finishing = Volatile.Read(ref finishingPerImage);
         return new JobTimeline([.. known.Skip(firstStage).Take(stageCount).Select((stage, i) =>
         {
             int model = firstStage + i;
             int count = i == currentStage && currentStageSteps is { } now ? now
                 : steps is not null && model < steps.Count ? steps[model] : stage.DefaultSteps;
-            return new StagePlan(stage.Name, count, MillisecondsPerStep(stage.Name, images), Scaled(setupMilliseconds, stage.Name, images) ?? 0);
-        })], finishing < 0 ? 0 : finishing * Math.Max(1, images));
+            double scale = Volatile.Read(ref correction);
+            return new StagePlan(stage.Name, count, MillisecondsPerStep(stage.Name, images) * scale, (Scaled(setupMilliseconds, stage.Name, images) ?? 0) * scale);
+        })], (Scaled(finishing, "", images) ?? 0) * Volatile.Read(ref correction));
     }
 
     /// <summary>Where in the model's cascade the stage of that name is; -1 when the model has no such stage.</summary>
@@ -101,29 +128,15 @@ public sealed class GenerationTiming(IOptions<GenerationOptions> options)
     bool EveryStageMeasured => stages.Count > 0 && stages.All(s => MillisecondsPerStep(s.Name) is not null);
 
     /// <summary>
-    /// About how long until a job starts that has <paramref name="ahead"/> waiting before it, in serving order: what the
-    /// running batch still needs, then the jobs ahead batched as the engine batches them (compatible neighbours share
-    /// a batch up to <see cref="GenerationOptions.MaxBatchImages"/> images), each batch timed by its own plan and size.
-    /// Null until every stage was measured.
+    /// About how long until a job starts that has these batches before it (as the engine will take them): what the
+    /// running batch still needs, then each batch by its own plan and size. Null until every stage was measured.
     /// </summary>
-    public double? SecondsUntilStart(IEnumerable<ImageRequest> ahead)
+    public double? SecondsUntilStart(IEnumerable<IReadOnlyList<ImageRequest>> batchesAhead)
     {
         if (!EveryStageMeasured) return null;
         double total = RunningMillisecondsLeft;
-        ImageRequest? first = null;
-        int images = 0;
-        foreach (var request in ahead)
-        {
-            int count = request.Seeds.Count;
-            if (first is not null && first.CanShareBatchWith(request) && images + count <= options.Value.MaxBatchImages)
-            {
-                images += count;
-                continue;
-            }
-            if (first is not null) total += BatchMilliseconds(first, images);
-            (first, images) = (request, count);
-        }
-        if (first is not null) total += BatchMilliseconds(first, images);
+        foreach (var batch in batchesAhead)
+            if (batch.Count > 0) total += BatchMilliseconds(batch[0], batch.Sum(r => r.Seeds.Count));
         return total / 1000;
     }
 

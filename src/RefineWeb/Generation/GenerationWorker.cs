@@ -27,6 +27,7 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
         var engine = model is null ? null : new ImageEngine(model);
         if (model is not null) timing.UseStages(model.Stages.Select(s => (s.Config.Name, s.Config.DefaultSteps, s.Config.Resolution)));
         if (engine is not null) WarmUp(engine, stopping);
+        timing.WarmUpEnded();
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -55,34 +56,40 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
     }
 
     /// <summary>
-    /// One image through every stage, two steps each, before the first job: each stage's setup and step time are
-    /// measured (so the first job's "time left" and every wait are honest from the start, not guessed from the
-    /// base alone), and the first job does not pay for the native code's first run.
+    /// Before the first job, one image (twice: the first run is cold) and then a full batch through every stage, two steps each: each stage's setup
+    /// and step time are measured at both ends of the batch sizes (sizes between are interpolated), so the first
+    /// job's "time left" and every wait are honest from the start, and the first job does not pay for the native
+    /// code's first run.
     /// </summary>
     void WarmUp(ImageEngine engine, CancellationToken stopping)
     {
         var model = engine.Model;
-        var (request, _) = ImageRequest.Parse(new GenerationInput { Prompt = "warm up", Seed = 0, Steps = [.. model.Stages.Select(_ => 2)] }, model.Stages.Count);
-        if (request is null) return;
+        var clock = Stopwatch.StartNew();
         try
         {
-            UseThreadsFor(1);
-            var clock = new BatchClock();
-            double lastStep = 0;
-            engine.Run([request], step =>
+            // The first pass runs cold (the native code's first run, allocations): it is not what a step costs, so it is not kept.
+            foreach (var (images, record) in new[] { (1, false), (1, true), (options.Value.MaxBatchImages, true) }.Distinct())
             {
-                timing.RecordStep(step.StageName, clock.Step(), images: 1, firstOfStage: step.Step == 1);
-                lastStep = clock.Elapsed;
-            }, stopping);
-            timing.RecordFinishing(clock.Elapsed - lastStep, images: 1);
-            logger.LogInformation("Warmed up: every stage measured in {Milliseconds:F0} ms", clock.Elapsed);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "The warm-up failed; estimates start with the first job");
+                var (request, _) = ImageRequest.Parse(new GenerationInput { Prompt = "warm up", Seed = 0, Count = images, Steps = [.. model.Stages.Select(_ => 2)] },
+                    model.Stages.Count);
+                if (request is null) return;
+                UseThreadsFor(images);
+                var steps = new BatchClock();
+                engine.Run([request], step =>
+                {
+                    double milliseconds = steps.Step();
+                    if (record) timing.RecordStep(step.StageName, milliseconds, images, firstOfStage: step.Step == 1);
+                }, stopping);
+                if (record) timing.RecordFinishing(steps.Elapsed - steps.LastStepAt, images);
+            }
+            logger.LogInformation("Warmed up: every stage measured in {Milliseconds:F0} ms", clock.Elapsed.TotalMilliseconds);
         }
         catch (OperationCanceledException)
         {
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "The warm-up failed; estimates start with the first job");
         }
     }
 
@@ -132,13 +139,14 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
         double? expected = batch[0].Request.Edit is null ? timing.Timeline(0, settings.Stages ?? engine.Model.Stages.Count, settings.Steps, images: images)?.TotalMilliseconds : null;
         timing.RunningMillisecondsLeft = expected ?? 0;
         foreach (var job in batch)
-            publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count, SecondsLeft = expected / 1000 });
+            publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count, SecondsLeft = expected / 1000, At = DateTimeOffset.UtcNow });
 
         var clock = new BatchClock();
         try
         {
             var results = engine.Run([.. batch.Select(job => job.Request)], step => PublishStep(batch, step, clock), everyoneCancelled.Token);
             timing.RecordFinishing(clock.Elapsed - clock.LastStepAt, images);
+            if (expected is { } predicted && !everyoneCancelled.IsCancellationRequested) timing.RecordBatch(predicted, clock.Elapsed);
             for (int j = 0; j < batch.Count; j++)
             {
                 var (job, result) = (batch[j], results[j]);
@@ -236,7 +244,7 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
             {
                 JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count, StageIndex = preview.StageIndex,
                 StageCount = preview.StageCount, StageName = preview.StageName, Resolution = preview.Resolution, Step = preview.Step,
-                TotalSteps = preview.TotalSteps, Progress = progress, SecondsLeft = left / 1000,
+                TotalSteps = preview.TotalSteps, Progress = progress, SecondsLeft = left / 1000, At = DateTimeOffset.UtcNow,
             };
             if (frames is not null && job.HasListeners) publisher.PostPreview(job, update, frames[first..row]);
             else publisher.Post(job, update);

@@ -38,7 +38,7 @@ public sealed class JobTimelineTests
     [Fact]
     public void The_timing_builds_a_jobs_plan_from_the_model_and_its_request_and_estimates_the_wait()
     {
-        var timing = new GenerationTiming(Options.Create(new GenerationOptions { MaxBatchImages = 4 }));
+        var timing = new GenerationTiming();
         timing.UseStages([("base", 20, 16), ("refiner32", 2, 32), ("refiner64", 2, 64)]);
         static ImageRequest Request(int count = 1, int steps = 20) =>
             TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "red heart", Steps = [steps] }, [.. Enumerable.Range(1, count).Select(i => (long)i)]).Request;
@@ -57,20 +57,20 @@ public sealed class JobTimelineTests
         Assert.Equal(110.0, timing.Timeline(1, 2, null)!.TotalMilliseconds!.Value, 10);
         Assert.Null(timing.Timeline(2, 2, null)); // past the model's last stage
 
-        // The wait: what the running batch still needs, then the jobs ahead as the engine batches them. A full job is
+        // The wait: what the running batch still needs, then each batch ahead by its own plan and size. A full job is
         // 440 + 30 + 80 = 550 ms; a step of 4 images, never measured, stands in as 4 times a step of 1.
         timing.RunningMillisecondsLeft = 300;
         Assert.Equal(0.3, timing.SecondsUntilStart([])!.Value, 10);
-        Assert.Equal(0.85, timing.SecondsUntilStart([Request()])!.Value, 10);
-        Assert.Equal(0.3 + 2.2, timing.SecondsUntilStart([Request(), Request(), Request(), Request()])!.Value, 10); // one batch of 4
-        Assert.Equal(0.3 + 2.2 + 0.55, timing.SecondsUntilStart([.. Enumerable.Range(0, 5).Select(_ => Request())])!.Value, 10); // 4, then 1
-        Assert.Equal(0.3 + 0.55 + 0.33, timing.SecondsUntilStart([Request(), Request(steps: 10)])!.Value, 10); // other steps: not one batch
+        Assert.Equal(0.85, timing.SecondsUntilStart([[Request()]])!.Value, 10);
+        Assert.Equal(0.3 + 2.2, timing.SecondsUntilStart([[Request(), Request(), Request(), Request()]])!.Value, 10); // one batch of 4
+        Assert.Equal(0.3 + 2.2 + 0.55, timing.SecondsUntilStart([[Request(count: 2), Request(count: 2)], [Request()]])!.Value, 10);
+        Assert.Equal(0.3 + 0.55 + 0.33, timing.SecondsUntilStart([[Request()], [Request(steps: 10)]])!.Value, 10);
     }
 
     [Fact]
     public void A_stage_s_setup_the_finishing_and_each_batch_size_are_measured_apart()
     {
-        var timing = new GenerationTiming(Options.Create(new GenerationOptions { MaxBatchImages = 4 }));
+        var timing = new GenerationTiming();
         timing.UseStages([("base", 4, 16), ("refiner32", 2, 32)]);
         // The first step of a stage carries its setup (here 50 ms over a 10 ms step); the finishing is per image.
         timing.RecordStep("refiner32", 70, images: 1, firstOfStage: true);
@@ -88,7 +88,7 @@ public sealed class JobTimelineTests
 
         timing.RecordStep("base", 25, images: 4);
         Assert.Equal(25.0, timing.MillisecondsPerStep("base", 4)!.Value, 10); // its own figure once a batch of 4 ran
-        Assert.Equal(25.0 * 3 / 4, timing.MillisecondsPerStep("base", 3)!.Value, 10); // the nearest size's, scaled by the images
-        Assert.Equal(10.0 * 2, timing.MillisecondsPerStep("base", 2)!.Value, 10);
+        Assert.Equal(10 + (25.0 - 10) * 2 / 3, timing.MillisecondsPerStep("base", 3)!.Value, 10); // between the sizes measured: on the line through them
+        Assert.Equal(25.0 * 6 / 4, timing.MillisecondsPerStep("base", 6)!.Value, 10); // past them: the nearest, scaled by the images
     }
 }

@@ -13,7 +13,7 @@ public sealed class QueuePositionTests
     public void Jobs_ahead_include_the_running_batch_and_the_wait_is_told_again_as_it_runs()
     {
         var options = Options.Create(new GenerationOptions { QueueCapacity = 10, MaxQueuedPerSession = 10, MaxBatchImages = 4 });
-        var timing = new GenerationTiming(options);
+        var timing = new GenerationTiming();
         timing.UseStages([("base", 20, 16), ("refiner32", 2, 32), ("refiner64", 2, 64), ("refiner128", 2, 128), ("refiner256", 1, 256)]);
         foreach (var stage in new[] { "base", "refiner32", "refiner64", "refiner128", "refiner256" }) timing.RecordStep(stage, 100);
         var queue = new GenerationQueue(options, timing);
@@ -38,5 +38,18 @@ public sealed class QueuePositionTests
         first.Publish(new GenerationEvent { JobId = first.Id, Status = GenerationStatus.Succeeded, Progress = 1 });
         Assert.Equal([second], queue.TryTake(4));
         Assert.Equal((0, 1), (third.Latest.QueuePosition, third.Latest.JobsAhead)); // the finished one no longer counts
+    }
+
+    [Fact]
+    public void A_compatible_job_that_will_join_an_earlier_batch_is_counted_where_it_runs()
+    {
+        var queue = new GenerationQueue(Options.Create(new GenerationOptions { QueueCapacity = 10, MaxQueuedPerSession = 10, MaxBatchImages = 4 }));
+        GenerationJob head = Job(Guid.NewGuid(), 5), other = Job(Guid.NewGuid(), 9), joiner = Job(Guid.NewGuid(), 5);
+        foreach (var job in new[] { head, other, joiner }) queue.TryEnqueue(job);
+        // The engine takes head and joiner together (same settings), then other: other has two ahead, joiner none.
+        Assert.Equal((0, 0), (joiner.Latest.QueuePosition, joiner.Latest.JobsAhead));
+        Assert.Equal((2, 2), (other.Latest.QueuePosition, other.Latest.JobsAhead));
+        Assert.Equal([head, joiner], queue.TryTake(4));
+        Assert.Equal([other], queue.TryTake(4));
     }
 }

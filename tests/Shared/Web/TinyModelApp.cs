@@ -34,6 +34,7 @@ public sealed class TinyModelApp : IAsyncDisposable
     {
         var app = new TinyModelApp(settings, configure);
         await app.Service<ModelHost>().Loaded;
+        await app.Service<GenerationTiming>().WarmedUp.WaitAsync(TimeSpan.FromSeconds(60)); // tests start with the engine idle
         return app;
     }
 

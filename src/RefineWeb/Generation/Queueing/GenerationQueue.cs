@@ -88,6 +88,8 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
         {
             var batch = BatchPolicy.Next(waiting, lastServed, maxImages);
             waiting.RemoveAll(batch.Contains);
+            // One engine takes from this queue: once it asks again, the batch before is done (only its storing may remain).
+            running.Clear();
             running.UnionWith(batch);
             foreach (var job in batch) lastServed[job.Owner] = ++served;
             if (batch.Count > 0) PublishPositions(onlyIfChanged: true);
@@ -110,25 +112,36 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
     }
 
     /// <summary>
-    /// Tells each waiting job its place in serving order, how many jobs will run before it (those running now
-    /// included: "2 ahead of you" means two), and about how long until it starts (under the lock).
+    /// Tells each waiting job how many jobs will run before it (those running now included: "2 ahead of you" means
+    /// two), its place among the waiting (the same count without the running ones), and about how long until it
+    /// starts (under the lock). The batches ahead are the ones the engine will take: <see cref="BatchPolicy"/> is
+    /// replayed on the waiting jobs, so a compatible job that will join an earlier batch is counted where it runs.
     /// </summary>
     void PublishPositions(bool onlyIfChanged = false)
     {
-        running.RemoveWhere(job => job.Latest.IsFinal);
-        int position = 0;
-        var ahead = new List<Engine.Requests.ImageRequest>();
-        foreach (var job in FairShare.Order(waiting, j => j.Owner, lastServed))
+        var pending = waiting.ToList();
+        var servedAt = new Dictionary<Guid, long>(lastServed);
+        long stamp = served;
+        var batchesAhead = new List<IReadOnlyList<Engine.Requests.ImageRequest>>();
+        int waitingAhead = 0;
+        while (pending.Count > 0)
         {
-            var wait = timing?.SecondsUntilStart(ahead);
-            int jobsAhead = running.Count + position;
-            var last = job.Latest;
-            // A wait that moved by a second or more is told again: the countdown moves with the running batch.
-            bool waitChanged = wait.HasValue != last.SecondsUntilStart.HasValue || Math.Abs((wait ?? 0) - (last.SecondsUntilStart ?? 0)) >= 1;
-            if (!onlyIfChanged || last.QueuePosition != position || last.JobsAhead != jobsAhead || waitChanged)
-                job.Publish(last with { QueuePosition = position, JobsAhead = jobsAhead, SecondsUntilStart = wait });
-            position++;
-            ahead.Add(job.Request);
+            var batch = BatchPolicy.Next(pending, servedAt, options.Value.MaxBatchImages);
+            if (batch.Count == 0) break;
+            var wait = timing?.SecondsUntilStart(batchesAhead);
+            foreach (var job in batch)
+            {
+                int jobsAhead = running.Count + waitingAhead;
+                var last = job.Latest;
+                // A wait that moved by a second or more is told again: the countdown moves with the running batch.
+                bool waitChanged = wait.HasValue != last.SecondsUntilStart.HasValue || Math.Abs((wait ?? 0) - (last.SecondsUntilStart ?? 0)) >= 1;
+                if (!onlyIfChanged || last.QueuePosition != waitingAhead || last.JobsAhead != jobsAhead || waitChanged)
+                    job.Publish(last with { QueuePosition = waitingAhead, JobsAhead = jobsAhead, SecondsUntilStart = wait });
+            }
+            pending.RemoveAll(batch.Contains);
+            foreach (var job in batch) servedAt[job.Owner] = ++stamp;
+            batchesAhead.Add([.. batch.Select(j => j.Request)]);
+            waitingAhead += batch.Count;
         }
     }
 
