@@ -71,6 +71,22 @@ public sealed class GenerationTiming
         Volatile.Write(ref correction, Math.Clamp(current * (1 + Smoothing * (actualMilliseconds / predictedMilliseconds - 1)), 0.5, 2));
     }
 
+    double remainingCorrection = 1; // what the rest of batches really took over what was told at about a quarter of the way
+
+    /// <summary>
+    /// The time left as told at one step of a batch (about a quarter of the way) against what the batch then really
+    /// took: "T left" is scaled by it, so whatever the parts' figures miss about the rest of a batch is learnt.
+    /// </summary>
+    public void RecordRemaining(double toldMilliseconds, double actualMilliseconds)
+    {
+        if (!(toldMilliseconds > 0) || !(actualMilliseconds > 0)) return;
+        double current = Volatile.Read(ref remainingCorrection);
+        Volatile.Write(ref remainingCorrection, Math.Clamp(current * (1 + Smoothing * (actualMilliseconds / (toldMilliseconds * current) - 1)), 0.5, 2));
+    }
+
+    /// <summary>The factor "T left" is told with (see <see cref="RecordRemaining"/>).</summary>
+    public double RemainingCorrection => Volatile.Read(ref remainingCorrection);
+
     /// <summary>A step's time for a batch of that size: its own figure, else the nearest size's scaled by the images; null when the stage never ran.</summary>
     public double? MillisecondsPerStep(string stage, int images = 1) => Scaled(millisecondsPerStep, stage, images) ?? Scaled(firstSteps, stage, images);
 

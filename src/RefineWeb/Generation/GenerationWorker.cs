@@ -146,7 +146,11 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
         {
             var results = engine.Run([.. batch.Select(job => job.Request)], step => PublishStep(batch, step, clock), everyoneCancelled.Token);
             timing.RecordFinishing(clock.Elapsed - clock.LastStepAt, images);
-            if (expected is { } predicted && !everyoneCancelled.IsCancellationRequested) timing.RecordBatch(predicted, clock.Elapsed);
+            if (!everyoneCancelled.IsCancellationRequested)
+            {
+                if (expected is { } predicted) timing.RecordBatch(predicted, clock.Elapsed);
+                if (clock.Sample is { } sample) timing.RecordRemaining(sample.Told, clock.Elapsed - sample.At);
+            }
             for (int j = 0; j < batch.Count; j++)
             {
                 var (job, result) = (batch[j], results[j]);
@@ -229,7 +233,8 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
             preview.StageIndex, preview.TotalSteps, images);
         double progress = clock.Forward(timeline?.Progress(preview.StageIndex, preview.Step)
             ?? (preview.StageIndex + (double)preview.Step / preview.TotalSteps) / preview.StageCount);
-        double? left = timeline?.MillisecondsLeft(preview.StageIndex, preview.Step);
+        double? left = timeline?.MillisecondsLeft(preview.StageIndex, preview.Step) * timing.RemainingCorrection;
+        if (left is { } told && progress >= 0.25 && clock.Sample is null) clock.Sample = (clock.Elapsed, told / timing.RemainingCorrection);
         timing.RunningMillisecondsLeft = left ?? 0;
         jobs.Progressed(); // the waiting jobs' countdowns move with the running batch
         // Frames only when someone watches (a job polled over the API has nobody to show them to).
@@ -258,6 +263,9 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
         double lastStep, furthest;
 
         public double Elapsed => watch.Elapsed.TotalMilliseconds;
+
+        /// <summary>The time left told about a quarter of the way (uncorrected), and when: checked against the batch's end.</summary>
+        public (double At, double Told)? Sample { get; set; }
 
         /// <summary>When the last step ended, in milliseconds since the batch started.</summary>
         public double LastStepAt => lastStep;

@@ -90,5 +90,13 @@ public sealed class JobTimelineTests
         Assert.Equal(25.0, timing.MillisecondsPerStep("base", 4)!.Value, 10); // its own figure once a batch of 4 ran
         Assert.Equal(10 + (25.0 - 10) * 2 / 3, timing.MillisecondsPerStep("base", 3)!.Value, 10); // between the sizes measured: on the line through them
         Assert.Equal(25.0 * 6 / 4, timing.MillisecondsPerStep("base", 6)!.Value, 10); // past them: the nearest, scaled by the images
+
+        // Whole batches teach what the parts miss: told 1000 ms left, it took 800 ms; the next "left" is told 4 % lower.
+        Assert.Equal(1.0, timing.RemainingCorrection, 10);
+        timing.RecordRemaining(1000, 800);
+        Assert.Equal(0.96, timing.RemainingCorrection, 10);
+        double before = one.TotalMilliseconds!.Value;
+        timing.RecordBatch(before, before * 1.5); // a batch took half as long again as its timeline said
+        Assert.Equal(before * 1.1, timing.Timeline(0, 2, null)!.TotalMilliseconds!.Value, 6);
     }
 }
