@@ -50,11 +50,8 @@ public sealed class GenerationJob
     /// When an event was made: the engine's stamp when it is plausible (not ahead of this clock, and recent: another
     /// machine's clock may be off), else now.
     /// </summary>
-    public static DateTimeOffset MadeAt(GenerationEvent update)
-    {
-        var now = DateTimeOffset.UtcNow;
-        return update.At is { } at && at <= now && now - at < TimeSpan.FromSeconds(30) ? at : now;
-    }
+    public static DateTimeOffset MadeAt(GenerationEvent update, DateTimeOffset now) =>
+        update.At is { } at && at <= now && now - at < TimeSpan.FromSeconds(30) ? at : now;
 
     /// <summary>When <see cref="Latest"/> was made: its time estimates count from then.</summary>
     public DateTimeOffset LatestAt { get; private set; } = DateTimeOffset.UtcNow;
@@ -162,7 +159,7 @@ public sealed class GenerationJob
                     Resolution = Latest.Resolution, Step = Latest.Step, TotalSteps = Latest.TotalSteps,
                 };
             Latest = update;
-            LatestAt = MadeAt(update);
+            LatestAt = MadeAt(update, DateTimeOffset.UtcNow);
             if (update.Status != GenerationStatus.Queued) StartedAt ??= DateTimeOffset.UtcNow;
             if (update.IsFinal) EndedAt = DateTimeOffset.UtcNow;
             Relay?.Published(this, update); // under the lock: the cluster hears the events in the order they happened

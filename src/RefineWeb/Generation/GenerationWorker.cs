@@ -56,10 +56,10 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
     }
 
     /// <summary>
-    /// Before the first job, one image (twice: the first run is cold) and then a full batch through every stage, two steps each: each stage's setup
-    /// and step time are measured at both ends of the batch sizes (sizes between are interpolated), so the first
-    /// job's "time left" and every wait are honest from the start, and the first job does not pay for the native
-    /// code's first run.
+    /// Before the first job, one image (twice: the first run is cold) and then a full batch through every stage, two
+    /// steps each: each stage's setup and step time are measured at both ends of the batch sizes (sizes between are
+    /// interpolated), so the first job's "time left" and every wait are honest from the start, and the first job does
+    /// not pay for the native code's first run.
     /// </summary>
     void WarmUp(ImageEngine engine, CancellationToken stopping)
     {

@@ -52,7 +52,7 @@ public sealed class JobView
     public void Apply(GenerationEvent update, DateTimeOffset now, Func<string, int>? sideOf = null)
     {
         Latest = update;
-        LatestAt = update.At is { } at && at <= now && now - at < TimeSpan.FromSeconds(30) ? at : now; // counts down from when the engine said it
+        LatestAt = GenerationJob.MadeAt(update, now); // counts down from when the engine said it
         if (update.IsFinal) FinishedAt = now;
         if (update.Previews is { } images)
         {
