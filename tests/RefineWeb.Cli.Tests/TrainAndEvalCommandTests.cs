@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Pipelines.Semantic;
 using System.Text.Json;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Text;
@@ -110,6 +111,24 @@ public sealed class TrainAndEvalCommandTests : IDisposable
         // Bicubic of a box-downsampled image is a real reconstruction: well above the PSNR of unrelated images.
         Assert.All(fidelity, f => Assert.InRange(f.GetProperty("bicubic_psnr").GetDouble(), 15, 60));
         Assert.True(json.RootElement.GetProperty("speed").GetProperty("median_image_ms").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task Calibrate_scores_writes_what_the_scores_mean_and_the_model_loads_it()
+    {
+        var (exit, output, error) = await Cli.Run("model", "calibrate-scores", "--model", Model, "--data", Data, "--wrong", "3", "--device", "cpu");
+        Assert.True(exit == 0, error);
+        Assert.Contains("validation pictures", output);
+        var calibration = ScoreCalibration.Load(Model)!;
+        Assert.True(calibration.PartlyAtLeast <= calibration.WellAtLeast, $"{calibration}");
+        Assert.Equal(calibration.Pictures * 3, calibration.WrongPairs);
+        Assert.InRange(calibration.TrueWell, 0, calibration.TruePartly);
+        using var cascade = CascadeModel.Load(Model, TorchSharp.torch.CPU);
+        Assert.Equal(calibration, cascade.ScoreCalibration);
+
+        (exit, _, error) = await Cli.Run("model", "calibrate-scores", "--model", Model, "--data", Data, "--wrong", "0", "--device", "cpu");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--wrong must be at least 1", error);
     }
 
     [Fact]

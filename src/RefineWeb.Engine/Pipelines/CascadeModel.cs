@@ -19,11 +19,14 @@ public sealed class CascadeModel : IDisposable
     public AlignmentModel? Alignment { get; }
     /// <summary>The training images' alignment embeddings (semantic guidance's references), or null when not shipped.</summary>
     public ReferenceIndex? References { get; }
+    /// <summary>What the alignment model's scores mean in words, measured on validation pictures; null when not calibrated.</summary>
+    public ScoreCalibration? ScoreCalibration { get; }
 
     CascadeModel(string directory, CascadeManifest manifest, WordTokenizer tokenizer, IReadOnlyList<DiffusionStage> stages, AlignmentModel? alignment,
         ReferenceIndex? references, Device device)
     {
         Alignment = alignment;
+        ScoreCalibration = alignment is null ? null : ScoreCalibration.Load(directory);
         References = references;
         Directory = directory;
         Manifest = manifest;

@@ -12,11 +12,23 @@ public sealed record PhraseScore(string Text, double Weight, double Score);
 /// </summary>
 public sealed record ImageScore(double Prompt, IReadOnlyList<PhraseScore> Phrases, int Rank)
 {
+    /// <summary>What ranks a candidate (as <see cref="Ranked"/> does): the prompt's score plus each phrase's, weighted by its emphasis.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double Combined => Prompt + Phrases.Sum(p => (p.Weight - 1) * p.Score);
+
     /// <summary>
-    /// The score in words: the built-in model's matching captions average about 0.67 against its held-out pictures
-    /// (model card, R-precision), so 0.55 and up reads as a good match and under 0.35 as a weak one.
+    /// How each of a job's candidates places, in words, where the places mean something: null for all when they are
+    /// one image, or all within <paramref name="meaningful"/> of each other (the gap between two equally right
+    /// pictures: a ranking would be noise); else "Best match" for the first, "about as good" for those within that
+    /// gap of it, and "#N" for the rest.
     /// </summary>
-    public static string Describe(double score) => score >= 0.55 ? "matches well" : score >= 0.35 ? "matches partly" : "matches weakly";
+    public static IReadOnlyList<string?> Places(IReadOnlyList<ImageScore> scores, double meaningful)
+    {
+        if (scores.Count < 2) return [.. scores.Select(_ => (string?)null)];
+        double best = scores.Max(s => s.Combined), worst = scores.Min(s => s.Combined);
+        if (best - worst <= meaningful) return [.. scores.Select(_ => (string?)null)];
+        return [.. scores.Select(s => s.Rank == 1 ? "Best match" : best - s.Combined <= meaningful ? "about as good" : $"#{s.Rank}")];
+    }
 
     /// <summary>The score as a share of a bar, 0 at or below 0, full at 1.</summary>
     public static double BarShare(double score) => Math.Clamp(score, 0, 1);

@@ -25,7 +25,7 @@ public sealed class ResultGridTests : MudComponentTest
     {
         var brushed = new List<string>();
         var picked = new List<string>();
-        var grid = Bunit.Render<ResultGrid>(p => p.Add(x => x.Job, Finished("a", "b")).Add(x => x.Picked, "b")
+        var grid = Bunit.Render<ResultGrid>(p => p.Add(x => x.Job, Finished("a", "b")).Add(x => x.Picked, "b").Add(x => x.Calibration, ScoreLineTests.Calibration)
             .Add(x => x.OnBrush, (string id) => brushed.Add(id)).Add(x => x.OnPick, (string id) => picked.Add(id)));
         Assert.Equal(["/api/v1/images/a.png", "/api/v1/images/b.png"], grid.FindAll("img[data-testid=preview]").Select(i => i.GetAttribute("src")));
         Assert.Equal(["Best match", "#2"], grid.FindAll("[data-testid=rank]").Select(r => r.TextContent));
@@ -61,5 +61,35 @@ public sealed class ResultGridTests : MudComponentTest
         Assert.Equal("Show after", grid.Find("[data-testid=before-after]").TextContent.Trim());
         grid.Find("[data-testid=before-after]").Click();
         Assert.Equal("/api/v1/images/c.png", grid.Find("img[data-testid=preview]").GetAttribute("src"));
+    }
+
+    static JobView Scored(params (string Id, double Prompt, int Rank)[] images)
+    {
+        var job = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [.. images.Select((_, i) => 10L + i)]);
+        var view = new JobView();
+        view.Start(job, DateTimeOffset.UnixEpoch);
+        view.Apply(new GenerationEvent
+        {
+            JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1, ImageIds = [.. images.Select(i => i.Id)],
+            Scores = [.. images.Select(i => new ImageScore(i.Prompt, [], i.Rank))],
+        }, DateTimeOffset.UnixEpoch, _ => 64);
+        return view;
+    }
+
+    [Fact]
+    public void The_best_match_comes_first_and_candidates_within_the_noise_are_not_ranked()
+    {
+        var ranked = Bunit.Render<ResultGrid>(p => p.Add(x => x.Job, Scored(("a", 0.60, 2), ("b", 0.80, 1))).Add(x => x.Calibration, ScoreLineTests.Calibration));
+        Assert.Equal(["/api/v1/images/b.png", "/api/v1/images/a.png"], ranked.FindAll("img[data-testid=preview]").Select(i => i.GetAttribute("src")));
+        Assert.Equal(["Best match", "#2"], ranked.FindAll("[data-testid=rank]").Select(r => r.TextContent));
+        Assert.Equal("refineweb-11.png", ranked.FindAll("a[download]")[0].GetAttribute("download")); // b keeps its own seed
+        Assert.Empty(ranked.FindAll("[data-testid=equally-good]"));
+
+        // Four hearts at 0.79, 0.79, 0.80, 0.80: no ranks, said once, in the order they were made.
+        var even = Bunit.Render<ResultGrid>(p => p.Add(x => x.Job, Scored(("a", 0.79, 3), ("b", 0.79, 4), ("c", 0.80, 1), ("d", 0.80, 2)))
+            .Add(x => x.Calibration, ScoreLineTests.Calibration));
+        Assert.Empty(even.FindAll("[data-testid=rank]"));
+        Assert.Contains("match about equally well", even.Find("[data-testid=equally-good]").TextContent);
+        Assert.Equal(["a", "b", "c", "d"], even.FindAll("img[data-testid=preview]").Select(i => i.GetAttribute("src")!.Split('/')[^1][..1]));
     }
 }
