@@ -38,6 +38,14 @@ public sealed class QueuePositionTests
         first.Publish(new GenerationEvent { JobId = first.Id, Status = GenerationStatus.Succeeded, Progress = 1 });
         Assert.Equal([second], queue.TryTake(4));
         Assert.Equal((0, 1), (third.Latest.QueuePosition, third.Latest.JobsAhead)); // the finished one no longer counts
+
+        // The engine falls idle: the last batch ended, so a newcomer has nobody ahead.
+        second.Publish(new GenerationEvent { JobId = second.Id, Status = GenerationStatus.Succeeded, Progress = 1 });
+        Assert.Equal([third], queue.TryTake(4));
+        third.Publish(new GenerationEvent { JobId = third.Id, Status = GenerationStatus.Succeeded, Progress = 1 });
+        var newcomer = Job(a, 4);
+        queue.TryEnqueue(newcomer);
+        Assert.Equal(0, newcomer.Latest.JobsAhead);
     }
 
     [Fact]

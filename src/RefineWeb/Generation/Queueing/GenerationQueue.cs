@@ -119,6 +119,7 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
     /// </summary>
     void PublishPositions(bool onlyIfChanged = false)
     {
+        running.RemoveWhere(job => job.Latest.IsFinal); // an idle engine's last batch is behind everyone
         var pending = waiting.ToList();
         var servedAt = new Dictionary<Guid, long>(lastServed);
         long stamp = served;
