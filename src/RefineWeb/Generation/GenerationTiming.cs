@@ -7,7 +7,7 @@ namespace RefineWeb.Generation;
 /// What the engine has measured of its own speed, for estimates people can trust: per stage and batch size, a step's
 /// time and the stage's setup (its first step's extra); the finishing after the last step, per batch size; and how long
 /// the batch running now still needs. A step of four images costs more than one of one, so each batch size keeps its
-/// own figures (another size's, scaled by the images, stand in until it has run). The engine measures every stage
+/// own figures (the sizes measured stand in, interpolated, until it has run). The engine measures every stage
 /// once at start-up (<see cref="GenerationWorker"/>), so the first job already has honest numbers. The engine thread
 /// writes, the queue and the entry points read; nothing here touches a tensor.
 /// </summary>
@@ -87,7 +87,7 @@ public sealed class GenerationTiming
     /// <summary>The factor "T left" is told with (see <see cref="RecordRemaining"/>).</summary>
     public double RemainingCorrection => Volatile.Read(ref remainingCorrection);
 
-    /// <summary>A step's time for a batch of that size: its own figure, else the nearest size's scaled by the images; null when the stage never ran.</summary>
+    /// <summary>A step's time for a batch of that size (other sizes' figures stand in, see <see cref="Scaled"/>); null when the stage never ran.</summary>
     public double? MillisecondsPerStep(string stage, int images = 1) => Scaled(millisecondsPerStep, stage, images) ?? Scaled(firstSteps, stage, images);
 
     /// <summary>
