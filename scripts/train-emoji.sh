@@ -64,3 +64,4 @@ wait $BASE $OTHERS
 # Semantic guidance's reference images: every training image, the recoloured copies included.
 "${REFINEWEB[@]}" model references --model models/emoji-cascade-v1 --data data/emoji-recoloured
 "${REFINEWEB[@]}" model calibrate-scores --model models/emoji-cascade-v1 --data "${DATA:-data/emoji}" # the page's words for scores, and which rank gaps are real
+"${REFINEWEB[@]}" model index-meanings --model models/emoji-cascade-v1 # suggestions by meaning for unknown words (needs apt-get install wordnet-base)

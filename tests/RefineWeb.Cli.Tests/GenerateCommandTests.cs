@@ -56,7 +56,7 @@ public sealed class GenerateCommandTests : IDisposable
             "--out", outFile, "--device", "cpu");
         Assert.True(exit == 0, error);
         Assert.Contains("warning: 'hearts' is not a word the model knows, so it is ignored; did you mean 'heart'?", output);
-        Assert.Contains("warning: 'qwzx' is not a word the model knows, so it is ignored.", output);
+        Assert.Contains("warning: 'qwzx' is not a word the model knows, so it is ignored; no word it knows is close in meaning or spelling.", output);
         Assert.Contains("warning: negative prompt: 'fase' is not a word the model knows, so it is ignored; did you mean 'face'?", output);
         Assert.DoesNotContain("'red'", output);
         Assert.True(File.Exists(outFile));

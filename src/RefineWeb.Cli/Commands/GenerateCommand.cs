@@ -50,9 +50,9 @@ static class GenerateCommand
             if (request is null)
                 throw new ArgumentException(string.Join(" ", errors.Select(e => $"--{OptionName(e.Key)}: {string.Join(" ", e.Value)}")));
             // Said before the work starts, so a script's log shows why the picture ignores a word.
-            foreach (var unknown in cascade.Tokenizer.UnknownWords(request.Emphasis.Text))
+            foreach (var unknown in cascade.UnknownWords(request.Emphasis.Text))
                 await output.WriteLineAsync("warning: " + unknown.Message);
-            foreach (var unknown in cascade.Tokenizer.UnknownWords(request.NegativePrompt))
+            foreach (var unknown in cascade.UnknownWords(request.NegativePrompt))
                 await output.WriteLineAsync("warning: negative prompt: " + unknown.Message);
             var clock = Stopwatch.StartNew();
             var result = new ImageEngine(cascade).Run([request], cancellation: cancellation)[0];

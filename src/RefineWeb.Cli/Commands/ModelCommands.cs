@@ -1,5 +1,8 @@
 using System.CommandLine;
 using RefineWeb.Datasets;
+using RefineWeb.Datasets.Emoji;
+using RefineWeb.Datasets.Lexicon;
+using RefineWeb.Cli.Meanings;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Semantic;
 using RefineWeb.Engine.Runtime;
@@ -34,7 +37,7 @@ static class ModelCommands
             await output.WriteLineAsync($"{manifest.Name}: {string.Join(" -> ", manifest.Stages)} in {directory}");
             return 0;
         }));
-        return new Command("model", "Create and inspect model folders.") { init, References(output), CalibrateScores(output) };
+        return new Command("model", "Create and inspect model folders.") { init, References(output), CalibrateScores(output), IndexMeanings(output) };
     }
 
     static Command References(TextWriter output)
@@ -68,6 +71,50 @@ static class ModelCommands
             using (ReferenceIndex.Load(path, alignment.Config.EmbeddingWidth, cascade.Device))
                 clock.Stop();
             await output.WriteLineAsync($"{index.Count} reference images -> {path} ({new FileInfo(path).Length / 1024} KiB, loads in {clock.Elapsed.TotalMilliseconds:F0} ms)");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>
+    /// <c>refineweb model index-meanings</c>: for every WordNet lemma and CLDR word the model does not know, the known
+    /// words closest in meaning (<see cref="WordMeanings"/>), so an unknown word gets suggestions by meaning, not spelling.
+    /// </summary>
+    static Command IndexMeanings(TextWriter output)
+    {
+        var modelOption = new Option<string>("--model") { Description = "Model folder (with a trained alignment model).", DefaultValueFactory = _ => "models/emoji-cascade-v1" };
+        var wordNetOption = new Option<string>("--wordnet") { Description = "WordNet's database folder (Debian: apt-get install wordnet-base).", DefaultValueFactory = _ => "/usr/share/wordnet" };
+        var emojibaseOption = new Option<string>("--emojibase") { Description = "The emojibase-data package folder (CLDR labels and keywords).", DefaultValueFactory = _ => "data/npm/extracted/emojibase-data-17.0.0/package" };
+        var deviceOption = new Option<ComputeDevice>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => ComputeDevice.Auto };
+        var minimumOption = new Option<double>("--min-score") { Description = "Offer only neighbours whose cosine, less 0.1 per step in the lexicon, reaches this.", DefaultValueFactory = _ => MeaningIndex.MinimumScore };
+        var explainOption = new Option<string?>("--explain") { Description = "Write nothing; print one word's contexts and every candidate's score." };
+        var command = new Command("index-meanings", $"Index the known words closest in meaning to each unknown word into {WordMeanings.FileName} (the page's and API's suggestions).")
+        {
+            modelOption, wordNetOption, emojibaseOption, deviceOption, minimumOption, explainOption,
+        };
+        command.SetAction((parse, _) => CliErrors.Guard(async () =>
+        {
+            var directory = parse.GetValue(modelOption)!;
+            var wordNet = WordNetDatabase.Load(parse.GetValue(wordNetOption)!);
+            var emoji = EmojiCatalog.Load(parse.GetValue(emojibaseOption)!);
+            var emojiTexts = WordNetNeighbourhoods.EmojiTexts(emoji);
+            using var cascade = CascadeModel.Load(directory, TorchRuntime.Resolve(parse.GetValue(deviceOption)));
+            var tokenizer = cascade.Tokenizer;
+            if (parse.GetValue(explainOption) is { } explained)
+            {
+                var neighbourhood = WordNetNeighbourhoods.Of(explained.ToLowerInvariant(), wordNet, emojiTexts, tokenizer.Knows);
+                foreach (var context in neighbourhood.Contexts) await output.WriteLineAsync($"context x{context.Weight:0.##}: {context.Text}");
+                foreach (var (_, ranked) in MeaningIndex.Rank(cascade, [neighbourhood]))
+                    foreach (var (word, score) in ranked)
+                        await output.WriteLineAsync($"{score,7:0.000}  {word} (distance {neighbourhood.Candidates.Single(c => c.Word == word).Distance:0.#})");
+                return 0;
+            }
+            var neighbourhoods = WordNetNeighbourhoods.UnknownWords(wordNet, emoji, tokenizer.Knows)
+                .Select(word => WordNetNeighbourhoods.Of(word, wordNet, emojiTexts, tokenizer.Knows)).ToList();
+            var meanings = MeaningIndex.Build(cascade, neighbourhoods, minimumScore: parse.GetValue(minimumOption));
+            meanings.Save(directory);
+            var path = Path.Combine(directory, WordMeanings.FileName);
+            await output.WriteLineAsync($"{meanings.Count} of {neighbourhoods.Count} unknown words have known words close in meaning -> {path} ({new FileInfo(path).Length / 1024} KiB)");
             return 0;
         }));
         return command;

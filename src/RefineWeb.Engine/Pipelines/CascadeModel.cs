@@ -21,12 +21,15 @@ public sealed class CascadeModel : IDisposable
     public ReferenceIndex? References { get; }
     /// <summary>What the alignment model's scores mean in words, measured on validation pictures; null when not calibrated.</summary>
     public ScoreCalibration? ScoreCalibration { get; }
+    /// <summary>Known words close in meaning to words the model does not know; <see cref="WordMeanings.None"/> when the folder has no index.</summary>
+    public WordMeanings WordMeanings { get; }
 
     CascadeModel(string directory, CascadeManifest manifest, WordTokenizer tokenizer, IReadOnlyList<DiffusionStage> stages, AlignmentModel? alignment,
         ReferenceIndex? references, Device device)
     {
         Alignment = alignment;
         ScoreCalibration = alignment is null ? null : ScoreCalibration.Load(directory);
+        WordMeanings = WordMeanings.Load(directory);
         References = references;
         Directory = directory;
         Manifest = manifest;
@@ -92,6 +95,9 @@ public sealed class CascadeModel : IDisposable
         }
         return new CascadeModel(directory, manifest, tokenizer, stages, alignment, references, device);
     }
+
+    /// <summary>The words of <paramref name="text"/> the model does not know, each once, with known words close to them.</summary>
+    public IReadOnlyList<UnknownWord> UnknownWords(string text) => Tokenizer.UnknownWords(text, WordMeanings);
 
     /// <summary>Token ids [N, L] for the given texts, on the model's device.</summary>
     public Tensor Tokenize(IEnumerable<string> texts)

@@ -1,24 +1,50 @@
 namespace RefineWeb.Engine.Text;
 
+/// <summary>How an unknown word's suggestions were found.</summary>
+public enum SuggestedBy
+{
+    /// <summary>No known word is close in meaning or in spelling.</summary>
+    Nothing,
+    /// <summary>Known words close in meaning (<see cref="WordMeanings"/>).</summary>
+    Meaning,
+    /// <summary>Known words spelled alike: the fallback, for typos and words no lexicon has.</summary>
+    Spelling,
+}
+
 /// <summary>A word of a prompt the model has no id for (it reads it as "unknown"), and known words close to it.</summary>
-public sealed record UnknownWord(string Word, IReadOnlyList<string> Suggestions)
+public sealed record UnknownWord(string Word, IReadOnlyList<string> Suggestions, SuggestedBy By)
 {
     /// <summary>What to tell a person, once, in words: the API's warning and the CLI's line.</summary>
-    public string Message => Suggestions.Count > 0
-        ? $"'{Word}' is not a word the model knows, so it is ignored; did you mean {string.Join(", ", Suggestions.Select(s => $"'{s}'"))}?"
-        : $"'{Word}' is not a word the model knows, so it is ignored.";
+    public string Message => By switch
+    {
+        SuggestedBy.Meaning => $"'{Word}' is not a word the model knows, so it is ignored; close in meaning: {Quoted}.",
+        SuggestedBy.Spelling => $"'{Word}' is not a word the model knows, so it is ignored; did you mean {Quoted}?",
+        _ => $"'{Word}' is not a word the model knows, so it is ignored; no word it knows is close in meaning or spelling.",
+    };
+
+    string Quoted => string.Join(", ", Suggestions.Select(s => $"'{s}'"));
 }
 
 /// <summary>
-/// What a prompt asks of the model's vocabulary: words it does not know (with the nearest known ones, by edit
-/// distance, commoner words first), and completions of a word being typed. A closed word vocabulary drops unknown
+/// What a prompt asks of the model's vocabulary: words it does not know (with known words close in meaning where the
+/// model's <see cref="WordMeanings"/> has them, else the nearest by edit distance, commoner words first), and
+/// completions of a word being typed. A closed word vocabulary drops unknown
 /// words silently; this is how the page, the API and the CLI say so.
 /// </summary>
 public static class VocabularyCheck
 {
     /// <summary>The prompt's unknown words, each once, in the order they appear.</summary>
-    public static IReadOnlyList<UnknownWord> UnknownWords(this WordTokenizer tokenizer, string text, int suggestions = 3) =>
-        [.. WordTokenizer.SplitWords(text).Distinct().Where(w => !tokenizer.Knows(w)).Select(w => new UnknownWord(w, tokenizer.Nearest(w, suggestions)))];
+    public static IReadOnlyList<UnknownWord> UnknownWords(this WordTokenizer tokenizer, string text, WordMeanings meanings, int suggestions = 3) =>
+        [.. WordTokenizer.SplitWords(text).Distinct().Where(w => !tokenizer.Knows(w)).Select(w => tokenizer.Suggest(w, meanings, suggestions))];
+
+    /// <summary>Known words for an unknown one: by meaning where the model's index has it, else by spelling, else none.</summary>
+    public static UnknownWord Suggest(this WordTokenizer tokenizer, string word, WordMeanings meanings, int suggestions = 3)
+    {
+        var byMeaning = meanings.Of(word).Where(tokenizer.Knows).Take(suggestions).ToList();
+        if (byMeaning.Count > 0) return new UnknownWord(word, byMeaning, SuggestedBy.Meaning);
+        var bySpelling = tokenizer.Nearest(word, suggestions);
+        return new UnknownWord(word, bySpelling, bySpelling.Count > 0 ? SuggestedBy.Spelling : SuggestedBy.Nothing);
+    }
 
     /// <summary>
     /// Known words at the smallest edit distance from <paramref name="word"/> (at most a third of its length, and at

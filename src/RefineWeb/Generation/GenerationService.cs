@@ -143,9 +143,9 @@ public sealed class GenerationService(IGenerationQueue queue, ModelHost models, 
     /// <summary>Words of the prompts the model does not know (it reads them as "unknown"): said, not refused.</summary>
     IReadOnlyList<string> Warnings(ImageRequest request)
     {
-        if (models.Model?.Tokenizer is not { } tokenizer) return [];
-        var prompt = tokenizer.UnknownWords(request.Emphasis.Text).Select(u => u.Message);
-        var negative = tokenizer.UnknownWords(request.NegativePrompt).Select(u => "Negative prompt: " + u.Message);
+        if (models.Model is not { } model) return [];
+        var prompt = model.UnknownWords(request.Emphasis.Text).Select(u => u.Message);
+        var negative = model.UnknownWords(request.NegativePrompt).Select(u => "Negative prompt: " + u.Message);
         return [.. prompt, .. negative];
     }
 

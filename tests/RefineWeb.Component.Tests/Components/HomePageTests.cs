@@ -127,7 +127,8 @@ public sealed class HomePageTests : IAsyncLifetime
         Assert.Equal(["hearts", "qwzx"], unknown);
         Assert.Contains("'hearts' is not a word the model knows", page.Find("[data-testid=emphasis-word][data-unknown=true]").GetAttribute("title"));
         var list = page.Find("[data-testid=unknown-words]");
-        Assert.Contains("no similar word", list.TextContent);
+        Assert.Contains("qwzx (no word it knows is close in meaning or spelling)", list.TextContent);
+        Assert.Contains("hearts similar spelling: heart", list.TextContent);
         var suggestion = page.Find("[data-testid=suggestion]");
         Assert.Equal("heart", suggestion.TextContent);
         suggestion.Click();
@@ -312,6 +313,21 @@ public sealed class HomePageTests : IAsyncLifetime
         // Untouched, the page asks what an API call with only a prompt asks: every stage, each with its own steps and guidance.
         Assert.Equal((null, null, null, null), (job.Request.Settings.Stages, job.Request.Settings.Steps, job.Request.Settings.GuidanceScale, job.Request.Settings.GuidanceScales));
         Assert.Equal(Engine.Schedulers.SamplerKind.DpmSolverPlusPlus2M, job.Request.Settings.Sampler);
+    }
+
+    [Fact]
+    public void A_word_the_shipped_model_does_not_know_gets_known_words_close_in_meaning_not_in_spelling()
+    {
+        var page = RenderPage(Path.Combine(RefineWebFactory.RepositoryRoot, "models", "emoji-cascade-v1"));
+        PromptBox(page).Input("a sofa on a hill");
+        var lines = page.FindAll("[data-testid=unknown-words] .unknown-word-line").ToDictionary(l => l.QuerySelector("strong")!.TextContent);
+        Assert.Equal(["sofa", "hill"], lines.Keys);
+        Assert.Contains("close in meaning", lines["hill"].TextContent);
+        var offered = lines["hill"].QuerySelectorAll("[data-testid=suggestion]").Select(b => b.TextContent).ToList();
+        Assert.Contains("mountain", offered); // by spelling it was bill, pill, ill
+        Assert.DoesNotContain("bill", offered);
+        lines["sofa"].QuerySelectorAll("[data-testid=suggestion]").Single(b => b.TextContent == "couch").Click();
+        Assert.Equal("a couch on a hill", PromptBox(page).GetAttribute("value") ?? PromptBox(page).TextContent);
     }
 
     [Fact]

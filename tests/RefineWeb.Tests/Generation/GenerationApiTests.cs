@@ -181,9 +181,9 @@ public sealed class GenerationApiTests : IAsyncLifetime
         var warnings = body.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()).ToList();
         Assert.Equal([
             "'hearts' is not a word the model knows, so it is ignored; did you mean 'heart'?",
-            "'on' is not a word the model knows, so it is ignored.",
-            "'a' is not a word the model knows, so it is ignored.",
-            "'hill' is not a word the model knows, so it is ignored.",
+            "'on' is not a word the model knows, so it is ignored; no word it knows is close in meaning or spelling.",
+            "'a' is not a word the model knows, so it is ignored; no word it knows is close in meaning or spelling.",
+            "'hill' is not a word the model knows, so it is ignored; close in meaning: 'apple', 'heart'.",
             "Negative prompt: 'fase' is not a word the model knows, so it is ignored; did you mean 'face'?"], warnings);
         var done = await WaitForEnd(body.GetProperty("id").GetString()!);
         Assert.Equal("succeeded", done.GetProperty("status").GetString()); // said, not refused

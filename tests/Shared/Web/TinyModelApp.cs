@@ -18,6 +18,8 @@ public sealed class TinyModelApp : IAsyncDisposable
     {
         Engine.Runtime.TorchRuntime.Initialize();
         CascadeBlueprint.Write(model, WordTokenizer.BuildVocabulary(["red heart", "blue heart", "green apple", "cat face"]), CascadePreset.Tiny, seed: 2);
+        // A meaning index as `refineweb model index-meanings` writes it (its building is tested in the CLI's tests).
+        new WordMeanings(new Dictionary<string, IReadOnlyList<string>> { ["hill"] = ["apple", "heart"] }).Save(model);
         Factory = new RefineWebFactory(model, settings, configure: configure);
         (Client, Cookies) = Factory.CreateSession();
     }

@@ -44,14 +44,11 @@ public partial class EmphasisBar
     /// <summary>Each unknown word once (its first place), with suggestions; none until the model is loaded.</summary>
     IReadOnlyList<(int Start, int Length, UnknownWord Word)> FindUnknown(string text)
     {
-        if (Models.Model?.Tokenizer is not { } tokenizer) return [];
+        if (Models.Model is not { } model) return [];
+        var unknown = model.UnknownWords(text).ToDictionary(u => u.Word);
         var found = new List<(int, int, UnknownWord)>();
-        var seen = new HashSet<string>();
         foreach (var (start, length) in words)
-        {
-            var word = text.Substring(start, length).ToLowerInvariant();
-            if (!tokenizer.Knows(word) && seen.Add(word)) found.Add((start, length, new UnknownWord(word, tokenizer.Nearest(word))));
-        }
+            if (unknown.Remove(text.Substring(start, length).ToLowerInvariant(), out var word)) found.Add((start, length, word));
         return found;
     }
 
