@@ -38,12 +38,14 @@ static class EvalCommand
         var cases = new Option<int>("--cases") { Description = "--composition: object x colour prompts.", DefaultValueFactory = _ => 80 };
         var otherObjects = new Option<int>("--other-objects") { Description = "--composition: other objects each object is ranked among.", DefaultValueFactory = _ => 9 };
         var judge = new Option<string?>("--judge") { Description = "--composition: recognise objects with this model folder's alignment model (default: --model's), to compare models by one judge." };
+        var harmonization = new Option<bool>("--harmonization") { Description = "Measure brush & refine instead: how visible a refined region's border is, plain and with RePaint's resampling." };
+        var pictures = new Option<int>("--pictures") { Description = "--harmonization: validation pictures (one region each).", DefaultValueFactory = _ => 16 };
         var compositionSize = new Option<int>("--size") { Description = "--composition: stop the cascade at this size (px).", DefaultValueFactory = _ => 64 };
 
         var command = new Command("eval", "Measure the model: R-precision (train and validation captions), PSNR/SSIM of the refiners vs bicubic, speed.")
         {
             model, data, prompts, distractors, images, strength, refinerSteps, refinerGuidance, runs, seed, outFile, device, semantic, perCategory, weight, semanticScale,
-            composition, cases, otherObjects, compositionSize, judge,
+            composition, cases, otherObjects, compositionSize, judge, harmonization, pictures,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -59,6 +61,11 @@ static class EvalCommand
                 using var judging = parse.GetValue(judge) is { } judgeDirectory ? CascadeModel.Load(judgeDirectory, target) : null;
                 return await Composition(composing, judging, dataDirectory, parse.GetValue(cases), parse.GetValue(otherObjects), parse.GetValue(weight),
                     parse.GetValue(compositionSize), parse.GetValue(semanticScale), parse.GetValue(seed), OutFile("eval-composition.json"), output, cancellation);
+            }
+            if (parse.GetValue(harmonization))
+            {
+                using var refining = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
+                return await Harmonization(refining, dataDirectory, parse.GetValue(pictures), parse.GetValue(seed), OutFile("eval-harmonization.json"), output, cancellation);
             }
             var train = TrainCommand.Examples(dataDirectory, DatasetRecord.Train, originalsOnly: true);
             var validation = TrainCommand.Examples(dataDirectory, DatasetRecord.Validation, originalsOnly: true);
@@ -147,6 +154,33 @@ static class EvalCommand
         return 0;
     }
 
+    /// <summary>The region strength the page starts a brush &amp; refine at.</summary>
+    const double Strength = 0.75;
+
+    static async Task<int> Harmonization(CascadeModel cascade, string dataDirectory, int count, long seed, string path, TextWriter output, CancellationToken cancellation)
+    {
+        if (count < 1) throw new ArgumentException("--pictures must be at least 1.");
+        int size = cascade.Stages[^1].Config.Resolution;
+        var examples = Choose(TrainCommand.Examples(dataDirectory, DatasetRecord.Validation, resolution: size, originalsOnly: true), count, seed);
+        var defaults = cascade.Stages.Select(s => s.Config.DefaultSteps).ToList();
+        List<HarmonizationVariant> variants =
+        [
+            new("the region's strength at every stage (before)", RefinerStrength: Strength),
+            new("the model's setting", RefinerStrength: null),
+            new("before, resample x2 at the base", 2, 1, RefinerStrength: Strength),
+            new("before, resample x2 at every stage", 2, defaults.Count, RefinerStrength: Strength),
+            new("before, double steps at every refiner", Steps: [.. defaults.Select((steps, i) => i > 0 ? 2 * steps : steps)], RefinerStrength: Strength),
+            new("refiners from half noise, double steps", Steps: [.. defaults.Select((steps, i) => i > 0 ? 2 * steps : steps)], RefinerStrength: 0.5),
+        ];
+        await output.WriteLineAsync($"Harmonization: {examples.Count} validation pictures at {size} px, {variants.Count} variants");
+        var report = new HarmonizationEvaluator(cascade).Run(examples, variants, Strength, seed, line => output.WriteLine(line));
+        await output.WriteLineAsync(EvaluationTable.Format(report));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, Json), cancellation);
+        await output.WriteLineAsync($"wrote {path}");
+        return 0;
+    }
+
     /// <summary>A seeded sample without replacement (all of them when there are fewer).</summary>
     static IReadOnlyList<TrainingExample> Choose(IReadOnlyList<TrainingExample> examples, int count, long seed)
     {
@@ -159,6 +193,18 @@ static class EvalCommand
 /// <summary>The evaluation as a plain-text table (also pasted into MODEL_CARD.md).</summary>
 static class EvaluationTable
 {
+    public static string Format(HarmonizationReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var w = new StringWriter(c);
+        w.WriteLine($"Brush & refine at {report.Resolution} px, strength {report.Strength}: border step above the texture beside it (0-255 levels; the unedited picture's in brackets), seams a person sees (> {HarmonizationEvaluator.VisibleExcess} levels above the parent's), colour-gap change, the region's sharpness over the art's, the region's score (parent's in brackets), time per image");
+        w.WriteLine("| variant | seam excess | visible seams | colour-gap change | sharpness inside | region score | s/image |");
+        w.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var v in report.Variants)
+            w.WriteLine(string.Create(c, $"| {v.Variant} | {v.SeamExcess:F1} ({v.ParentSeamExcess:F1}) | {v.VisibleSeams:P0} | {v.ColourGapChange:F1} | {v.Sharpness:F2} | {v.RegionScore:F3} ({v.ParentRegionScore:F3}) | {v.SecondsPerImage:F1} |"));
+        return w.ToString();
+    }
+
     public static string Format(EvaluationReport report)
     {
         var c = CultureInfo.InvariantCulture;

@@ -1,5 +1,6 @@
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines.Cascade;
+using RefineWeb.Engine.Pipelines.Hooks;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Tests.Pipelines;
@@ -56,6 +57,65 @@ public sealed class RefinementTests(TinyModelFixture fixture) : IClassFixture<Ti
             else if (!before.SequenceEqual(after)) changedInside++;
         }
         Assert.True(changedInside > mask.Count(m => m) / 4, $"only {changedInside} of {mask.Count(m => m)} masked pixels changed");
+    }
+
+    sealed class PassCounter : IStepHook
+    {
+        public int Passes;
+        public Tensor BeforeSamplerStep(SamplingContext context, int step, Tensor sample, Tensor output) { Passes++; return output; }
+    }
+
+    [Fact]
+    public void Resampling_takes_every_step_but_the_last_again_keeps_the_outside_and_changes_the_inside()
+    {
+        var stage = fixture.Model.Stages[0];
+        int size = stage.Config.Resolution;
+        using var scope = NewDisposeScope();
+        var parent = Pipeline.Generate(new CascadeRequest { Prompt = "red heart", Seeds = [3], StageCount = 1 });
+        var keep = ones(1, 1, size, size);
+        keep[.., .., 2..(size / 2), 2..(size / 2)] = 0;
+        var tokens = fixture.Model.Tokenize(["blue heart", ""]);
+        (Tensor Image, int Previews, int Passes) Run(int timesPerStep)
+        {
+            using var generator = new Generator(5);
+            var counter = new PassCounter();
+            int previews = 0;
+            var image = StageSampling.Run(stage, tokens, null, [generator], new StageSamplingSettings(6, 2.0), (_, _, _) => previews++,
+                hooks: [new KnownRegionHook(parent, keep, 0.8, timesPerStep), counter]);
+            return (image, previews, counter.Passes);
+        }
+        var plain = Run(1);
+        var resampled = Run(2);
+        Assert.Equal(plain.Previews, plain.Passes);
+        Assert.Equal(plain.Previews, resampled.Previews); // the page's progress counts steps, not passes
+        Assert.Equal(2 * (plain.Previews - 1) + 1, resampled.Passes);
+        var outside = keep.expand(1, 3, size, size) > 0;
+        Assert.True((resampled.Image - parent).abs().masked_select(outside).max().item<float>() < 1e-5, "the kept region moved");
+        Assert.True((resampled.Image - plain.Image).abs().masked_select(outside.logical_not()).max().item<float>() > 0.05, "resampling changed nothing inside");
+        Assert.True(Run(2).Image.allclose(resampled.Image, 0, 0), "the same seed resampled twice differs");
+    }
+
+    [Fact]
+    public void Refiners_start_a_region_where_the_model_says_and_keep_closer_to_the_parent_from_less_noise()
+    {
+        var parent = Parent();
+        var mask = RandomBlocks(64, 4);
+        using var scope = NewDisposeScope();
+        var parentTensor = ImageTensor.FromBitmap(parent.ToBitmap());
+        var maskTensor = tensor(mask.Select(m => m ? 1f : 0f).ToArray(), [64, 64]);
+        RgbImage Refine(double? refinerStrength) => ImageTensor.ToRgb(Pipeline.Generate(new CascadeRequest
+        {
+            Prompt = "blue heart", Seeds = [4], Region = new RepaintRegion(parentTensor, maskTensor, 0.9, RefinerStrength: refinerStrength),
+        })[0]);
+        double InsideDistance(RgbImage image) =>
+            Enumerable.Range(0, mask.Length).Where(p => mask[p]).Average(p => Enumerable.Range(0, 3).Average(c => Math.Abs(image.Pixels[3 * p + c] - parent.Pixels[3 * p + c])));
+        var fromTheRegionsStrength = Refine(0.9);
+        var fromLittleNoise = Refine(0.1);
+        Assert.True(InsideDistance(fromLittleNoise) < InsideDistance(fromTheRegionsStrength),
+            $"from little noise {InsideDistance(fromLittleNoise):F1} levels, from the region's strength {InsideDistance(fromTheRegionsStrength):F1}");
+        // The tiny model's manifest sets none: its refiners start at the region's strength.
+        Assert.Null(fixture.Model.Manifest.RegionRefinerStrength);
+        Assert.Equal(fromTheRegionsStrength.Pixels, Refine(null).Pixels);
     }
 
     [Fact]

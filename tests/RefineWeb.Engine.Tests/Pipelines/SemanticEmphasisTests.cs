@@ -334,5 +334,14 @@ public class SemanticGuidanceStagesTests
         (valid with { SemanticGuidanceAnchor = -0.5 }).Save(directory.Path);
         error = Assert.Throws<InvalidDataException>(() => CascadeManifest.Load(directory.Path));
         Assert.Contains("semantic_guidance_anchor", error.Message);
+
+        foreach (var strength in new[] { 0.0, 1.5, -0.5 })
+        {
+            (valid with { RegionRefinerStrength = strength }).Save(directory.Path);
+            error = Assert.Throws<InvalidDataException>(() => CascadeManifest.Load(directory.Path));
+            Assert.Contains("region_refiner_strength", error.Message);
+        }
+        (valid with { RegionRefinerStrength = 0.5 }).Save(directory.Path);
+        Assert.Equal(0.5, CascadeManifest.Load(directory.Path).RegionRefinerStrength);
     }
 }

@@ -160,4 +160,31 @@ public class ShippedModelTests(ShippedModelFixture fixture) : IClassFixture<Ship
         Assert.True(error is FileNotFoundException or SafetensorsFormatException, error.GetType().Name);
         Assert.Contains(file, error.Message);
     }
+
+    [Fact]
+    public void Brush_and_refine_blends_the_region_in_with_the_models_refiner_start_instead_of_pasting_a_patch()
+    {
+        Assert.NotNull(fixture.Model.Manifest.RegionRefinerStrength);
+        var pipeline = new CascadePipeline(fixture.Model);
+        double before = 0, after = 0;
+        // Flat art as the emoji are: a red disc on white, the region across its edge.
+        var ys = arange(256).to(ScalarType.Float32).unsqueeze(1);
+        var xs = arange(256).to(ScalarType.Float32).unsqueeze(0);
+        var disc = ((ys - 128).pow(2) + (xs - 128).pow(2) <= 90 * 90).to(ScalarType.Float32);
+        var parent = stack([ones(256, 256), 1 - 2 * disc, 1 - 2 * disc]);
+        var mask = zeros(256, 256);
+        mask[64..160, 40..136] = 1;
+        foreach (var (prompt, seed) in new[] { ("red heart", 1L), ("red circle", 2L), ("red apple", 3L) })
+        {
+            using var scope = NewDisposeScope();
+            double Excess(double? refinerStrength) => SeamMeasure.Of(pipeline.Generate(new CascadeRequest
+            {
+                Prompt = prompt, Seeds = [seed], Region = new RepaintRegion(parent, mask, 0.75, RefinerStrength: refinerStrength),
+            })[0], mask).Excess - SeamMeasure.Of(parent, mask).Excess;
+            before += Excess(0.75) / 3;
+            after += Excess(null) / 3;
+        }
+        Assert.True(after < before / 2, $"the border steps {after:F1} levels above the parent's with the model's setting, {before:F1} with the region's strength everywhere");
+    }
+
 }

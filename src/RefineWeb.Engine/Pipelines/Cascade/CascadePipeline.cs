@@ -42,7 +42,7 @@ public sealed class CascadePipeline(CascadeModel model)
         {
             var tokens = Model.Tokenize(request.ConditionalThenUnconditional());
             using var emphasis = StageEmphasis.Create(Model, request.PromptsPerItem(), request.ItemEmphasis, request.SemanticGuidanceScale, request.ReweightTokens);
-            var known = request.Region is { } r ? KnownPicture.Of(r, Model.Device) : null;
+            var known = request.Region is { } r ? KnownPicture.Of(r with { RefinerStrength = r.RefinerStrength ?? Model.Manifest.RegionRefinerStrength }, Model.Device) : null;
             Tensor? previous = request.StartImages?.to(Model.Device);
             for (int s = first; s < stageCount; s++)
             {
@@ -50,7 +50,7 @@ public sealed class CascadePipeline(CascadeModel model)
                 using var stageScope = NewDisposeScope();
                 var stageEmphasis = emphasis?.ForStage(Model, s);
                 List<IStepHook> hooks = [];
-                if (known is not null) hooks.Add(known.AtResolution(stage.Config.Resolution));
+                if (known is not null) hooks.Add(known.AtResolution(s, stage.Config.Resolution));
                 if (stageEmphasis?.Guide is { } guide) hooks.Add(new SemanticGuidanceHook(guide, stageEmphasis.GuideFactor));
                 var result = StageSampling.Run(stage, tokens, previous, generators,
                     Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.GuidancePerStage, request.Sampler, request.Eta),

@@ -59,4 +59,7 @@ public sealed record CascadeRequest
 /// [H, W], 1 where the picture is re-refined (values above 0 count as 1); <paramref name="Strength"/>: the share of the
 /// noise schedule the region starts from (1 = pure noise, 0.3 = a light touch).
 /// </summary>
-public sealed record RepaintRegion(TorchSharp.torch.Tensor Parent, TorchSharp.torch.Tensor Mask, double Strength);
+/// <param name="TimesPerStep">RePaint's resampling: each step of the <paramref name="ResampledStages"/> coarsest stages is taken this often (1 = plain).</param>
+/// <param name="RefinerStrength">Where the refiners above the base start in their schedule; null = the model's <see cref="CascadeManifest.RegionRefinerStrength"/>, else <paramref name="Strength"/> at every stage.</param>
+public sealed record RepaintRegion(TorchSharp.torch.Tensor Parent, TorchSharp.torch.Tensor Mask, double Strength, int TimesPerStep = 1, int ResampledStages = 0,
+    double? RefinerStrength = null);

@@ -62,24 +62,41 @@ public static class StageSampling
         var context = new SamplingContext(config, schedule, sampler.Timesteps, generators, device, upsampled);
         foreach (var hook in hooks) x = hook.Begin(context, x);
 
+        int timesPerStep = hooks.Select(h => h.TimesPerStep).DefaultIfEmpty(1).Max();
         for (int i = 0; i < sampler.Timesteps.Count; i++)
         {
-            cancellation.ThrowIfCancellationRequested();
-            using var stepScope = NewDisposeScope();
-            var timesteps = ScalarArguments.FullOf([passes * batch], sampler.Timesteps[i], ScalarType.Int64, device);
-            var output = FiniteForward.Run(() => stage.Denoise(new DenoiserInput(guided ? cat([x, x], 0) : x, timesteps, text, lowResolution, noiseLevel, tokenWeights)),
-                $"Stage '{config.Name}'");
-            var combined = guided ? ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale) : output;
-            foreach (var hook in hooks) combined = hook.BeforeSamplerStep(context, i, x, combined);
-            var step = sampler.Step(combined, i, x, generators[0]);
-            foreach (var hook in hooks) step = hook.AfterSamplerStep(context, i, step);
-            var (next, estimate) = (step.PreviousSample, step.PredictedOriginal);
-            onStep?.Invoke(i, sampler.Timesteps.Count, context.AsImage(estimate));
-            var old = x;
-            x = next.MoveToOuterDisposeScope();
-            old.Dispose();
+            // The last step is taken once: there is no noisier level left to resample from after it.
+            int times = i + 1 < sampler.Timesteps.Count ? timesPerStep : 1;
+            for (int time = 0; time < times; time++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using var stepScope = NewDisposeScope();
+                var timesteps = ScalarArguments.FullOf([passes * batch], sampler.Timesteps[i], ScalarType.Int64, device);
+                var output = FiniteForward.Run(() => stage.Denoise(new DenoiserInput(guided ? cat([x, x], 0) : x, timesteps, text, lowResolution, noiseLevel, tokenWeights)),
+                    $"Stage '{config.Name}'");
+                var combined = guided ? ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale) : output;
+                foreach (var hook in hooks) combined = hook.BeforeSamplerStep(context, i, x, combined);
+                var step = sampler.Step(combined, i, x, generators[0]);
+                foreach (var hook in hooks) step = hook.AfterSamplerStep(context, i, step);
+                var (next, estimate) = (step.PreviousSample, step.PredictedOriginal);
+                if (time + 1 < times) next = NoiseBack(schedule, next, sampler.Timesteps[i + 1], sampler.Timesteps[i], generators, device);
+                else onStep?.Invoke(i, sampler.Timesteps.Count, context.AsImage(estimate));
+                var old = x;
+                x = next.MoveToOuterDisposeScope();
+                old.Dispose();
+            }
         }
         return context.AsImage(x);
+    }
+
+    /// <summary>
+    /// A sample at timestep <paramref name="from"/> noised forward to the noisier <paramref name="to"/>:
+    /// q(x_to | x_from) = N(sqrt(a_to / a_from) x_from, (1 - a_to / a_from) I), a the cumulative alpha (RePaint's jump back).
+    /// </summary>
+    static Tensor NoiseBack(NoiseSchedule schedule, Tensor sample, int from, int to, IReadOnlyList<Generator> generators, Device device)
+    {
+        double ratio = schedule.AlphasCumprod[to] / (from < 0 ? 1.0 : schedule.AlphasCumprod[from]);
+        return Math.Sqrt(ratio) * sample + Math.Sqrt(1 - ratio) * PerItemNoise(generators, [.. sample.shape.Skip(1)], device);
     }
 
     /// <summary>The refiner's view of the stage below: bicubic upsampling to its resolution, clamped to the image range.</summary>

@@ -13,6 +13,13 @@ public interface IStepHook
     /// <summary>Where the stage starts in its noise schedule, if this hook decides it (RePaint's strength); null leaves it to the stage.</summary>
     double? StartStrength => null;
 
+    /// <summary>
+    /// How often each step is taken (RePaint's resampling, Lugmayr et al. 2022, section 4.2): after a step the sample
+    /// is noised back to the step's own level and denoised again, so new content and fixed surroundings can agree.
+    /// 1 = once, the plain loop; the loop takes the largest any hook asks.
+    /// </summary>
+    int TimesPerStep => 1;
+
     /// <summary>Once, before the first step: the sample the loop starts from.</summary>
     Tensor Begin(SamplingContext context, Tensor sample) => sample;
 

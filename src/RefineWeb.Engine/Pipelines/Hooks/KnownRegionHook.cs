@@ -7,15 +7,18 @@ namespace RefineWeb.Engine.Pipelines.Hooks;
 /// Masked refinement at one stage (RePaint, Lugmayr et al. 2022): where <paramref name="keep"/> is 1 the picture is
 /// <paramref name="image"/>, re-imposed after every step noised to the next step's timestep, so the new content
 /// (where keep is 0) blends with fixed surroundings. Sampling starts from the image noised to
-/// <paramref name="strength"/> of the schedule.
+/// <paramref name="strength"/> of the schedule. With <paramref name="timesPerStep"/> above 1, each step is taken
+/// again after a jump back (RePaint's resampling).
 /// </summary>
 /// <param name="image">[B, 3, r, r] in [-1, 1] at the stage's resolution.</param>
 /// <param name="keep">[B, 1, r, r], 1 = keep the image, 0 = re-refine.</param>
-public sealed class KnownRegionHook(Tensor image, Tensor keep, double strength) : IStepHook
+public sealed class KnownRegionHook(Tensor image, Tensor keep, double strength, int timesPerStep = 1) : IStepHook
 {
     Tensor? knownDenoised, keepOnDevice;
 
     public double? StartStrength => strength;
+
+    public int TimesPerStep => timesPerStep;
 
     public Tensor Begin(SamplingContext context, Tensor sample)
     {
