@@ -24,6 +24,7 @@ public static class Extensions
         builder.Services.AddHealthChecks().AddCheck<ModelFilesHealthCheck>("model");
         builder.AddGallery();
         builder.Services.AddGeneration(builder.Configuration);
+        builder.AddTelemetry();
     }
 
     public static void UseRefineWebPipeline(this WebApplication app)
@@ -46,5 +47,6 @@ public static class Extensions
         app.MapGeneration();
         app.MapGenerationApi();
         app.MapGallery();
+        app.MapTelemetry();
     }
 }

@@ -18,6 +18,7 @@ public sealed class AccessTokenAuthentication(IOptionsMonitor<AuthenticationSche
     /// <summary>The token the request carries, or null when it carries none.</summary>
     public static string? TokenOf(HttpRequest request)
     {
+        if (request.Path.StartsWithSegments(Paths.Metrics)) return null; // the operator's scrape token, checked by the telemetry
         var header = request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return header["Bearer ".Length..].Trim();
         if (request.Path.StartsWithSegments(Paths.Hub) && request.Query.TryGetValue("access_token", out var query)) return query.ToString();

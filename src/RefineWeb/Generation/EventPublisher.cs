@@ -57,6 +57,7 @@ public sealed class EventPublisher : IDisposable
         var work = new Work(job, update, frames, null);
         newestPreview.AddOrUpdate((job, update.StageIndex), work, (_, older) =>
         {
+            if (older.Frames is { Count: > 0 } dropped) metrics.PreviewsDropped(dropped.Count);
             older.Frames = null; // superseded before it was encoded: its step goes out without a picture
             return work;
         });
@@ -86,9 +87,14 @@ public sealed class EventPublisher : IDisposable
                 if (work.Frames is not null)
                 {
                     newestPreview.TryRemove(KeyValuePair.Create((work.Job, work.Event.StageIndex), work));
-                    if (work.Frames is { } frames && work.Job.HasListeners) update = update with { Previews = [.. frames.Select(EncodePreview)] };
+                    if (work.Frames is { } frames && work.Job.HasListeners)
+                    {
+                        update = update with { Previews = [.. frames.Select(EncodePreview)] };
+                        metrics.PreviewsSent(frames.Count);
+                    }
                 }
                 work.Job.Publish(update);
+                if (update.IsFinal) metrics.JobEnded(update.Status);
             }
             catch (Exception e)
             {
@@ -114,6 +120,7 @@ public sealed class EventPublisher : IDisposable
             }
             metrics.ImagesDone(ids.Count);
             work.Job.Publish(work.Event with { ImageIds = ids });
+            metrics.JobEnded(work.Event.Status);
         }
         catch (Exception e)
         {
@@ -148,11 +155,12 @@ public sealed class EventPublisher : IDisposable
         }
     }
 
-    static void Fail(GenerationJob job, string message)
+    void Fail(GenerationJob job, string message)
     {
         try
         {
             job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = message });
+            metrics.JobEnded(GenerationStatus.Failed);
         }
         catch (Exception)
         {

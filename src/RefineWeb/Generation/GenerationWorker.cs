@@ -35,6 +35,7 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
                 var batch = jobs.TakeAsync(options.Value.MaxBatchImages, stopping).GetAwaiter().GetResult();
                 if (batch is null) return;
                 foreach (var job in batch) job.RunningOn ??= (options.Value.ResolvedWorkerName, 1);
+                metrics.BatchStarted(batch, DateTimeOffset.UtcNow);
                 UseThreadsFor(batch.Sum(job => job.Seeds.Count));
                 if (engine is null)
                 {
