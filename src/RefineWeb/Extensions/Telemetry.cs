@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using RefineWeb.Generation;
 
 namespace RefineWeb.Extensions;
@@ -13,12 +14,15 @@ public sealed class TelemetryOptions
     /// <summary>Serve the metrics at <see cref="Telemetry.MetricsPath"/> in Prometheus' text format.</summary>
     public bool PrometheusEnabled { get; set; }
 
+    /// <summary>Send traces (and metrics) over OTLP to this collector ("http://collector:4317"); none when unset.</summary>
+    public string? OtlpEndpoint { get; set; }
+
     /// <summary>The bearer token a scraper must send (at least 16 characters); required when the endpoint is on.</summary>
     public string? PrometheusToken { get; set; }
 }
 
 /// <summary>
-/// OpenTelemetry metrics: the engine's own meter (<see cref="GenerationMetrics"/>), ASP.NET Core's (requests,
+/// OpenTelemetry traces (a job's, see <see cref="JobTracing"/>, under the request that submitted it) and metrics: the engine's own meter (<see cref="GenerationMetrics"/>), ASP.NET Core's (requests,
 /// Kestrel, SignalR connections, Blazor circuits) and the runtime's; a Prometheus scraping endpoint when configured,
 /// answering only a request that carries the operator's token.
 /// </summary>
@@ -41,11 +45,19 @@ public static class Telemetry
             throw new InvalidOperationException(
                 $"{TelemetryOptions.Section}:PrometheusEnabled is on but {TelemetryOptions.Section}:PrometheusToken is missing or shorter than {MinimumTokenLength} characters; set a long random token (the scraper sends it as a bearer token).");
         builder.Services.AddSingleton(options);
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
-        {
-            metrics.AddMeter(GenerationMetrics.MeterName).AddMeter(FrameworkMeters).AddRuntimeInstrumentation();
-            if (options.PrometheusEnabled) metrics.AddPrometheusExporter();
-        });
+        var otlp = string.IsNullOrWhiteSpace(options.OtlpEndpoint) ? null : new Uri(options.OtlpEndpoint);
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(GenerationMetrics.MeterName).AddMeter(FrameworkMeters).AddRuntimeInstrumentation();
+                if (options.PrometheusEnabled) metrics.AddPrometheusExporter();
+                if (otlp is not null) metrics.AddOtlpExporter(o => o.Endpoint = otlp);
+            })
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(JobTracing.SourceName).AddAspNetCoreInstrumentation();
+                if (otlp is not null) tracing.AddOtlpExporter(o => o.Endpoint = otlp);
+            });
     }
 
     /// <summary>The scraping endpoint, when configured; a request without the token gets 401 and no figures.</summary>

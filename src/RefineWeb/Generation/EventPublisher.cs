@@ -107,6 +107,7 @@ public sealed class EventPublisher : IDisposable
     async Task StoreAndPublishAsync(Work work)
     {
         var ids = new List<string>();
+        using var span = JobTracing.Storing(work.Job);
         try
         {
             for (int i = 0; i < work.Frames!.Count; i++)

@@ -35,7 +35,9 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
                 var batch = jobs.TakeAsync(options.Value.MaxBatchImages, stopping).GetAwaiter().GetResult();
                 if (batch is null) return;
                 foreach (var job in batch) job.RunningOn ??= (options.Value.ResolvedWorkerName, 1);
-                metrics.BatchStarted(batch, DateTimeOffset.UtcNow);
+                var started = DateTimeOffset.UtcNow;
+                metrics.BatchStarted(batch, started);
+                foreach (var job in batch) JobTracing.Queued(job, started);
                 UseThreadsFor(batch.Sum(job => job.Seeds.Count));
                 if (engine is null)
                 {
@@ -140,7 +142,11 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
         double? expected = batch[0].Request.Edit is null ? timing.Timeline(0, settings.Stages ?? engine.Model.Stages.Count, settings.Steps, images: images)?.TotalMilliseconds : null;
         timing.RunningMillisecondsLeft = expected ?? 0;
         foreach (var job in batch)
+        {
+            JobTracing.Running(job, batch.Count);
             publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count, SecondsLeft = expected / 1000, At = DateTimeOffset.UtcNow });
+        }
+        string? failure = null;
 
         var clock = new BatchClock();
         try
@@ -171,16 +177,19 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
         {
             // One bad request must not take its batch-mates down: run each alone, so only the culprit fails.
             logger.LogWarning(e, "A batch of {Jobs} jobs failed; running them one by one", batch.Count);
+            foreach (var job in batch) JobTracing.Ended(job, "its batch failed; run again alone");
             foreach (var registration in registrations) registration.Dispose();
             foreach (var job in batch) RunBatch(engine, [job], stopping);
         }
         catch (Exception e)
         {
             logger.LogError(e, "Generation {Job} failed", batch[0].Id);
+            failure = EngineFailure;
             foreach (var job in batch) publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = EngineFailure });
         }
         finally
         {
+            foreach (var job in batch) JobTracing.Ended(job, failure);
             foreach (var registration in registrations) registration.Dispose();
         }
     }
@@ -246,6 +255,7 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
             int first = row;
             row += job.Seeds.Count;
             if (job.CancellationToken.IsCancellationRequested) continue;
+            if (preview.Step == 1) JobTracing.StageStarted(job, preview.StageName, preview.Resolution);
             var update = new GenerationEvent
             {
                 JobId = job.Id, Status = GenerationStatus.Running, BatchJobs = batch.Count, StageIndex = preview.StageIndex,

@@ -8,6 +8,7 @@ using RefineWeb.Extensions;
 namespace RefineWeb.Tests.Operations;
 
 /// <summary>The Prometheus scraping endpoint: off by default, answered only with the operator's token, and its figures move with the work.</summary>
+[Collection(nameof(ProcessWideTelemetry))]
 public sealed class MetricsEndpointTests
 {
     const string Token = "scrape-token-0123456789";
@@ -55,15 +56,16 @@ public sealed class MetricsEndpointTests
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         Assert.Equal("succeeded", (await app.WaitForAsync(id)).GetProperty("status").GetString());
 
-        // The exporter caches a scrape briefly: ask again until the job shows (or fail after 20 s).
+        // The exporter caches a scrape briefly: ask again until the job shows (or fail after 60 s, for a loaded machine).
         string after = before;
-        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (Sample(after, "refineweb_jobs_ended_total", "outcome=\"succeeded\"") <= succeededBefore)
         {
             await Task.Delay(250, patience.Token);
             after = await scraper.GetStringAsync(Telemetry.MetricsPath, patience.Token);
         }
-        Assert.Equal(succeededBefore + 1, Sample(after, "refineweb_jobs_ended_total", "outcome=\"succeeded\""));
+        // At least this job (a host disposed while this test ran could still add its last figures).
+        Assert.True(Sample(after, "refineweb_jobs_ended_total", "outcome=\"succeeded\"") >= succeededBefore + 1);
         Assert.True(Sample(after, "refineweb_images_generated_total", "") >= 2, "the job's two images are not counted");
         Assert.Contains("refineweb_queue_wait_seconds_count", after);
         Assert.Contains("refineweb_step_duration_milliseconds_bucket{", after);
