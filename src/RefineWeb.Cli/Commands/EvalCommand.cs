@@ -5,6 +5,7 @@ using RefineWeb.Datasets;
 using RefineWeb.Cli.Evaluation;
 using RefineWeb.Engine.Evaluation;
 using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Pipelines.Cascade;
 using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Text;
 using RefineWeb.Engine.Training;
@@ -154,8 +155,7 @@ static class EvalCommand
         return 0;
     }
 
-    /// <summary>The region strength the page starts a brush &amp; refine at.</summary>
-    const double Strength = 0.75;
+    const double Strength = RefinementRequest.DefaultStrength;
 
     static async Task<int> Harmonization(CascadeModel cascade, string dataDirectory, int count, long seed, string path, TextWriter output, CancellationToken cancellation)
     {

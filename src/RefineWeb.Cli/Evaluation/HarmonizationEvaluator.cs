@@ -39,13 +39,21 @@ public sealed class HarmonizationEvaluator(CascadeModel model)
     readonly CascadePipeline pipeline = new(model);
     readonly AlignmentScorer scorer = new(model);
 
-    public HarmonizationReport Run(IReadOnlyList<TrainingExample> examples, IReadOnlyList<HarmonizationVariant> variants, double strength = 0.75, long seed = 0,
+    public HarmonizationReport Run(IReadOnlyList<TrainingExample> examples, IReadOnlyList<HarmonizationVariant> variants, double strength = RefinementRequest.DefaultStrength, long seed = 0,
         Action<string>? log = null)
     {
         if (examples.Count == 0) throw new ArgumentException("The harmonization evaluation needs at least one picture.");
         int size = model.Stages[^1].Config.Resolution;
         var random = new Random(unchecked((int)seed));
         var cases = examples.Select(e => (Example: e, Mask: RandomRectangle(random, size))).ToList();
+        // Each picture is read once; every variant refines the same ones.
+        var parents = examples.Select(e =>
+        {
+            var parent = ImageTensor.FromEncoded(File.ReadAllBytes(e.ImagePath));
+            if (parent.shape[1] != size || parent.shape[2] != size)
+                throw new InvalidDataException($"{e.ImagePath} is {parent.shape[2]} px; the evaluation needs the model's {size} px pictures.");
+            return parent.DetachFromDisposeScope();
+        }).ToList();
         var results = new List<HarmonizationResult>();
         foreach (var variant in variants)
         {
@@ -56,9 +64,7 @@ public sealed class HarmonizationEvaluator(CascadeModel model)
             {
                 using var scope = NewDisposeScope();
                 var (example, (x, y, side)) = cases[i];
-                var parent = ImageTensor.FromEncoded(File.ReadAllBytes(example.ImagePath));
-                if (parent.shape[1] != size || parent.shape[2] != size)
-                    throw new InvalidDataException($"{example.ImagePath} is {parent.shape[2]} px; the evaluation needs the model's {size} px pictures.");
+                var parent = parents[i];
                 var mask = zeros(size, size);
                 mask[y..(y + side), x..(x + side)] = 1;
                 var clock = Stopwatch.StartNew();
@@ -84,6 +90,7 @@ public sealed class HarmonizationEvaluator(CascadeModel model)
             int n = cases.Count;
             results.Add(new HarmonizationResult(variant.Name, n, excess / n, parentExcess / n, gapChange / n, insideBefore == 0 ? 0 : insideAfter / insideBefore, region / n, parentRegion / n, (double)visible / n, seconds / n));
         }
+        foreach (var parent in parents) parent.Dispose();
         return new HarmonizationReport(model.Manifest.Name, DateTimeOffset.UtcNow, size, strength, results);
     }
 

@@ -42,7 +42,7 @@ public static class WordNetNeighbourhoods
                     candidates[lemma] = Math.Min(candidates.GetValueOrDefault(lemma, double.MaxValue), distance);
         }
         string KnownWords(IEnumerable<string> texts) =>
-            string.Join(' ', texts.SelectMany(WordTokenizer.SplitWords).Where(w => w != word && !FunctionWords.Contains(w) && known(w)).Distinct().Take(22));
+            string.Join(' ', texts.SelectMany(WordTokenizer.SplitWords).Where(w => w != word && !FunctionWords.Contains(w) && known(w)).Distinct()); // the tokenizer keeps what fits
 
         var senses = wordNet.Senses(word).Take(SensesRead).ToList();
         for (int rank = 0; rank < senses.Count; rank++)

@@ -10,7 +10,7 @@ public sealed record RefinementInput : PromptSettings
     /// <summary>PNG (base64 in JSON) the size of the parent (or exactly 2-4 times it): white = re-refine, black or transparent = keep.</summary>
     [Required] public byte[]? Mask { get; init; }
     /// <summary>How much noise the region starts from: 0.3 (a light touch) to 1.0 (from scratch).</summary>
-    public double Strength { get; init; } = 0.75;
+    public double Strength { get; init; } = Engine.Pipelines.Cascade.RefinementRequest.DefaultStrength;
     /// <summary>
     /// Pixels around the mask that blend softly (every pixel outside mask plus feather stays byte for byte); 0 is a
     /// hard edge; null takes <see cref="GenerationLimits.DefaultFeather"/> of the image's size.

@@ -16,8 +16,11 @@ public sealed record RefinementRequest
     public required Tensor Parent { get; init; }
     /// <summary>[H, W], 1 where the picture is re-refined, 0 where it is kept (values in between count as 1).</summary>
     public required Tensor Mask { get; init; }
+    /// <summary>The strength a brush &amp; refine starts at (the page, the API and the harmonization evaluation).</summary>
+    public const double DefaultStrength = 0.75;
+
     /// <summary>Share of the noise schedule the region starts from: 1 = from pure noise, 0.3 = light touch.</summary>
-    public double Strength { get; init; } = 0.75;
+    public double Strength { get; init; } = DefaultStrength;
     public IReadOnlyList<int>? StepsPerStage { get; init; }
     public double? GuidanceScale { get; init; }
     /// <summary>Classifier-free guidance per stage, coarsest first; where given it wins over <see cref="GuidanceScale"/>.</summary>
