@@ -73,6 +73,7 @@ public sealed class AccessibilityBrowserTests
         Assert.Equal(404, missing!.Status);
         Assert.StartsWith("text/html", missing.Headers["content-type"]);
         await stranger.Locator("[data-testid=not-found]").WaitForAsync();
+        await stranger.WaitForTimeoutAsync(300); // as on the first page: the theme is applied after the first render (dark once failed mid-switch)
         await AssertAccessibleAsync(stranger, "not-found page");
     }
 }
