@@ -134,8 +134,9 @@ public sealed class GenerationApiTests : IAsyncLifetime
         await client.DeleteAsync($"/api/v1/generations/{id}");
         var done = await WaitForEnd(id);
         Assert.Equal("cancelled", done.GetProperty("status").GetString());
-        Assert.True(done.GetProperty("progress").GetDouble() > 0, done.ToString());
-        Assert.Equal("base", done.GetProperty("stageName").GetString());
+        Assert.InRange(done.GetProperty("progress").GetDouble(), 0.0001, 0.9999);
+        // Which stage it reached depends on the machine: on a loaded one the tiny base's 100 steps can end before the cancel lands.
+        Assert.Contains(done.GetProperty("stageName").GetString(), new[] { "base", "refiner32", "refiner64" });
     }
 
     [Fact]
