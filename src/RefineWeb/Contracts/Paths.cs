@@ -7,6 +7,8 @@ public static class Paths
     public const string Hub = "/hubs/generation";
     /// <summary>The Prometheus scraping endpoint (when the operator turns it on); its bearer token is the operator's, not an access token.</summary>
     public const string Metrics = "/metrics";
+    /// <summary>The operator's live status page: queue, throughput, step times and workers over the last minutes.</summary>
+    public const string Status = "/status";
 
     /// <summary>A finished or uploaded image's PNG.</summary>
     public static string ImagePng(string id) => $"{Api}/images/{id}.png";

@@ -1,8 +1,10 @@
+using Npgsql;
 using System.Security.Cryptography;
 using System.Text;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using RefineWeb.Generation;
+using RefineWeb.Operations;
 
 namespace RefineWeb.Extensions;
 
@@ -19,6 +21,17 @@ public sealed class TelemetryOptions
 
     /// <summary>The bearer token a scraper must send (at least 16 characters); required when the endpoint is on.</summary>
     public string? PrometheusToken { get; set; }
+
+    /// <summary>The live status page at <see cref="Contracts.Paths.Status"/> (figures only: no prompts, images or sessions).</summary>
+    public bool StatusPageEnabled { get; set; } = true;
+
+    /// <summary>How often each engine tells its figures and the status page takes a sample.</summary>
+    public double StatusIntervalSeconds { get; set; } = 5;
+
+    /// <summary>How far back the status page's charts reach.</summary>
+    public double StatusMinutes { get; set; } = 10;
+
+    public TimeSpan StatusInterval => TimeSpan.FromSeconds(StatusIntervalSeconds);
 }
 
 /// <summary>
@@ -38,24 +51,39 @@ public static class Telemetry
         "Microsoft.AspNetCore.Components", "Microsoft.AspNetCore.Components.Server.Circuits",
     ];
 
-    public static void AddTelemetry(this WebApplicationBuilder builder)
+    /// <summary>
+    /// A web node's telemetry, or a cluster worker's (<paramref name="web"/> false: no HTTP, so no scraping endpoint;
+    /// its figures reach the web nodes' endpoint and status page through the status board, its traces go over OTLP).
+    /// </summary>
+    public static void AddTelemetry(this IHostApplicationBuilder builder, bool web = true)
     {
         var options = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
-        if (options.PrometheusEnabled && (options.PrometheusToken?.Trim().Length ?? 0) < MinimumTokenLength)
+        if (web && options.PrometheusEnabled && (options.PrometheusToken?.Trim().Length ?? 0) < MinimumTokenLength)
             throw new InvalidOperationException(
                 $"{TelemetryOptions.Section}:PrometheusEnabled is on but {TelemetryOptions.Section}:PrometheusToken is missing or shorter than {MinimumTokenLength} characters; set a long random token (the scraper sends it as a bearer token).");
+        if (options.StatusIntervalSeconds is < 0.2 or > 600 || options.StatusMinutes is < 1 or > 24 * 60)
+            throw new InvalidOperationException(
+                $"{TelemetryOptions.Section}:StatusIntervalSeconds must be between 0.2 and 600 and {TelemetryOptions.Section}:StatusMinutes between 1 and 1440.");
         builder.Services.AddSingleton(options);
+        if (web)
+        {
+            builder.Services.AddSingleton<OperatorStatus>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<OperatorStatus>());
+        }
+        bool cluster = builder.Services.Any(d => d.ServiceType == typeof(StackExchange.Redis.IConnectionMultiplexer));
         var otlp = string.IsNullOrWhiteSpace(options.OtlpEndpoint) ? null : new Uri(options.OtlpEndpoint);
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(GenerationMetrics.MeterName).AddMeter(FrameworkMeters).AddRuntimeInstrumentation();
-                if (options.PrometheusEnabled) metrics.AddPrometheusExporter();
+                metrics.AddMeter(GenerationMetrics.MeterName, WorkerMetrics.MeterName).AddMeter(FrameworkMeters).AddRuntimeInstrumentation();
+                if (web && options.PrometheusEnabled) metrics.AddPrometheusExporter();
                 if (otlp is not null) metrics.AddOtlpExporter(o => o.Endpoint = otlp);
             })
             .WithTracing(tracing =>
             {
-                tracing.AddSource(JobTracing.SourceName).AddAspNetCoreInstrumentation();
+                tracing.AddSource(JobTracing.SourceName).AddNpgsql(); // the gallery's PostgreSQL (nothing with SQLite)
+                if (web) tracing.AddAspNetCoreInstrumentation();
+                if (cluster) tracing.AddRedisInstrumentation(); // the queue's own connection, from the services
                 if (otlp is not null) tracing.AddOtlpExporter(o => o.Endpoint = otlp);
             });
     }

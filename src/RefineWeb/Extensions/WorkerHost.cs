@@ -17,6 +17,7 @@ public static class WorkerHost
         builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section);
         builder.Services.AddGallery(builder.Configuration, builder.Environment.ContentRootPath);
         builder.Services.AddGenerationWorker(builder.Configuration);
+        builder.AddTelemetry(web: false);
         // The web nodes create and migrate the database; a worker only uses it.
         await builder.Build().RunAsync();
     }

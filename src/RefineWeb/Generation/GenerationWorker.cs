@@ -44,7 +44,14 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
                     foreach (var job in batch) publisher.Post(job, new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Failed, Error = models.LoadError });
                     continue;
                 }
-                RunBatch(engine, [.. batch], stopping);
+                try
+                {
+                    RunBatch(engine, [.. batch], stopping);
+                }
+                finally
+                {
+                    metrics.BatchEnded();
+                }
                 timing.RunningMillisecondsLeft = 0;
                 TrimNativeHeap();
             }

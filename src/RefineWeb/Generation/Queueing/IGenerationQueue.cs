@@ -44,6 +44,9 @@ public interface IJobSource
 
     /// <summary>The running batch took a step: a queue that tells waiting jobs their wait may tell them again (at most every second).</summary>
     void Progressed() { }
+
+    /// <summary>Batches this engine took over from an engine that went silent (a cluster's workers; none in one process).</summary>
+    long TakenOver => 0;
 }
 
 /// <summary><see cref="Unreachable"/>: a cluster's queue (Redis) could not be reached; nothing was queued.</summary>

@@ -57,6 +57,10 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
 
     public int Length => (int)store.Length;
 
+    long takenOver;
+
+    public long TakenOver => Interlocked.Read(ref takenOver);
+
     public async Task<IReadOnlyList<GenerationJob>?> TakeAsync(int maxImages, CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)
@@ -64,7 +68,12 @@ public sealed class RedisJobSource : IJobSource, IJobRelay, IDisposable
             try
             {
                 await (groupReady ??= store.EnsureGroupAsync());
-                var entry = await store.ReadNewAsync(worker) ?? await store.ReclaimAsync(worker);
+                var entry = await store.ReadNewAsync(worker);
+                if (entry is null && await store.ReclaimAsync(worker) is { } reclaimed)
+                {
+                    entry = reclaimed;
+                    Interlocked.Increment(ref takenOver);
+                }
                 if (entry is { } taken)
                 {
                     if (await OpenAsync(taken) is { Count: > 0 } batch) return batch;
