@@ -10,7 +10,10 @@ public sealed record StatusReport
 {
     public required IReadOnlyList<DateTimeOffset> Times { get; init; }
     public required double[] QueueLength { get; init; }
+    /// <summary>Images per minute over the <see cref="RateWindow"/> before each sample (the interval alone would be too jumpy to read).</summary>
     public required double[] ImagesPerMinute { get; init; }
+
+    public static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(30);
 
     /// <summary>Mean wall time of one step per stage, in the model's order; null where the stage took no step.</summary>
     public required IReadOnlyList<(string Stage, double?[] Milliseconds)> StepMilliseconds { get; init; }
@@ -32,7 +35,7 @@ public sealed record StatusReport
     public static StatusReport From(IReadOnlyList<StatusSample> samples, TimeSpan interval)
     {
         int n = samples.Count;
-        var images = new double[n];
+        var madeSoFar = new double[n];
         var waits = new double?[n];
         var stages = new List<string>();
         var stepsPerSample = new List<Dictionary<string, StageTotals>>(n);
@@ -40,8 +43,7 @@ public sealed record StatusReport
         for (int i = 0; i < n; i++)
         {
             var delta = i == 0 ? WorkerStatusDelta.None : Between(samples[i - 1], samples[i], interval);
-            double minutes = i == 0 ? 0 : (samples[i].At - samples[i - 1].At).TotalMinutes;
-            images[i] = minutes > 0 ? delta.Images / minutes : 0;
+            madeSoFar[i] = (i == 0 ? 0 : madeSoFar[i - 1]) + delta.Images;
             waits[i] = delta.QueueWaits > 0 ? delta.QueueWaitSeconds / delta.QueueWaits : null;
             stepsPerSample.Add(delta.Steps);
             foreach (var stage in samples[i].Workers.SelectMany(w => w.Steps.Keys).Concat(delta.Steps.Keys))
@@ -53,7 +55,7 @@ public sealed record StatusReport
         {
             Times = [.. samples.Select(s => s.At)],
             QueueLength = [.. samples.Select(s => (double)s.QueueLength)],
-            ImagesPerMinute = images,
+            ImagesPerMinute = [.. Enumerable.Range(0, n).Select(i => RateBefore(samples, madeSoFar, i))],
             StepMilliseconds = [.. stages.Select(stage => (stage, stepsPerSample.Select(steps =>
                 steps.TryGetValue(stage, out var t) && t.Steps > 0 ? t.Milliseconds / t.Steps : (double?)null).ToArray()))],
             QueueWaitSeconds = waits,
@@ -61,6 +63,16 @@ public sealed record StatusReport
             ImagesPerMinuteNow = LastMinute(samples, interval),
             Workers = latest is null ? [] : [.. latest.Workers.Select(w => new WorkerRow(w, w.IsAlive(latest.At, interval), latest.At - w.At))],
         };
+    }
+
+    /// <summary>Images per minute over the <see cref="RateWindow"/> (or as much of it as there are samples) before sample <paramref name="i"/>.</summary>
+    static double RateBefore(IReadOnlyList<StatusSample> samples, double[] madeSoFar, int i)
+    {
+        int from = i;
+        while (from > 0 && samples[i].At - samples[from - 1].At <= RateWindow) from--;
+        if (from == i && i > 0) from = i - 1; // samples farther apart than the window: the one interval
+        double minutes = (samples[i].At - samples[from].At).TotalMinutes;
+        return minutes > 0 ? (madeSoFar[i] - madeSoFar[from]) / minutes : 0;
     }
 
     static double LastMinute(IReadOnlyList<StatusSample> samples, TimeSpan interval)

@@ -75,5 +75,11 @@ public sealed class AccessibilityBrowserTests
         await stranger.Locator("[data-testid=not-found]").WaitForAsync();
         await stranger.WaitForTimeoutAsync(300); // as on the first page: the theme is applied after the first render (dark once failed mid-switch)
         await AssertAccessibleAsync(stranger, "not-found page");
+
+        await stranger.GotoAsync(app.Address + "/status");
+        await stranger.Locator("[data-testid=worker-row]").WaitForAsync();
+        await stranger.Locator("[data-testid=chart-steps] svg").WaitForAsync(new() { Timeout = 30_000 });
+        await stranger.WaitForTimeoutAsync(300);
+        await AssertAccessibleAsync(stranger, "status page");
     }
 }

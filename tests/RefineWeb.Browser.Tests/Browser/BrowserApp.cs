@@ -38,10 +38,10 @@ public sealed class BrowserApp : IAsyncDisposable
             .Select(stage => Engine.Models.StageConfig.Load(Engine.Pipelines.CascadeManifest.StageConfigPath(directory, stage)).Resolution)];
     }
 
-    public static async Task<BrowserApp> StartAsync(string? modelDirectory = null)
+    public static async Task<BrowserApp> StartAsync(string? modelDirectory = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         if (!File.Exists(ChromiumPath)) throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium (scripts/test.sh does).");
-        var factory = new RefineWebFactory(modelDirectory ?? Path.Combine(RefineWebFactory.RepositoryRoot, "models", "emoji-cascade-v1"));
+        var factory = new RefineWebFactory(modelDirectory ?? Path.Combine(RefineWebFactory.RepositoryRoot, "models", "emoji-cascade-v1"), settings);
         factory.UseKestrel(0);
         factory.StartServer();
         // Browsers treat http://localhost as a secure context, so the session's Secure cookie works without TLS.

@@ -56,7 +56,7 @@ public sealed class StatusReportTests
         ], Interval);
 
         Assert.Equal(2 + 1, report.ImagesPerMinute[1] * 5 / 60, 6);
-        Assert.Equal(1 + 1, report.ImagesPerMinute[2] * 5 / 60, 6);
+        Assert.Equal(3 + 2, report.ImagesPerMinute[2] * 10 / 60, 6); // the rate runs over the last 30 s: both intervals
         Assert.Equal(5, report.Window.Images);
     }
 

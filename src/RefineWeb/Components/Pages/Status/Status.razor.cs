@@ -43,6 +43,8 @@ public partial class Status : IDisposable
 
     static List<ChartSeries<double>> Line(string name, double[] values) => [new ChartSeries<double> { Name = name, Data = new ChartData<double>(values) }];
 
+    static List<ChartSeries<double>> Line(string name, double?[] values) => [new ChartSeries<double> { Name = name, Data = new ChartData<double>(values) }];
+
     /// <summary>About six labels along the axis, as minutes before the latest sample ("now" last).</summary>
     static string[] Labels(IReadOnlyList<DateTimeOffset> times)
     {
