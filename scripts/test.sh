@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test. On a fresh Debian 12 machine with the .NET 10 SDK it first installs, once, the Debian packages
-# the tests use (redis-server for the cluster tests, which start their own; librsvg2-bin for the data builder's SVG rasterizing, chromium for the browser tests, which drive
+# the tests use (redis-server and prometheus for the cluster tests, which start their own; librsvg2-bin for the data builder's SVG rasterizing, chromium for the browser tests, which drive
 # Debian's Chromium through Playwright since browsers cannot be downloaded here, postgresql for the gallery's
 # repository tests, nodejs/npm and curl for the clients nobody here wrote), then the npm packages those clients and
 # the accessibility checks use (tests/clients: @microsoft/signalr, its MessagePack protocol, axe-core; npm ci, pinned
@@ -16,6 +16,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -x /usr/bin/prometheus ] || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"

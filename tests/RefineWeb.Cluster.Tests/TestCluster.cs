@@ -14,6 +14,9 @@ public sealed class TestCluster : IAsyncLifetime
 {
     public const string PoisonPrompt = "poison pill";
 
+    /// <summary>The operator's token for the web nodes' /metrics (Prometheus is on in the test cluster).</summary>
+    public const string MetricsToken = "cluster-scrape-token-0123456789";
+
     readonly string directory = Directory.CreateTempSubdirectory("refineweb-cluster-").FullName;
     readonly string database = $"refineweb_cluster_{Guid.NewGuid():N}";
     readonly CancellationTokenSource stopping = new();
@@ -54,6 +57,7 @@ public sealed class TestCluster : IAsyncLifetime
             ["Gallery:Provider"] = "PostgreSql", ["ConnectionStrings:Gallery"] = GalleryConnection,
             ["Gallery:ImageDirectory"] = Path.Combine(directory, "images"), ["Gallery:CreationsPerMinute"] = "1000",
             ["Engine:CrashOnPrompt"] = PoisonPrompt, ["Generation:Threads"] = "1",
+            ["Telemetry:PrometheusEnabled"] = "true", ["Telemetry:PrometheusToken"] = MetricsToken, ["Telemetry:StatusIntervalSeconds"] = "0.5",
         };
         foreach (var (key, value) in own) settings[key] = value;
         return settings;

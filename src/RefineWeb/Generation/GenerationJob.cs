@@ -33,8 +33,11 @@ public sealed class GenerationJob
         Latest = new GenerationEvent { JobId = Id, Status = GenerationStatus.Queued, Warnings = Warnings };
     }
 
-    /// <summary>The span that submitted the job (the API request or hub call), the parent of its trace; none without tracing.</summary>
-    public System.Diagnostics.ActivityContext Submission { get; } = System.Diagnostics.Activity.Current?.Context ?? default;
+    /// <summary>
+    /// The span that submitted the job (the API request or hub call), the parent of its trace; none without tracing.
+    /// A cluster's worker sets it from the job's stored trace context, so its spans join the web node's trace.
+    /// </summary>
+    public System.Diagnostics.ActivityContext Submission { get; init; } = System.Diagnostics.Activity.Current?.Context ?? default;
     /// <summary>The job's open spans while it runs (<see cref="JobTracing"/>); only the worker's thread sets them.</summary>
     internal System.Diagnostics.Activity? RunSpan { get; set; }
     internal System.Diagnostics.Activity? StageSpan { get; set; }

@@ -34,4 +34,34 @@ public sealed class JobSpecTests
         Assert.Contains("\"sampler\":\"ddim\"", json);
         Assert.Contains("\"kind\":\"refineRegion\"", json);
     }
+
+    [Fact]
+    public void The_submitting_span_travels_with_the_job_so_the_workers_spans_join_its_trace()
+    {
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "JobSpecTests",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var source = new System.Diagnostics.ActivitySource("JobSpecTests");
+        RefineWeb.Generation.GenerationJob job;
+        using (var request = source.StartActivity("POST /api/v1/generations"))
+        {
+            Assert.NotNull(request);
+            job = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1]);
+        }
+        Assert.NotEqual(default, job.Submission);
+
+        var copy = JobSpec.Deserialize(JobSpec.Of(job).Serialize()).ToJob();
+        Assert.Equal(job.Submission.TraceId, copy.Submission.TraceId);
+        Assert.Equal(job.Submission.SpanId, copy.Submission.SpanId);
+        Assert.Equal(job.Submission.TraceFlags, copy.Submission.TraceFlags);
+        Assert.True(copy.Submission.IsRemote);
+
+        // A job submitted without tracing stores no trace context and comes back without one.
+        var untraced = TestJobs.Of(Guid.NewGuid(), new GenerationInput { Prompt = "red heart" }, [1]);
+        Assert.DoesNotContain("traceParent", JobSpec.Of(untraced).Serialize());
+        Assert.Equal(default, JobSpec.Deserialize(JobSpec.Of(untraced).Serialize()).ToJob().Submission);
+    }
 }
