@@ -15,6 +15,7 @@ namespace RefineWeb.Benchmarks;
 //        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --roofline [--runs N] (see RooflineBenchmark)
 //        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --cluster [--runs N] (see ClusterBenchmark)
 //        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --estimates [--jobs N] (see EstimateBenchmark)
+//        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --first-preview [--runs N] (see FirstPreviewBenchmark)
 static class WebBenchmark
 {
     static async Task Main(string[] args)
@@ -27,6 +28,11 @@ static class WebBenchmark
         if (args.Contains("--cluster"))
         {
             await ClusterBenchmark.RunAsync(args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(3));
+            return;
+        }
+        if (args.Contains("--first-preview"))
+        {
+            await FirstPreviewBenchmark.RunAsync(args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(10));
             return;
         }
         if (args.Contains("--estimates"))

@@ -108,6 +108,11 @@ public abstract class QueueContractTests : IAsyncLifetime
         await EventuallyAsync(() => Queue.Find(first.Id)!.Latest.Status == GenerationStatus.Cancelled, "the cancelled job did not end");
         Assert.Equal([second.Id], (await TakeAsync()).Select(j => j.Id));
         Assert.Equal(0, Queue.Length);
+        // Counted as withdrawn (no engine sees it, so only the queue can count it); cancelling the running one is not.
+        await EventuallyAsync(() => Queue.Withdrawn == 1, "the withdrawn job was not counted");
+        Queue.Find(second.Id)!.Cancel();
+        await Task.Delay(200);
+        Assert.Equal(1, Queue.Withdrawn);
     }
 
     [Fact]

@@ -24,6 +24,13 @@ public sealed class GenerationOptions
     /// </summary>
     public int? SingleImageThreads { get; set; }
 
+    /// <summary>
+    /// How long the engine stays idle before it gives its freed activations back to the system (0: at once). A job
+    /// arriving sooner finds its pages still mapped: trimming at once made every next job's first step fault them in
+    /// again (see the README's first-preview table).
+    /// </summary>
+    public double TrimAfterIdleSeconds { get; set; } = 5;
+
     /// <summary>libtorch threads at most, for any batch; null: every core. Two workers on one machine each take a share.</summary>
     public int? Threads { get; set; }
 

@@ -59,6 +59,7 @@ public sealed class OperatorStatus : BackgroundService
         var now = DateTimeOffset.UtcNow;
         IReadOnlyList<WorkerStatus> workers;
         int waiting;
+        long withdrawn = queue.Withdrawn;
         try
         {
             workers = await board.ReadAsync(cancel);
@@ -75,7 +76,7 @@ public sealed class OperatorStatus : BackgroundService
         }
         lock (gate)
         {
-            samples.Enqueue(new StatusSample(now, waiting, workers));
+            samples.Enqueue(new StatusSample(now, waiting, workers, withdrawn));
             while (samples.Count > 0 && now - samples.Peek().At > TimeSpan.FromMinutes(options.StatusMinutes)) samples.Dequeue();
         }
         Sampled?.Invoke();

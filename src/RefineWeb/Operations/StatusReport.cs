@@ -23,6 +23,12 @@ public sealed record StatusReport
 
     public required WorkerStatusDelta Window { get; init; }
 
+    /// <summary>Jobs this web node ended because they were cancelled while waiting (no engine saw them), over the window.</summary>
+    public long Withdrawn { get; init; }
+
+    /// <summary>Every job that ended over the window: by an engine, or withdrawn while waiting.</summary>
+    public long JobsEnded => Window.JobsEnded + Withdrawn;
+
     /// <summary>Images per minute over the last minute (or the window, when shorter).</summary>
     public required double ImagesPerMinuteNow { get; init; }
 
@@ -60,6 +66,7 @@ public sealed record StatusReport
                 steps.TryGetValue(stage, out var t) && t.Steps > 0 ? t.Milliseconds / t.Steps : (double?)null).ToArray()))],
             QueueWaitSeconds = waits,
             Window = window,
+            Withdrawn = n > 1 ? samples[^1].Withdrawn - samples[0].Withdrawn : 0,
             ImagesPerMinuteNow = LastMinute(samples, interval),
             Workers = latest is null ? [] : [.. latest.Workers.Select(w => new WorkerRow(w, w.IsAlive(latest.At, interval), latest.At - w.At))],
         };

@@ -27,6 +27,8 @@ public sealed class WorkerMetrics
                 new Measurement<long>(w.Failed, Worker(w), new("outcome", "failed")),
                 new Measurement<long>(w.Cancelled, Worker(w), new("outcome", "cancelled")),
             }), description: "Jobs each engine ended since it started, by outcome.");
+        meter.CreateObservableCounter("refineweb.jobs.withdrawn", () => latest()?.Withdrawn ?? 0,
+            description: "Jobs cancelled while they waited, ended by this web node before any engine took them.");
         meter.CreateObservableCounter("refineweb.worker.takeovers", () => Workers().Select(w => new Measurement<long>(w.TakenOver, Worker(w))),
             description: "Batches each engine took over from an engine that went silent.");
         meter.CreateObservableGauge("refineweb.worker.batch.images", () => Workers().Select(w => new Measurement<int>(w.BatchImages, Worker(w))),

@@ -72,6 +72,19 @@ public sealed class StatusReportTests
     }
 
     [Fact]
+    public void Jobs_withdrawn_while_waiting_count_among_the_jobs_that_ended()
+    {
+        var report = StatusReport.From(
+        [
+            new StatusSample(T0, 2, [Worker("a", 0, images: 0)], Withdrawn: 3),
+            new StatusSample(T0.AddSeconds(5), 0, [Worker("a", 5, images: 1, succeeded: 1)], Withdrawn: 5),
+        ], Interval);
+        Assert.Equal(2, report.Withdrawn); // this node's count over the window, not since it started
+        Assert.Equal(3, report.JobsEnded);
+        Assert.Equal(1, report.Window.JobsEnded);
+    }
+
+    [Fact]
     public void No_samples_make_an_empty_report()
     {
         var report = StatusReport.From([], Interval);

@@ -97,6 +97,13 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
         }
     }
 
+    long withdrawn;
+
+    public long Withdrawn
+    {
+        get { lock (gate) return withdrawn; }
+    }
+
     /// <summary>One process: when its engine stops, nobody else will run the job.</summary>
     public bool TryHandBack(IReadOnlyList<GenerationJob> unfinished) => false;
 
@@ -106,6 +113,7 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
         lock (gate)
         {
             if (!waiting.Remove(job)) return;
+            withdrawn++;
             PublishPositions(onlyIfChanged: true);
         }
         job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Cancelled });

@@ -20,6 +20,9 @@ public interface IGenerationQueue
 
     int MaxQueuedPerSession { get; }
 
+    /// <summary>Jobs cancelled while they waited, counted by this node: they end here and never reach an engine (nor its figures).</summary>
+    long Withdrawn { get; }
+
     /// <summary>Whether a job runs on when this process stops (a cluster's workers have it), so a stopping node need not cancel it.</summary>
     bool OutlivesThisProcess { get; }
 }

@@ -63,7 +63,8 @@ public partial class Status : IDisposable
     string WindowText => $"Live: a sample every {Sampler.Interval.TotalSeconds:0.#} s, charts over the last {Options.StatusMinutes:0.#} minutes"
         + (report.Times.Count > 1 ? $" (now {report.Span.TotalMinutes:0.#} min of samples)." : ".");
 
-    string JobsHint => $"{report.Window.Succeeded} succeeded · {report.Window.Failed} failed · {report.Window.Cancelled} cancelled";
+    string JobsHint => $"{report.Window.Succeeded} succeeded · {report.Window.Failed} failed · {report.Window.Cancelled + report.Withdrawn} cancelled"
+        + (report.Withdrawn > 0 ? $" ({report.Withdrawn} while waiting)" : "");
 
     string WaitText => report.Window.QueueWaits > 0 ? $"{report.Window.QueueWaitSeconds / report.Window.QueueWaits:0.0} s" : "–";
 

@@ -141,7 +141,16 @@ public sealed class RedisGenerationQueue : IGenerationQueue, IJobRelay, IDisposa
         // Events reach a web node's copy from the workers; nothing to send back.
     }
 
-    void IJobRelay.CancelRequested(GenerationJob job) => _ = Logged(store.CancelAsync(job), $"cancel generation {job.Id}");
+    void IJobRelay.CancelRequested(GenerationJob job) => _ = Logged(WithdrawOrStopAsync(job), $"cancel generation {job.Id}");
+
+    async Task WithdrawOrStopAsync(GenerationJob job)
+    {
+        if (await store.CancelAsync(job)) Interlocked.Increment(ref withdrawn);
+    }
+
+    long withdrawn;
+
+    public long Withdrawn => Interlocked.Read(ref withdrawn);
 
     async Task Logged(Task task, string what)
     {

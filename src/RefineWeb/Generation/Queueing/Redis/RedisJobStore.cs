@@ -256,7 +256,8 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<EngineO
     /// Cancels a job: one still waiting ends here (cancelled); a running one is marked, and its worker told, so it
     /// stops (and a worker taking it over later sees the mark).
     /// </summary>
-    public async Task CancelAsync(GenerationJob job)
+    /// <returns>Whether the job was still waiting (it ended here, without reaching a worker).</returns>
+    public async Task<bool> CancelAsync(GenerationJob job)
     {
         bool wasWaiting = (int)await Db.ScriptEvaluateAsync(CancelScript, [Waiting, WaitingPerSession, Job(job.Id)], [job.Id, job.Owner.ToString()]) == 1;
         if (wasWaiting)
@@ -265,6 +266,7 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<EngineO
             await PublishPositionsAsync();
         }
         else await Subscriber.PublishAsync(Cancels, job.Id);
+        return wasWaiting;
     }
 
     /// <summary>The next batch no worker has read yet, now delivered to <paramref name="worker"/>; null when none.</summary>
