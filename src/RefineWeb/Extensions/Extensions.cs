@@ -1,3 +1,4 @@
+using RefineWeb.Operations;
 using RefineWeb.Apis;
 using MudBlazor.Services;
 using RefineWeb.Gallery;

@@ -1,3 +1,4 @@
+using RefineWeb.Operations;
 using RefineWeb.Gallery;
 using RefineWeb.Generation;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using RefineWeb.Generation.Queueing;
-using RefineWeb.Operations;
 
 namespace RefineWeb.Generation;
 

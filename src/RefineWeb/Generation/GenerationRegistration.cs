@@ -6,7 +6,6 @@ using System.Text.Json.Serialization;
 using RefineWeb.Gallery;
 using RefineWeb.Generation.Queueing;
 using RefineWeb.Generation.Queueing.Redis;
-using RefineWeb.Operations;
 using StackExchange.Redis;
 
 namespace RefineWeb.Generation;
@@ -41,7 +40,6 @@ public static class GenerationRegistration
             services.AddSingleton<GenerationQueue>();
             services.AddSingleton<IGenerationQueue>(sp => sp.GetRequiredService<GenerationQueue>());
             services.AddSingleton<IJobSource>(sp => sp.GetRequiredService<GenerationQueue>());
-            services.AddSingleton<IWorkerBoard, LocalWorkerBoard>();
             AddEngine(services);
         }
         // Statuses travel as "succeeded", not 3, over the API and the hub alike.
@@ -95,7 +93,6 @@ public static class GenerationRegistration
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<GenerationMetrics>();
         services.AddHostedService<GenerationWorker>();
-        services.AddHostedService<WorkerStatusPoster>();
     }
 
     static void AddRedis(IServiceCollection services, string connection)
@@ -107,7 +104,6 @@ public static class GenerationRegistration
             return ConnectionMultiplexer.Connect(options);
         });
         services.AddSingleton<RedisJobStore>();
-        services.AddSingleton<IWorkerBoard, RedisWorkerBoard>();
         services.AddHostedService<RedisNodeBroadcasts>();
     }
 

@@ -1,8 +1,10 @@
+using RefineWeb.Generation;
+
 namespace RefineWeb.Operations;
 
 /// <summary>
 /// Where engines post their <see cref="WorkerStatus"/> and web nodes read them: in memory in one process
-/// (<see cref="LocalWorkerBoard"/>), a Redis hash in a cluster (<see cref="Generation.Queueing.Redis.RedisWorkerBoard"/>).
+/// (<see cref="LocalWorkerBoard"/>), a Redis hash in a cluster (<see cref="RedisWorkerBoard"/>).
 /// </summary>
 public interface IWorkerBoard
 {

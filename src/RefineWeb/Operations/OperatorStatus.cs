@@ -1,5 +1,5 @@
+using RefineWeb.Generation;
 using System.Diagnostics.Metrics;
-using RefineWeb.Extensions;
 using RefineWeb.Generation.Queueing;
 
 namespace RefineWeb.Operations;

@@ -1,3 +1,4 @@
+using RefineWeb.Generation;
 namespace RefineWeb.Operations;
 
 /// <summary>

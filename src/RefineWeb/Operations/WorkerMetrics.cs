@@ -1,3 +1,4 @@
+using RefineWeb.Generation;
 using System.Diagnostics.Metrics;
 
 namespace RefineWeb.Operations;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using RefineWeb.Extensions;
 using RefineWeb.Generation;
 
 namespace RefineWeb.Operations;

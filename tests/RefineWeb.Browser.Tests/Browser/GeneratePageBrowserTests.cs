@@ -51,14 +51,17 @@ public sealed class GeneratePageBrowserTests
         }
         Assert.Equal(resolutions, widths);
 
-        // The final image: the stored PNG at the last stage's size, shown (smoothly scaled from 128 px up) and downloadable.
+        // The final image: the stored PNG at the last stage's size, shown at a whole multiple of it (a clean 2x in the
+        // desktop's 512 px box, pixels square) and downloadable.
         var src = await page.Locator("img[data-testid=preview]").GetAttributeAsync("src");
         var href = await page.Locator("a[download]").GetAttributeAsync("href");
         Assert.Equal(href, src);
         using (var bitmap = SKBitmap.Decode(await app.FetchAsync(page, href)))
             Assert.Equal((resolutions[^1], resolutions[^1]), (bitmap.Width, bitmap.Height));
         var rendering = await page.Locator("img[data-testid=preview]").EvaluateAsync<string>("i => getComputedStyle(i).imageRendering");
-        Assert.Equal(resolutions[^1] >= 128 ? "auto" : "pixelated", rendering);
+        Assert.Equal("pixelated", rendering);
+        var shown = await page.Locator("img[data-testid=preview]").EvaluateAsync<double>("i => i.getBoundingClientRect().width");
+        Assert.Equal(resolutions[^1] * Math.Max(1, 512 / resolutions[^1]), shown, 1); // the box is 512 px wide at this window size
 
         Directory.CreateDirectory(Path.GetDirectoryName(BrowserApp.ScreenshotPath("generate.png"))!);
         await page.ScreenshotAsync(new() { Path = BrowserApp.ScreenshotPath("generate.png"), FullPage = true });

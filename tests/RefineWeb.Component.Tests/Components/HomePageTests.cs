@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using RefineWeb.Components.Pages.Home;
+using RefineWeb.Components.Shared;
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Text;
@@ -173,7 +174,8 @@ public sealed class HomePageTests : IAsyncLifetime
         page.WaitForAssertion(() => Assert.Contains("base (16 px): step 3/20", page.Markup));
         var preview = page.Find("img[data-testid=preview]");
         Assert.Equal("data:image/png;base64," + Convert.ToBase64String(png), preview.GetAttribute("src"));
-        Assert.Contains("pixelated", preview.ClassList);
+        Assert.Contains(PictureClass.Whole, preview.ClassList); // shown at a whole multiple of its 16 px
+        Assert.Equal("--side: 16px", preview.GetAttribute("style"));
         Assert.True(page.Find("[data-testid=generate]").HasAttribute("disabled"), "Generate is off while running");
 
         job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1, ImageIds = ["abc123"] });

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using RefineWeb.Extensions;
+using RefineWeb.Operations;
 
 namespace RefineWeb.Tests.Operations;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
-using RefineWeb.Extensions;
 using RefineWeb.Operations;
 
 namespace RefineWeb.Tests.Operations;

@@ -1,3 +1,4 @@
+using RefineWeb.Generation;
 using RefineWeb.Operations;
 
 namespace RefineWeb.Tests.Operations;

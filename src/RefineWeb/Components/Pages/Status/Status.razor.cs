@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
-using RefineWeb.Extensions;
 using RefineWeb.Operations;
 
 namespace RefineWeb.Components.Pages.Status;

@@ -4,9 +4,8 @@ using System.Text;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using RefineWeb.Generation;
-using RefineWeb.Operations;
 
-namespace RefineWeb.Extensions;
+namespace RefineWeb.Operations;
 
 /// <summary>The operator's settings (section "Telemetry"): nothing is exported unless asked for.</summary>
 public sealed class TelemetryOptions
@@ -65,12 +64,16 @@ public static class Telemetry
             throw new InvalidOperationException(
                 $"{TelemetryOptions.Section}:StatusIntervalSeconds must be between 0.2 and 600 and {TelemetryOptions.Section}:StatusMinutes between 1 and 1440.");
         builder.Services.AddSingleton(options);
+        bool cluster = builder.Services.Any(d => d.ServiceType == typeof(StackExchange.Redis.IConnectionMultiplexer));
+        // The status board: engines post their figures to it, web nodes read them (a Redis hash in a cluster).
+        if (cluster) builder.Services.AddSingleton<IWorkerBoard, RedisWorkerBoard>();
+        else builder.Services.AddSingleton<IWorkerBoard, LocalWorkerBoard>();
+        if (builder.Services.Any(d => d.ServiceType == typeof(GenerationMetrics))) builder.Services.AddHostedService<WorkerStatusPoster>(); // this process runs an engine
         if (web)
         {
             builder.Services.AddSingleton<OperatorStatus>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<OperatorStatus>());
         }
-        bool cluster = builder.Services.Any(d => d.ServiceType == typeof(StackExchange.Redis.IConnectionMultiplexer));
         var otlp = string.IsNullOrWhiteSpace(options.OtlpEndpoint) ? null : new Uri(options.OtlpEndpoint);
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics =>

@@ -1,9 +1,10 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using RefineWeb.Operations;
+using RefineWeb.Generation;
+using RefineWeb.Generation.Queueing.Redis;
 using StackExchange.Redis;
 
-namespace RefineWeb.Generation.Queueing.Redis;
+namespace RefineWeb.Operations;
 
 /// <summary>
 /// The cluster's status board: one Redis hash, a field per worker holding its latest <see cref="WorkerStatus"/> as

@@ -1,7 +1,7 @@
-namespace RefineWeb.Operations;
+namespace RefineWeb.Generation;
 
 /// <summary>
-/// One engine's figures as it last told them (<see cref="IWorkerBoard"/>): totals since it started, which the status
+/// One engine's figures as it last told them (posted to the status board, <see cref="Operations.IWorkerBoard"/>): totals since it started, which the status
 /// page and the metrics turn into rates by difference, and what it is running now. The same record in one process and
 /// in a cluster, where each worker process tells its own.
 /// </summary>
