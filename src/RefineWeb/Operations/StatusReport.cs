@@ -11,6 +11,10 @@ public sealed record StatusReport
 {
     public required IReadOnlyList<DateTimeOffset> Times { get; init; }
     public required double[] QueueLength { get; init; }
+
+    /// <summary>Images in the batches the engines ran at each sample, and how many engines were heard from.</summary>
+    public required double[] ImagesInFlight { get; init; }
+    public required double[] EnginesAlive { get; init; }
     /// <summary>Images per minute over the <see cref="RateWindow"/> before each sample (the interval alone would be too jumpy to read).</summary>
     public required double[] ImagesPerMinute { get; init; }
 
@@ -62,6 +66,8 @@ public sealed record StatusReport
         {
             Times = [.. samples.Select(s => s.At)],
             QueueLength = [.. samples.Select(s => (double)s.QueueLength)],
+            ImagesInFlight = [.. samples.Select(s => (double)s.Workers.Where(w => w.IsAlive(s.At, interval)).Sum(w => w.BatchImages))],
+            EnginesAlive = [.. samples.Select(s => (double)s.Workers.Count(w => w.IsAlive(s.At, interval)))],
             ImagesPerMinute = [.. Enumerable.Range(0, n).Select(i => RateBefore(samples, madeSoFar, i))],
             StepMilliseconds = [.. stages.Select(stage => (stage, stepsPerSample.Select(steps =>
                 steps.TryGetValue(stage, out var t) && t.Steps > 0 ? t.Milliseconds / t.Steps : (double?)null).ToArray()))],

@@ -10,9 +10,9 @@ public sealed class StatusReportTests
     static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
     static WorkerStatus Worker(string name, double at, long images, long succeeded = 0, DateTimeOffset? started = null,
-        (string Stage, long Steps, double Ms)[]? steps = null, double waitSum = 0, long waits = 0) => new()
+        (string Stage, long Steps, double Ms)[]? steps = null, double waitSum = 0, long waits = 0, int batchImages = 0) => new()
     {
-        Name = name, At = T0.AddSeconds(at), StartedAt = started ?? T0.AddMinutes(-5), Images = images, Succeeded = succeeded,
+        Name = name, At = T0.AddSeconds(at), StartedAt = started ?? T0.AddMinutes(-5), Images = images, Succeeded = succeeded, BatchImages = batchImages,
         QueueWaitSeconds = waitSum, QueueWaits = waits,
         Steps = (steps ?? []).ToDictionary(s => s.Stage, s => new StageTotals(s.Steps, s.Ms)),
     };
@@ -64,7 +64,9 @@ public sealed class StatusReportTests
     [Fact]
     public void A_worker_silent_for_three_intervals_is_shown_silent_for_how_long()
     {
-        var report = StatusReport.From([Sample(0, 0), Sample(20, 0, Worker("alive", 19, 1), Worker("gone", 4, 1))], Interval);
+        var report = StatusReport.From([Sample(0, 0), Sample(20, 0, Worker("alive", 19, 1, batchImages: 2), Worker("gone", 4, 1, batchImages: 3))], Interval);
+        Assert.Equal([0.0, 1.0], report.EnginesAlive); // the silent one is not counted
+        Assert.Equal([0.0, 2.0], report.ImagesInFlight); // nor the batch it last told of
         var rows = report.Workers.ToDictionary(w => w.Status.Name);
         Assert.True(rows["alive"].Alive);
         Assert.False(rows["gone"].Alive);

@@ -59,6 +59,21 @@ public partial class Status : IDisposable
         return labels;
     }
 
+    List<ChartSeries<double>> EngineSeries =>
+    [
+        new ChartSeries<double> { Name = "images being made", Data = new ChartData<double>(report.ImagesInFlight) },
+        new ChartSeries<double> { Name = "engines heard from", Data = new ChartData<double>(report.EnginesAlive) },
+    ];
+
+    string EnginesText
+    {
+        get
+        {
+            int images = (int)report.ImagesInFlight.LastOrDefault(), engines = report.WorkersAlive;
+            return $"{images} {(images == 1 ? "image" : "images")} being made by {engines} {(engines == 1 ? "engine" : "engines")}";
+        }
+    }
+
     string WindowText => $"Live: a sample every {Sampler.Interval.TotalSeconds:0.#} s, charts over the last {Options.StatusMinutes:0.#} minutes"
         + (report.Times.Count > 1 ? $" (now {report.Span.TotalMinutes:0.#} min of samples)." : ".");
 
