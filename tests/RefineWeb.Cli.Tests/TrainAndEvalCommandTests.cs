@@ -186,4 +186,48 @@ public sealed class TrainAndEvalCommandTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains("--cases must be at least 1", error);
     }
+
+    [Fact]
+    public async Task Regions_eval_asks_each_layout_as_one_prompt_and_by_region_with_the_same_seeds()
+    {
+        var report = Path.Combine(root, "regions.json");
+        var (exit, output, error) = await Cli.Run("eval", "--regions", "--model", Model, "--layouts", "1", "--out", report, "--device", "cpu");
+        Assert.True(exit == 0, error);
+        Assert.Contains("| one plain prompt | 3 |", output);
+        Assert.Contains("| prompts by region | 3 |", output);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var variants = json.RootElement.GetProperty("variants").EnumerateArray().ToList();
+        Assert.Equal(["one plain prompt", "prompts by region"], variants.Select(v => v.GetProperty("variant").GetString()));
+        foreach (var variant in variants)
+        {
+            Assert.Equal(["left-right", "top-bottom", "centre-background"], variant.GetProperty("both_right_by_kind").EnumerateObject().Select(p => p.Name));
+            Assert.InRange(variant.GetProperty("both_right").GetDouble(), 0, Math.Min(variant.GetProperty("first_right").GetDouble(), variant.GetProperty("second_right").GetDouble()));
+        }
+
+        (exit, _, error) = await Cli.Run("eval", "--regions", "--model", Model, "--layouts", "0", "--device", "cpu");
+        Assert.Equal(1, exit);
+        Assert.Contains("--layouts must be at least 1", error);
+    }
+
+    [Fact]
+    public void A_layouts_parts_are_judged_by_their_own_pixels()
+    {
+        // 8x8: left half red, right half blue, with a blue 2x2 block inside the red centre.
+        var pixels = new byte[8 * 8 * 3];
+        for (int y = 0; y < 8; y++)
+            for (int x = 0; x < 8; x++)
+            {
+                bool blue = x >= 4 || (x is 2 or 3 && y is 3 or 4);
+                pixels[(y * 8 + x) * 3 + (blue ? 2 : 0)] = 220;
+            }
+        var picture = new RefineWeb.Engine.Imaging.RgbImage(8, 8, pixels);
+        var (left, right) = RefineWeb.Cli.Evaluation.RegionsEvaluator.Parts(picture, "left-right");
+        Assert.Equal(("red", "blue"), (RefineWeb.Datasets.Colour.ColourPalette.Dominant(left, 3), RefineWeb.Datasets.Colour.ColourPalette.Dominant(right, 3)));
+        var (centre, ring) = RefineWeb.Cli.Evaluation.RegionsEvaluator.Parts(picture, "centre-background");
+        Assert.Equal(16 * 3, centre.Length);
+        Assert.Equal(48 * 3, ring.Length);
+        Assert.Equal(RefineWeb.Cli.Evaluation.RegionsEvaluator.Cases(2, 7), RefineWeb.Cli.Evaluation.RegionsEvaluator.Cases(2, 7)); // seeded: the same layouts every run
+        Assert.All(RefineWeb.Cli.Evaluation.RegionsEvaluator.Cases(5, 7), c => Assert.NotEqual(c.FirstColour, c.SecondColour));
+    }
 }

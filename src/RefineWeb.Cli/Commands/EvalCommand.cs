@@ -41,12 +41,14 @@ static class EvalCommand
         var judge = new Option<string?>("--judge") { Description = "--composition: recognise objects with this model folder's alignment model (default: --model's), to compare models by one judge." };
         var harmonization = new Option<bool>("--harmonization") { Description = "Measure brush & refine instead: how visible a refined region's border is, plain and with RePaint's resampling." };
         var pictures = new Option<int>("--pictures") { Description = "--harmonization: validation pictures (one region each).", DefaultValueFactory = _ => 16 };
+        var regions = new Option<bool>("--regions") { Description = "Measure prompts by region instead: two-part layouts of colour-and-object pairs, as one plain prompt and as a layout." };
+        var layouts = new Option<int>("--layouts") { Description = "--regions: layouts of each kind (left-right, top-bottom, centre-background).", DefaultValueFactory = _ => 20 };
         var compositionSize = new Option<int>("--size") { Description = "--composition: stop the cascade at this size (px).", DefaultValueFactory = _ => 64 };
 
         var command = new Command("eval", "Measure the model: R-precision (train and validation captions), PSNR/SSIM of the refiners vs bicubic, speed.")
         {
             model, data, prompts, distractors, images, strength, refinerSteps, refinerGuidance, runs, seed, outFile, device, semantic, perCategory, weight, semanticScale,
-            composition, cases, otherObjects, compositionSize, judge, harmonization, pictures,
+            composition, cases, otherObjects, compositionSize, judge, harmonization, pictures, regions, layouts,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -62,6 +64,11 @@ static class EvalCommand
                 using var judging = parse.GetValue(judge) is { } judgeDirectory ? CascadeModel.Load(judgeDirectory, target) : null;
                 return await Composition(composing, judging, dataDirectory, parse.GetValue(cases), parse.GetValue(otherObjects), parse.GetValue(weight),
                     parse.GetValue(compositionSize), parse.GetValue(semanticScale), parse.GetValue(seed), OutFile("eval-composition.json"), output, cancellation);
+            }
+            if (parse.GetValue(regions))
+            {
+                using var laying = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
+                return await Regions(laying, parse.GetValue(layouts), parse.GetValue(seed), OutFile("eval-regions.json"), output, cancellation);
             }
             if (parse.GetValue(harmonization))
             {
@@ -181,6 +188,19 @@ static class EvalCommand
         return 0;
     }
 
+    static async Task<int> Regions(CascadeModel cascade, int perKind, long seed, string path, TextWriter output, CancellationToken cancellation)
+    {
+        if (perKind < 1) throw new ArgumentException("--layouts must be at least 1.");
+        var cases = RegionsEvaluator.Cases(perKind, seed);
+        await output.WriteLineAsync($"Regions: {cases.Count} two-part layouts ({perKind} of each kind), each as one plain prompt and as a layout, same seeds");
+        var report = new RegionsEvaluator(cascade).Run(cases, line => output.WriteLine(line));
+        await output.WriteLineAsync(EvaluationTable.Format(report));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, Json), cancellation);
+        await output.WriteLineAsync($"wrote {path}");
+        return 0;
+    }
+
     /// <summary>A seeded sample without replacement (all of them when there are fewer).</summary>
     static IReadOnlyList<TrainingExample> Choose(IReadOnlyList<TrainingExample> examples, int count, long seed)
     {
@@ -193,6 +213,19 @@ static class EvalCommand
 /// <summary>The evaluation as a plain-text table (also pasted into MODEL_CARD.md).</summary>
 static class EvaluationTable
 {
+    public static string Format(RegionsReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var w = new StringWriter(c);
+        w.WriteLine($"Two-part layouts at {report.Resolution} px, judged by {report.Judge}: both parts their own colour (by kind), each part, the other part's colour covering a fifth or more of a part (leakage), time per image");
+        w.WriteLine($"| asked as | layouts | both right | {string.Join(" | ", RegionsEvaluator.Kinds)} | first part | second part | leakage | s/image |");
+        w.WriteLine($"|---|---:|---:|{string.Concat(RegionsEvaluator.Kinds.Select(_ => "---:|"))}---:|---:|---:|---:|");
+        foreach (var r in report.Variants)
+            w.WriteLine(string.Format(c, "| {0} | {1} | {2:P0} | {3} | {4:P0} | {5:P0} | {6:P0} | {7:F2} |", r.Variant, r.Layouts, r.BothRight,
+                string.Join(" | ", RegionsEvaluator.Kinds.Select(k => r.BothRightByKind[k].ToString("P0", c))), r.FirstRight, r.SecondRight, r.Leakage, r.SecondsPerImage));
+        return w.ToString();
+    }
+
     public static string Format(HarmonizationReport report)
     {
         var c = CultureInfo.InvariantCulture;

@@ -41,6 +41,7 @@ public record PromptSettings
         yield return $"Guidance: {(GuidanceScales is { Length: > 0 } perStage ? string.Join("/", perStage.Select(g => g.ToString(CultureInfo.InvariantCulture)))
             : GuidanceScale is { } g ? g.ToString(CultureInfo.InvariantCulture) : "default")}";
         if (Sampler != SamplerKind.DpmSolverPlusPlus2M) yield return $"Sampler: {SamplerNames.Of(Sampler)}";
+        if (this is GenerationInput { Regions: { Length: > 0 } regions }) yield return $"Regions: {string.Join("; ", regions.Select(r => r.ToString()))}";
         if (Seed is { } seed) yield return $"Seed: {seed}";
     }
 }
@@ -60,6 +61,12 @@ public record GenerationInput : PromptSettings
     public int? Stages { get; init; }
     public int Count { get; init; } = 1;
 
+    /// <summary>
+    /// A layout: what to draw in parts of the picture, each region's prompt inside its rectangle, <see cref="PromptSettings.Prompt"/>
+    /// everywhere else; where regions overlap the later one wins. At most <see cref="GenerationLimits.MaxRegions"/>; null: none.
+    /// </summary>
+    public RegionInput[]? Regions { get; init; }
+
     public bool SamplesLike(GenerationInput other) => base.SamplesLike(other) && Stages == other.Stages;
 }
 
@@ -70,7 +77,7 @@ public record GenerationInput : PromptSettings
 /// </summary>
 public static class GenerationLimits
 {
-    public const int MaxPromptLength = 200, MaxSteps = 100, MaxCount = 4, MaxFeather = 16;
+    public const int MaxPromptLength = 200, MaxSteps = 100, MaxCount = 4, MaxFeather = 16, MaxRegions = 8;
     public const double MaxGuidanceScale = 20, MinStrength = 0.3, MaxStrength = 1.0;
 
     /// <summary>Field name to messages (ProblemDetails' "errors"); empty when the input is fine.</summary>
@@ -80,6 +87,7 @@ public static class GenerationLimits
         if (input.Count is < 1 or > MaxCount) errors.Add("count", $"Number of images must be between 1 and {MaxCount}.");
         if (input.Stages is { } stages && (stages < 1 || stages > stageCount)) errors.Add("stages", $"Stages must be between 1 and {stageCount}.");
         errors.Settings(input, stageCount, Math.Clamp(input.Count, 1, MaxCount));
+        errors.Regions(input.Regions, input.Prompt);
         return errors.ToDictionary();
     }
 
@@ -158,6 +166,38 @@ public sealed class ValidationErrors
         GuidancePerStage(input.GuidanceScales, input.GuidanceScale, stageCount);
         Seed(input.Seed, images);
         if (!Enum.IsDefined(input.Sampler)) Add("sampler", $"Sampler must be one of {string.Join(", ", SamplerNames.All.Select(n => $"\"{n}\""))}.");
+    }
+
+    /// <summary>A layout's regions: how many, each one's prompt (plain words: no emphasis yet) and rectangle, each problem under the region's own field.</summary>
+    public void Regions(RegionInput[]? regions, string? prompt)
+    {
+        if (regions is null) return;
+        if (regions.Length > GenerationLimits.MaxRegions) Add("regions", $"At most {GenerationLimits.MaxRegions} regions; this layout has {regions.Length}.");
+        if (regions.Length > 0 && prompt is not null && GenerationLimits.Emphasis(prompt).Prompt?.Phrases.Count > 0)
+            Add("prompt", "Word emphasis does not mix with regions yet: give each emphasized thing a region of its own instead.");
+        for (int i = 0; i < Math.Min(regions.Length, GenerationLimits.MaxRegions); i++)
+        {
+            string field = $"regions[{i}]";
+            if (regions[i] is not { } region)
+            {
+                Add(field, "Each region needs a prompt and a rect.");
+                continue;
+            }
+            if (GenerationLimits.PromptProblem(region.Prompt, $"prompt of region {i + 1}") is { } problem) Add($"{field}.prompt", problem);
+            else if (GenerationLimits.Emphasis(region.Prompt) is var (parsed, emphasisProblem) && (emphasisProblem is not null || parsed?.Phrases.Count > 0))
+                Add($"{field}.prompt", $"Region {i + 1}'s prompt has emphasis syntax; inside a region write plain words (the region itself says where they go).");
+            if (region.Rect is not { } rect)
+            {
+                Add($"{field}.rect", "Give the region's rectangle: {\"x\", \"y\", \"width\", \"height\"} in fractions of the picture, from 0 to 1.");
+                continue;
+            }
+            if (rect.X is not (>= 0 and < 1)) Add($"{field}.rect.x", $"Region {i + 1}'s x must be at least 0 and below 1 (a fraction of the picture's width); it is {rect.X}.");
+            if (rect.Y is not (>= 0 and < 1)) Add($"{field}.rect.y", $"Region {i + 1}'s y must be at least 0 and below 1 (a fraction of the picture's height); it is {rect.Y}.");
+            if (rect.Width is not (> 0 and <= 1)) Add($"{field}.rect.width", $"Region {i + 1}'s width must be above 0 and at most 1; it is {rect.Width}.");
+            else if (rect.X + rect.Width > 1 + 1e-9) Add($"{field}.rect.width", $"Region {i + 1} reaches past the right edge: x + width is {rect.X + rect.Width}, at most 1.");
+            if (rect.Height is not (> 0 and <= 1)) Add($"{field}.rect.height", $"Region {i + 1}'s height must be above 0 and at most 1; it is {rect.Height}.");
+            else if (rect.Y + rect.Height > 1 + 1e-9) Add($"{field}.rect.height", $"Region {i + 1} reaches past the bottom edge: y + height is {rect.Y + rect.Height}, at most 1.");
+        }
     }
 
     public void Prompts(string? prompt, string? negative)

@@ -29,7 +29,8 @@ public sealed record ImageRequest
     /// and a plain image must come out the same whatever it is batched with.
     /// </summary>
     public bool CanShareBatchWith(ImageRequest other) =>
-        Edit is null && other.Edit is null && Settings.SamplesLike(other.Settings) && Emphasis.Phrases.Count == 0 == (other.Emphasis.Phrases.Count == 0);
+        Edit is null && other.Edit is null && Settings.SamplesLike(other.Settings) && Emphasis.Phrases.Count == 0 == (other.Emphasis.Phrases.Count == 0)
+        && Settings.Regions is not { Length: > 0 } && other.Settings.Regions is not { Length: > 0 }; // a layout's prompts are its batch's: it runs alone
 
     /// <summary>
     /// The one parser: a client's settings to a request, or the fields at fault with a message each (ProblemDetails'

@@ -71,6 +71,8 @@ public sealed class ImageEngine(CascadeModel model)
             GuidancePerStage = settings.GuidanceScales,
             StageCount = settings.Stages,
             Sampler = settings.Sampler,
+            Regions = settings.Regions is { Length: > 0 } regions
+                ? [.. regions.Select(r => new Pipelines.Regions.PromptRegion(r.Prompt, r.Rect!.X, r.Rect.Y, r.Rect.Width, r.Rect.Height))] : null,
         };
         return batch[0].Edit switch
         {

@@ -33,7 +33,9 @@ public sealed class HubMessagePack : IFormatterResolver
         if (type.Namespace?.StartsWith("RefineWeb", StringComparison.Ordinal) == true)
         {
             if (type.IsEnum) return Activator.CreateInstance(typeof(EnumNameFormatter<>).MakeGenericType(type));
-            if (type.IsClass) return new ObjectFormatter<T>();
+            // An array of this app's records (a layout's regions) is the standard array formatter's, whose items come back here:
+            // its own "namespace" is its element's, and as an object it would be written as its properties (Length, SyncRoot, ...).
+            if (type.IsClass && !type.IsArray) return new ObjectFormatter<T>();
         }
         return ContractlessStandardResolver.Instance.GetFormatter<T>();
     }

@@ -2,6 +2,8 @@ using Bunit;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 using RefineWeb.Components.Pages.Home;
+using RefineWeb.Contracts;
+using RefineWeb.Engine.Requests;
 using RefineWeb.Generation;
 
 namespace RefineWeb.Tests.Components;
@@ -51,5 +53,24 @@ public sealed class PromptFormTests : MudComponentTest
         Assert.Equal(1, generated);
         Box(prompt).KeyDown(new KeyboardEventArgs { Key = "Enter" });
         Assert.Equal(1, generated); // Enter alone is a new line
+    }
+
+    [Fact]
+    public void A_reused_layout_is_shown_with_its_regions_sent_along_and_can_be_dropped()
+    {
+        form.Restore(new ImageParameters
+        {
+            Prompt = "hearts", Seed = 3,
+            Regions = [new RegionInput { Prompt = "red heart", Rect = new RegionRect { X = 0, Y = 0, Width = 0.5, Height = 1 } },
+                new RegionInput { Prompt = "blue heart", Rect = new RegionRect { X = 0.5, Y = 0, Width = 0.5, Height = 1 } }],
+        });
+        var prompt = Render();
+        Assert.Equal(["red heart @ 0,0 0.5x1", "blue heart @ 0.5,0 0.5x1"], prompt.FindAll("[data-testid=layout-region]").Select(li => li.TextContent.Trim()));
+        Assert.Equal(2, form.ToInput().Regions!.Length); // generating again sends the layout
+
+        prompt.Find("[data-testid=drop-layout] button, button[data-testid=drop-layout]").Click();
+        Assert.Empty(prompt.FindAll("[data-testid=layout-note]"));
+        Assert.Null(form.ToInput().Regions);
+        Assert.Equal("hearts", form.ToInput().Prompt); // the rest of the settings stay
     }
 }

@@ -44,6 +44,35 @@ public sealed class GenerationApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_layout_runs_and_its_png_records_the_regions_so_reusing_it_gives_the_same_picture()
+    {
+        var regions = new[]
+        {
+            new { prompt = "red heart", rect = new { x = 0.0, y = 0.0, width = 0.5, height = 1.0 } },
+            new { prompt = "blue heart", rect = new { x = 0.5, y = 0.0, width = 0.5, height = 1.0 } },
+        };
+        var created = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "hearts", seed = 11, regions });
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        var done = await WaitForEnd((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        var png = await client.GetByteArrayAsync(done.GetProperty("images")[0].GetString()!);
+
+        var (entries, _) = RefineWeb.Engine.Imaging.PngText.Read(png);
+        Assert.Contains("Regions: red heart @ 0,0 0.5x1; blue heart @ 0.5,0 0.5x1", entries["parameters"]);
+        var saved = RefineWeb.Contracts.ImageParameters.FromJson(entries["refineweb"])!;
+        Assert.Equal(["red heart", "blue heart"], saved.Regions!.Select(r => r.Prompt));
+        Assert.Equal(0.5, saved.Regions![1].Rect!.X);
+
+        // The saved settings, sent again, make the same bytes; without the regions, other bytes.
+        var again = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "hearts", seed = 11, regions });
+        var redone = await WaitForEnd((await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+        Assert.Equal(png, await client.GetByteArrayAsync(redone.GetProperty("images")[0].GetString()!));
+        var plain = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "hearts", seed = 11 });
+        var unlaid = await WaitForEnd((await plain.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+        Assert.NotEqual(png, await client.GetByteArrayAsync(unlaid.GetProperty("images")[0].GetString()!));
+    }
+
+    [Fact]
     public async Task Emphasized_candidates_come_back_scored_and_ranked_by_prompt_and_phrase()
     {
         var created = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "(red:1.5) heart", seed = 5, count = 3 });
@@ -73,6 +102,14 @@ public sealed class GenerationApiTests : IAsyncLifetime
     [InlineData("""{"prompt":"red heart","guidanceScale":99}""", "guidanceScale")]
     [InlineData("""{"prompt":"red heart","stages":4}""", "stages")]
     [InlineData("""{"prompt":"(blue heart"}""", "prompt")]
+    [InlineData("""{"prompt":"hearts","regions":[{"prompt":"red heart","rect":{"x":1.2,"y":0,"width":0.5,"height":1}}]}""", "regions[0].rect.x")]
+    [InlineData("""{"prompt":"hearts","regions":[{"prompt":"red heart","rect":{"x":0,"y":0,"width":0.5,"height":1}},{"prompt":"blue heart","rect":{"x":0.6,"y":0,"width":0.5,"height":1}}]}""", "regions[1].rect.width")]
+    [InlineData("""{"prompt":"hearts","regions":[{"prompt":"red heart","rect":{"x":0,"y":0,"width":0,"height":1}}]}""", "regions[0].rect.width")]
+    [InlineData("""{"prompt":"hearts","regions":[{"prompt":"red heart"}]}""", "regions[0].rect")]
+    [InlineData("""{"prompt":"hearts","regions":[{"prompt":" ","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions[0].prompt")]
+    [InlineData("""{"prompt":"hearts","regions":[{"prompt":"(red:2) heart","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions[0].prompt")]
+    [InlineData("""{"prompt":"(hearts:2)","regions":[{"prompt":"red heart","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "prompt")]
+    [InlineData("""{"prompt":"hearts","regions":[{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions")]
     public async Task Invalid_fields_get_a_validation_problem_and_queue_nothing(string body, string field)
     {
         var queue = app.Service<GenerationQueue>();

@@ -75,4 +75,40 @@ public sealed class SamplerApiTests : IAsyncLifetime
         var info = await app.Client.GetFromJsonAsync<JsonElement>($"/api/v1/images/{last.ImageIds![0]}");
         Assert.Equal("ddim", info.GetProperty("parameters").GetProperty("sampler").GetString());
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_hub_takes_a_layouts_regions_in_json_and_messagepack_and_the_image_records_them(bool messagePack)
+    {
+        await using var connection = await app.ConnectAsync(messagePack: messagePack ? HubMessagePack.Options : null);
+        var input = new GenerationInput
+        {
+            Prompt = "hearts", Seed = 4, Stages = 1,
+            Regions = [new RegionInput { Prompt = "red heart", Rect = new RegionRect { X = 0.25, Y = 0.5, Width = 0.5, Height = 0.5 } }],
+        };
+        GenerationEvent? last = null;
+        await foreach (var update in connection.StreamAsync<GenerationEvent>("Generate", input)) last = update;
+        Assert.Equal(GenerationStatus.Succeeded, last!.Status);
+        var info = await app.Client.GetFromJsonAsync<JsonElement>($"/api/v1/images/{last.ImageIds![0]}");
+        var region = info.GetProperty("parameters").GetProperty("regions")[0];
+        Assert.Equal("red heart", region.GetProperty("prompt").GetString());
+        Assert.Equal((0.25, 0.5, 0.5, 0.5), (region.GetProperty("rect").GetProperty("x").GetDouble(), region.GetProperty("rect").GetProperty("y").GetDouble(),
+            region.GetProperty("rect").GetProperty("width").GetDouble(), region.GetProperty("rect").GetProperty("height").GetDouble()));
+    }
+
+    [Fact]
+    public async Task A_bad_region_over_the_hub_is_refused_naming_the_region_and_what_is_wrong()
+    {
+        await using var connection = await app.ConnectAsync();
+        var input = new GenerationInput
+        {
+            Prompt = "hearts", Regions = [new RegionInput { Prompt = "red heart", Rect = new RegionRect { X = 0.5, Y = 0, Width = 0.75, Height = 1 } }],
+        };
+        var error = await Assert.ThrowsAnyAsync<Microsoft.AspNetCore.SignalR.HubException>(async () =>
+        {
+            await foreach (var _ in connection.StreamAsync<GenerationEvent>("Generate", input)) { }
+        });
+        Assert.Contains("Region 1 reaches past the right edge", error.Message); // the hub says it in words, as for every other field
+    }
 }

@@ -36,6 +36,20 @@ public sealed class JobSpecTests
     }
 
     [Fact]
+    public void A_layouts_regions_travel_with_the_job_to_a_clusters_worker()
+    {
+        var job = TestJobs.Of(Guid.NewGuid(), new GenerationInput
+        {
+            Prompt = "hearts",
+            Regions = [new RegionInput { Prompt = "red heart", Rect = new RegionRect { X = 0.1, Y = 0.2, Width = 0.3, Height = 0.4 } }],
+        }, [5]);
+        var copy = JobSpec.Deserialize(JobSpec.Of(job).Serialize()).ToJob();
+        var region = Assert.Single(copy.Request.Settings.Regions!);
+        Assert.Equal(("red heart", 0.1, 0.2, 0.3, 0.4), (region.Prompt, region.Rect!.X, region.Rect.Y, region.Rect.Width, region.Rect.Height));
+        Assert.False(copy.Request.CanShareBatchWith(job.Request)); // a layout runs alone
+    }
+
+    [Fact]
     public void The_submitting_span_travels_with_the_job_so_the_workers_spans_join_its_trace()
     {
         using var listener = new System.Diagnostics.ActivityListener

@@ -41,6 +41,9 @@ public sealed class CascadePipeline(CascadeModel model)
         try
         {
             var tokens = Model.Tokenize(request.ConditionalThenUnconditional());
+            var regions = request.Regions is { Count: > 0 } layout ? new Regions.RegionalPrompts(layout) : null;
+            if (regions is not null && (request.Region is not null || request.ItemEmphasis?.Any(phrases => phrases.Count > 0) == true))
+                throw new ArgumentException("Prompts by region go with a plain text-to-image request: no emphasis, no refined region.", nameof(request));
             using var emphasis = StageEmphasis.Create(Model, request.PromptsPerItem(), request.ItemEmphasis, request.SemanticGuidanceScale, request.ReweightTokens);
             var known = request.Region is { } r ? KnownPicture.Of(r with { RefinerStrength = r.RefinerStrength ?? Model.Manifest.RegionRefinerStrength }, Model.Device) : null;
             Tensor? previous = request.StartImages?.to(Model.Device);
@@ -54,7 +57,7 @@ public sealed class CascadePipeline(CascadeModel model)
                 if (stageEmphasis?.Guide is { } guide) hooks.Add(new SemanticGuidanceHook(guide, stageEmphasis.GuideFactor));
                 var result = StageSampling.Run(stage, tokens, previous, generators,
                     Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.GuidancePerStage, request.Sampler, request.Eta),
-                    Preview(onStep, s, stageCount - first, first), cancellation, hooks, stageEmphasis?.TokenWeights);
+                    Preview(onStep, s, stageCount - first, first), cancellation, hooks, stageEmphasis?.TokenWeights, regions);
                 previous = result.MoveToOuterDisposeScope();
             }
             return previous!.cpu().MoveToOuterDisposeScope();

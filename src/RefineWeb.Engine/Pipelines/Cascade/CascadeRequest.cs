@@ -38,6 +38,8 @@ public sealed record CascadeRequest
     public RepaintRegion? Region { get; init; }
     /// <summary>Whether emphasized tokens get a larger share of cross-attention.</summary>
     public bool ReweightTokens { get; init; } = true;
+    /// <summary>Prompts by region (a layout): <see cref="Prompt"/> (or <see cref="ItemPrompts"/>) covers the rest. Null: none.</summary>
+    public IReadOnlyList<Regions.PromptRegion>? Regions { get; init; }
 
     /// <summary>The plain prompt of every item.</summary>
     public IReadOnlyList<string> PromptsPerItem() => ItemPrompts ?? Enumerable.Repeat(Prompt, Seeds.Count).ToList();
@@ -49,7 +51,8 @@ public sealed record CascadeRequest
         var negatives = ItemNegativePrompts ?? Enumerable.Repeat(NegativePrompt, Seeds.Count).ToList();
         if (prompts.Count != Seeds.Count || negatives.Count != Seeds.Count)
             throw new ArgumentException($"Per-item prompts must number as many as the seeds ({Seeds.Count}).");
-        return [.. prompts, .. negatives];
+        // With regions: the global prompts, then each region's prompt for every item, then the negatives.
+        return [.. prompts, .. (Regions ?? []).SelectMany(region => Enumerable.Repeat(region.Prompt, Seeds.Count)), .. negatives];
     }
 }
 

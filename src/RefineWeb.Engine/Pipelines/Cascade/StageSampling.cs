@@ -24,14 +24,19 @@ public static class StageSampling
     /// <param name="onStep">Called after every step with (step index, step count, x0 estimate).</param>
     /// <param name="hooks">Extras called at fixed points of every step (RePaint's known region, semantic guidance), in order.</param>
     /// <param name="tokenWeights">[2B, L] each token's share of cross-attention (emphasis); null: all 1.</param>
+    /// <param name="regions">Prompts by region: <paramref name="tokens"/> is then [(R + 2) B, L], the global prompt's B
+    /// rows, each region's B rows, then the B unconditional ones; no token weights.</param>
     public static Tensor Run(DiffusionStage stage, Tensor tokens, Tensor? lowerStage, IReadOnlyList<Generator> generators,
         StageSamplingSettings settings, Action<int, int, Tensor>? onStep = null, CancellationToken cancellation = default,
-        IReadOnlyList<IStepHook>? hooks = null, Tensor? tokenWeights = null)
+        IReadOnlyList<IStepHook>? hooks = null, Tensor? tokenWeights = null, Regions.RegionalPrompts? regions = null)
     {
         var config = stage.Config;
         int batch = generators.Count, resolution = config.Resolution;
         var device = tokens.device;
-        if (tokens.shape[0] != 2 * batch) throw new ArgumentException($"Expected {2 * batch} token rows (cond then uncond), got {tokens.shape[0]}.");
+        int prompts = regions?.Prompts ?? 1; // conditional predictions per sample
+        if (tokens.shape[0] != (prompts + 1) * batch)
+            throw new ArgumentException($"Expected {(prompts + 1) * batch} token rows (cond then uncond), got {tokens.shape[0]}.");
+        if (regions is not null && tokenWeights is not null) throw new ArgumentException("Regions carry no token weights.", nameof(tokenWeights));
         var schedule = config.Schedule.Create();
         using var sampler = SamplerFactory.Create(settings.Sampler, schedule, settings.Eta, clipSample: !config.DenoisesResidual);
         hooks ??= [];
@@ -41,9 +46,10 @@ public static class StageSampling
 
         // Guidance 1 is the conditional prediction alone: one network pass per step over the conditional half.
         bool guided = settings.GuidanceScale != 1;
-        var conditional = guided ? tokens : tokens.narrow(0, 0, batch);
+        var conditional = guided ? tokens : tokens.narrow(0, 0, prompts * batch);
         tokenWeights = guided ? tokenWeights : tokenWeights?.narrow(0, 0, batch);
-        int passes = guided ? 2 : 1;
+        int passes = prompts + (guided ? 1 : 0);
+        var regionMasks = regions?.Masks(resolution, device);
         var text = stage.EncodeText(conditional);
         var x = PerItemNoise(generators, [3, resolution, resolution], device);
 
@@ -54,8 +60,8 @@ public static class StageSampling
             upsampled = UpsampleForRefiner(lowerStage, resolution);
             var levels = ScalarArguments.FullOf([batch], config.LowResolutionNoiseLevel, ScalarType.Int64, device);
             var augmented = schedule.AddNoise(upsampled, PerItemNoise(generators, [3, resolution, resolution], device), levels);
-            lowResolution = guided ? cat([augmented, augmented], 0) : augmented;
-            noiseLevel = guided ? cat([levels, levels], 0) : levels;
+            lowResolution = passes > 1 ? cat(Enumerable.Repeat(augmented, passes).ToArray(), 0) : augmented;
+            noiseLevel = passes > 1 ? cat(Enumerable.Repeat(levels, passes).ToArray(), 0) : levels;
             if (strength < 1) // start from the coarse picture (a zero residual), noised to the first planned timestep
                 x = schedule.AddNoise(config.DenoisesResidual ? zeros_like(upsampled) : upsampled, x, ScalarArguments.FullOf([batch], sampler.Timesteps[0], ScalarType.Int64, device));
         }
@@ -72,9 +78,10 @@ public static class StageSampling
                 cancellation.ThrowIfCancellationRequested();
                 using var stepScope = NewDisposeScope();
                 var timesteps = ScalarArguments.FullOf([passes * batch], sampler.Timesteps[i], ScalarType.Int64, device);
-                var output = FiniteForward.Run(() => stage.Denoise(new DenoiserInput(guided ? cat([x, x], 0) : x, timesteps, text, lowResolution, noiseLevel, tokenWeights)),
+                var output = FiniteForward.Run(() => stage.Denoise(new DenoiserInput(passes > 1 ? cat(Enumerable.Repeat(x, passes).ToArray(), 0) : x, timesteps, text, lowResolution, noiseLevel, tokenWeights)),
                     $"Stage '{config.Name}'");
-                var combined = guided ? ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale) : output;
+                var combined = regionMasks is not null ? Regions.RegionalPrompts.Blend(output, regionMasks, batch, settings.GuidanceScale, guided)
+                    : guided ? ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale) : output;
                 foreach (var hook in hooks) combined = hook.BeforeSamplerStep(context, i, x, combined);
                 var step = sampler.Step(combined, i, x, generators[0]);
                 foreach (var hook in hooks) step = hook.AfterSamplerStep(context, i, step);

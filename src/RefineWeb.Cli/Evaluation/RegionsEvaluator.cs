@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using RefineWeb.Datasets.Colour;
+using RefineWeb.Engine.Imaging;
+using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Pipelines.Cascade;
+using RefineWeb.Engine.Pipelines.Regions;
+
+namespace RefineWeb.Cli.Evaluation;
+
+/// <summary>
+/// One two-part layout: what goes in the first part and in the second, where (<paramref name="Kind"/>: left-right,
+/// top-bottom, centre-background), and the colours a person should see in each.
+/// </summary>
+public sealed record RegionLayoutCase(string Kind, string First, string Second, string FirstColour, string SecondColour, long Seed);
+
+/// <summary>How one way of asking did over the layouts (shares, 0-1).</summary>
+/// <param name="BothRight">Layouts whose two parts both show their own colour (the dominant colour of the part's pixels).</param>
+/// <param name="Leakage">Parts where the other part's colour covers at least a fifth of the foreground.</param>
+public sealed record RegionsResult(string Variant, int Layouts, double BothRight, double FirstRight, double SecondRight, double Leakage,
+    IReadOnlyDictionary<string, double> BothRightByKind, double SecondsPerImage);
+
+public sealed record RegionsReport(string Model, DateTimeOffset MeasuredAt, int Resolution, string Judge, IReadOnlyList<RegionsResult> Variants);
+
+/// <summary>
+/// Do prompts by region put things where they were asked? Two-part layouts of colour-and-object pairs ("red heart" |
+/// "blue circle"), the same seeds asked two ways: as one plain prompt ("red heart and blue circle"), and as a layout
+/// (a region per part; in centre-background the centre is a region and the prompt covers the rest). Each part of the
+/// 256 px picture is judged by its colour alone (<see cref="ColourPalette"/>, pixel arithmetic no model touched);
+/// recognising the objects needs an independent alignment model, which this evaluation does not have.
+/// </summary>
+public sealed class RegionsEvaluator(CascadeModel model)
+{
+    public const double LeakShare = 0.2;
+
+    public static readonly string[] Kinds = ["left-right", "top-bottom", "centre-background"];
+    static readonly string[] Colours = ["red", "orange", "yellow", "green", "blue", "purple", "pink", "brown"];
+    static readonly string[] Objects = ["heart", "circle", "square"];
+
+    readonly CascadePipeline pipeline = new(model);
+
+    /// <summary><paramref name="perKind"/> layouts of each kind, two different colours each, seeded.</summary>
+    public static IReadOnlyList<RegionLayoutCase> Cases(int perKind, long seed)
+    {
+        var random = new Random(unchecked((int)seed));
+        var cases = new List<RegionLayoutCase>();
+        foreach (var kind in Kinds)
+            for (int i = 0; i < perKind; i++)
+            {
+                string a = Colours[random.Next(Colours.Length)], b;
+                do b = Colours[random.Next(Colours.Length)]; while (b == a);
+                cases.Add(new RegionLayoutCase(kind, $"{a} {Objects[random.Next(Objects.Length)]}", $"{b} {Objects[random.Next(Objects.Length)]}", a, b, random.NextInt64(0, int.MaxValue)));
+            }
+        return cases;
+    }
+
+    /// <summary>The layout's regions and its global prompt.</summary>
+    public static (string Prompt, IReadOnlyList<PromptRegion> Regions) Layout(RegionLayoutCase c) => c.Kind switch
+    {
+        "left-right" => ($"{c.First} and {c.Second}", [new(c.First, 0, 0, 0.5, 1), new(c.Second, 0.5, 0, 0.5, 1)]),
+        "top-bottom" => ($"{c.First} and {c.Second}", [new(c.First, 0, 0, 1, 0.5), new(c.Second, 0, 0.5, 1, 0.5)]),
+        _ => (c.Second, [new(c.First, 0.25, 0.25, 0.5, 0.5)]),
+    };
+
+    public RegionsReport Run(IReadOnlyList<RegionLayoutCase> cases, Action<string>? log = null)
+    {
+        int size = model.Stages[^1].Config.Resolution;
+        var results = new List<RegionsResult>();
+        foreach (bool regions in new[] { false, true })
+        {
+            string variant = regions ? "prompts by region" : "one plain prompt";
+            log?.Invoke($"{variant}: {cases.Count} layouts...");
+            int both = 0, first = 0, second = 0, leaks = 0;
+            var bothByKind = Kinds.ToDictionary(k => k, _ => 0);
+            var clock = Stopwatch.StartNew();
+            foreach (var c in cases)
+            {
+                var (prompt, layout) = Layout(c);
+                using var images = pipeline.Generate(new CascadeRequest
+                {
+                    Prompt = regions ? prompt : $"{c.First} and {c.Second}", Seeds = [c.Seed], Regions = regions ? layout : null,
+                });
+                var picture = ImageTensor.ToRgbBatch(images)[0];
+                var (partA, partB) = Parts(picture, c.Kind);
+                bool aRight = ColourPalette.Dominant(partA, 3) == c.FirstColour, bRight = ColourPalette.Dominant(partB, 3) == c.SecondColour;
+                first += aRight ? 1 : 0;
+                second += bRight ? 1 : 0;
+                if (aRight && bRight) { both++; bothByKind[c.Kind]++; }
+                leaks += (Leaks(partA, c.SecondColour) ? 1 : 0) + (Leaks(partB, c.FirstColour) ? 1 : 0);
+            }
+            double seconds = clock.Elapsed.TotalSeconds / cases.Count;
+            int perKind = Math.Max(1, cases.Count / Kinds.Length);
+            results.Add(new RegionsResult(variant, cases.Count, (double)both / cases.Count, (double)first / cases.Count, (double)second / cases.Count,
+                leaks / (2.0 * cases.Count), bothByKind.ToDictionary(kv => kv.Key, kv => (double)kv.Value / cases.Count(c => c.Kind == kv.Key)), seconds));
+            log?.Invoke($"{variant}: both right {results[^1].BothRight:P0}, leakage {results[^1].Leakage:P0}, {seconds:F2} s/image");
+        }
+        return new RegionsReport(model.Manifest.Name, DateTimeOffset.UtcNow, size, "colour of each part's pixels (no model)", results);
+    }
+
+    /// <summary>The two parts' RGB pixels: halves, or the centre square and the ring around it.</summary>
+    public static (byte[] First, byte[] Second) Parts(RgbImage picture, string kind)
+    {
+        int w = picture.Width, h = picture.Height;
+        bool InFirst(int x, int y) => kind switch
+        {
+            "left-right" => x < w / 2,
+            "top-bottom" => y < h / 2,
+            _ => x >= w / 4 && x < 3 * w / 4 && y >= h / 4 && y < 3 * h / 4,
+        };
+        List<byte> a = [], b = [];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int i = (y * w + x) * 3;
+                (InFirst(x, y) ? a : b).AddRange(picture.Pixels.AsSpan(i, 3));
+            }
+        return ([.. a], [.. b]);
+    }
+
+    static bool Leaks(byte[] part, string otherColour)
+    {
+        var counts = ColourPalette.Histogram(part, out int foreground, 3);
+        return foreground > 0 && counts[otherColour] >= LeakShare * foreground;
+    }
+}

@@ -1,0 +1,50 @@
+using static TorchSharp.torch;
+
+namespace RefineWeb.Engine.Pipelines.Regions;
+
+/// <summary>
+/// Prompts by region (MultiDiffusion's idea at the level of one denoising step, Bar-Tal et al. 2023): every step
+/// predicts the noise once per prompt, the global prompt's and each region's, over the same sample in one batch, and
+/// each pixel takes the guided prediction of the prompt whose region it lies in; pixels outside every region take the
+/// global prompt's. Where regions overlap the later one wins. Works the same at every stage, attention or not (the
+/// refiners above 64 px see only a pooled text embedding), so a region's prompt reaches its pixels all the way up.
+/// </summary>
+public sealed class RegionalPrompts(IReadOnlyList<PromptRegion> regions)
+{
+    public IReadOnlyList<PromptRegion> Regions { get; } = regions.Count > 0 ? regions : throw new ArgumentException("At least one region.", nameof(regions));
+
+    /// <summary>Conditional predictions per sample: the global prompt's, then each region's.</summary>
+    public int Prompts => Regions.Count + 1;
+
+    /// <summary>
+    /// Each prompt's share of every pixel at <paramref name="resolution"/>: [Prompts, 1, 1, H, W], one-hot along the
+    /// first axis (the global prompt first, taking what no region covers).
+    /// </summary>
+    public Tensor Masks(int resolution, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var covered = zeros(resolution, resolution, device: device);
+        var own = new Tensor[Regions.Count];
+        for (int r = Regions.Count - 1; r >= 0; r--) // later regions first: what they cover is theirs
+        {
+            own[r] = Regions[r].MaskAt(resolution, device) * (1 - covered);
+            covered = covered + own[r];
+        }
+        return stack([1 - covered, .. own], 0).view(Prompts, 1, 1, resolution, resolution).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Blends a step's predictions into one: <paramref name="output"/> is [(Prompts + 1) B, ...] laid out as the
+    /// prompts' conditional rows (B each, global first) then B unconditional rows when <paramref name="guided"/>, else
+    /// [Prompts B, ...] conditional rows only. Returns [B, ...].
+    /// </summary>
+    public static Tensor Blend(Tensor output, Tensor masks, int batch, double guidanceScale, bool guided)
+    {
+        using var scope = NewDisposeScope();
+        long prompts = masks.shape[0];
+        var rows = output.view([prompts + (guided ? 1 : 0), batch, .. output.shape.Skip(1)]);
+        var conditional = rows.narrow(0, 0, prompts);
+        var predictions = guided ? Schedulers.ClassifierFreeGuidance.Combine(conditional, rows[prompts].unsqueeze(0), guidanceScale) : conditional;
+        return (predictions * masks).sum([0]).MoveToOuterDisposeScope(); // sum([0]), not sum(0): a bare 0 binds to the dtype overload
+    }
+}

@@ -1,0 +1,105 @@
+using RefineWeb.Engine.Imaging;
+using RefineWeb.Engine.Pipelines.Regions;
+using RefineWeb.Engine.Requests;
+using RefineWeb.Engine.Serving;
+using RefineWeb.Engine.Tests.Pipelines;
+using static TorchSharp.torch;
+
+namespace RefineWeb.Engine.Tests.Regions;
+
+/// <summary>Prompts by region: the masks at each stage's size, the blend of a step's predictions, and a layout on the shipped model.</summary>
+public sealed class RegionalPromptsTests(ShippedModelFixture fixture) : IClassFixture<ShippedModelFixture>
+{
+    static float[] Flat(Tensor t) => t.flatten().to(ScalarType.Float32).data<float>().ToArray();
+
+    [Fact]
+    public void A_region_covers_every_pixel_it_touches_so_a_small_one_keeps_a_pixel_at_the_base()
+    {
+        // x 0.3-0.55 of 4 px: 1.2 to 2.2 px, so columns 1 and 2; y 0-0.5: rows 0 and 1.
+        Assert.Equal(
+            [0, 1, 1, 0,
+             0, 1, 1, 0,
+             0, 0, 0, 0,
+             0, 0, 0, 0], Flat(new PromptRegion("a", 0.3, 0, 0.25, 0.5).MaskAt(4, CPU)));
+        // A sliver of 2 % of a 16 px picture still owns one pixel there.
+        Assert.Equal(1, Flat(new PromptRegion("a", 0.5, 0.5, 0.02, 0.02).MaskAt(16, CPU)).Sum());
+        Assert.Equal(256, Flat(new PromptRegion("a", 0, 0, 1, 1).MaskAt(16, CPU)).Sum());
+    }
+
+    [Fact]
+    public void Each_pixel_belongs_to_one_prompt_the_later_region_winning_and_the_global_prompt_taking_the_rest()
+    {
+        var layout = new RegionalPrompts([new PromptRegion("left", 0, 0, 0.75, 1), new PromptRegion("top right", 0.5, 0, 0.5, 0.5)]);
+        var masks = layout.Masks(4, CPU);
+        Assert.Equal([3L, 1, 1, 4, 4], masks.shape);
+        Assert.Equal(Enumerable.Repeat(1f, 16), Flat(masks.sum([0]))); // one-hot per pixel
+        Assert.Equal(
+            [0, 0, 0, 0,
+             0, 0, 0, 0,
+             0, 0, 0, 1,
+             0, 0, 0, 1], Flat(masks[0])); // the global prompt: only what no region covers
+        Assert.Equal(
+            [1, 1, 0, 0,
+             1, 1, 0, 0,
+             1, 1, 1, 0,
+             1, 1, 1, 0], Flat(masks[1])); // the first region, less what the second took
+        Assert.Equal(
+            [0, 0, 1, 1,
+             0, 0, 1, 1,
+             0, 0, 0, 0,
+             0, 0, 0, 0], Flat(masks[2]));
+    }
+
+    [Fact]
+    public void A_step_takes_each_prompts_guided_prediction_inside_its_region()
+    {
+        var layout = new RegionalPrompts([new PromptRegion("left", 0, 0, 0.5, 1), new PromptRegion("right", 0.5, 0, 0.5, 1)]);
+        var masks = layout.Masks(2, CPU);
+        // Rows: global 1, left 2, right 3, unconditional 0 (one sample, one channel, 2x2).
+        var output = cat([full(new long[] { 1, 1, 2, 2 }, 1f), full(new long[] { 1, 1, 2, 2 }, 2f), full(new long[] { 1, 1, 2, 2 }, 3f), zeros(1, 1, 2, 2)], 0);
+        Assert.Equal([2f, 3f, 2f, 3f], Flat(RegionalPrompts.Blend(output, masks, batch: 1, guidanceScale: 1, guided: true)));
+        // Guidance 4: uncond + 4 (cond - uncond), per region.
+        Assert.Equal([8f, 12f, 8f, 12f], Flat(RegionalPrompts.Blend(output, masks, batch: 1, guidanceScale: 4, guided: true)));
+        // Unguided: the conditional rows only.
+        Assert.Equal([2f, 3f, 2f, 3f], Flat(RegionalPrompts.Blend(output.narrow(0, 0, 3), masks, batch: 1, guidanceScale: 1, guided: false)));
+    }
+
+    [Fact]
+    public void A_red_region_on_the_left_and_a_blue_one_on_the_right_come_out_that_way_on_the_shipped_model()
+    {
+        var model = fixture.Model;
+        var (request, errors) = ImageRequest.Parse(new GenerationInput
+        {
+            Prompt = "heart", Seed = 1,
+            Regions =
+            [
+                new RegionInput { Prompt = "red heart", Rect = new RegionRect { X = 0, Y = 0, Width = 0.5, Height = 1 } },
+                new RegionInput { Prompt = "blue heart", Rect = new RegionRect { X = 0.5, Y = 0, Width = 0.5, Height = 1 } },
+            ],
+        }, model.Stages.Count);
+        Assert.Empty(errors);
+        var image = new ImageEngine(model).Run([request!])[0].Images[0];
+        var (left, right) = (MeanColour(image, 0, image.Width / 2), MeanColour(image, image.Width / 2, image.Width));
+        Assert.True(left.R > left.B + 40, $"left half not red: {left}");
+        Assert.True(right.B > right.R + 40, $"right half not blue: {right}");
+
+        // The same prompt without the layout is not split that way (the regions did it).
+        var (plain, _) = ImageRequest.Parse(new GenerationInput { Prompt = "heart", Seed = 1 }, model.Stages.Count);
+        var unsplit = new ImageEngine(model).Run([plain!])[0].Images[0];
+        var (plainLeft, plainRight) = (MeanColour(unsplit, 0, unsplit.Width / 2), MeanColour(unsplit, unsplit.Width / 2, unsplit.Width));
+        Assert.False(plainLeft.R > plainLeft.B + 40 && plainRight.B > plainRight.R + 40, $"the plain prompt split too: {plainLeft} {plainRight}");
+    }
+
+    static (double R, double G, double B) MeanColour(RgbImage image, int fromX, int toX)
+    {
+        double r = 0, g = 0, b = 0;
+        int n = 0;
+        for (int y = 0; y < image.Height; y++)
+            for (int x = fromX; x < toX; x++, n++)
+            {
+                int i = (y * image.Width + x) * 3;
+                (r, g, b) = (r + image.Pixels[i], g + image.Pixels[i + 1], b + image.Pixels[i + 2]);
+            }
+        return (r / n, g / n, b / n);
+    }
+}
