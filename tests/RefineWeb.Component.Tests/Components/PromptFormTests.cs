@@ -65,12 +65,38 @@ public sealed class PromptFormTests : MudComponentTest
                 new RegionInput { Prompt = "blue heart", Rect = new RegionRect { X = 0.5, Y = 0, Width = 0.5, Height = 1 } }],
         });
         var prompt = Render();
-        Assert.Equal(["red heart @ 0,0 0.5x1", "blue heart @ 0.5,0 0.5x1"], prompt.FindAll("[data-testid=layout-region]").Select(li => li.TextContent.Trim()));
+        Assert.Equal(["red heart", "blue heart"], prompt.FindAll("input[data-testid=layout-region], [data-testid=layout-region] input").Select(i => i.GetAttribute("value")));
+        Assert.Contains("1: left half", prompt.Markup);
+        Assert.Contains("2: right half", prompt.Markup);
+        Assert.Equal("true", prompt.FindAll("[data-testid=layout-preset]").Single(b => b.TextContent.Contains("Left | right")).GetAttribute("aria-pressed"));
         Assert.Equal(2, form.ToInput().Regions!.Length); // generating again sends the layout
 
-        prompt.Find("[data-testid=drop-layout] button, button[data-testid=drop-layout]").Click();
-        Assert.Empty(prompt.FindAll("[data-testid=layout-note]"));
+        prompt.Find("[data-testid=drop-layout]").Click();
+        Assert.Empty(prompt.FindAll("input[data-testid=layout-region], [data-testid=layout-region] input"));
         Assert.Null(form.ToInput().Regions);
         Assert.Equal("hearts", form.ToInput().Prompt); // the rest of the settings stay
+    }
+
+    [Fact]
+    public void A_preset_makes_regions_whose_prompts_are_typed_and_kept_when_the_preset_changes()
+    {
+        var prompt = Render();
+        Assert.Empty(prompt.FindAll("input[data-testid=layout-region], [data-testid=layout-region] input"));
+        prompt.FindAll("[data-testid=layout-preset]").Single(b => b.TextContent.Contains("Left | right")).Click();
+        var boxes = prompt.FindAll("input[data-testid=layout-region], [data-testid=layout-region] input");
+        Assert.Equal(2, boxes.Count);
+        boxes[0].Input("red heart");
+        prompt.FindAll("input[data-testid=layout-region], [data-testid=layout-region] input")[1].Input("blue heart");
+        var sent = form.ToInput().Regions!;
+        Assert.Equal(["red heart", "blue heart"], sent.Select(r => r.Prompt));
+        Assert.Equal([0.0, 0.5], sent.Select(r => r.Rect!.X));
+
+        prompt.FindAll("[data-testid=layout-preset]").Single(b => b.TextContent.Contains("Thirds")).Click();
+        Assert.Equal(["red heart", "blue heart", ""], form.ToInput().Regions!.Select(r => r.Prompt));
+        Assert.Equal(4, prompt.FindAll("[data-testid=layout-preview] rect").Count); // the rest, then three regions
+
+        var errors = new Dictionary<string, string[]> { ["regions[2].prompt"] = ["Type a prompt: what should the picture show?"] };
+        prompt = Render(errors);
+        Assert.Contains("Type a prompt", prompt.Markup); // under the third region's box
     }
 }
