@@ -42,6 +42,13 @@ public sealed class LayoutBrowserTests
         var id = href!.Split('/')[^1].Replace(".png", "");
         var info = JsonDocument.Parse(await app.FetchAsync(page, $"/api/v1/images/{id}")).RootElement;
         Assert.Equal(["red heart", "blue heart"], info.GetProperty("parameters").GetProperty("regions").EnumerateArray().Select(r => r.GetProperty("prompt").GetString()));
+        // The regions drawn over the result, exactly over the picture.
+        await page.Locator("[data-testid=show-regions]").ClickAsync();
+        var outlines = page.Locator("[data-testid=region-outlines]");
+        await Assertions.Expect(outlines.Locator("rect")).ToHaveCountAsync(2);
+        var picture = await page.Locator("img[data-testid=preview]").BoundingBoxAsync();
+        var drawn = await outlines.BoundingBoxAsync();
+        Assert.Equal((picture!.X, picture.Y, picture.Width, picture.Height), (drawn!.X, drawn.Y, drawn.Width, drawn.Height));
         await page.ScreenshotAsync(new() { Path = BrowserApp.ScreenshotPath("layout.png"), FullPage = true });
     }
 }

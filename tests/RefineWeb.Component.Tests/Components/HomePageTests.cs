@@ -174,8 +174,9 @@ public sealed class HomePageTests : IAsyncLifetime
         page.WaitForAssertion(() => Assert.Contains("base (16 px): step 3/20", page.Markup));
         var preview = page.Find("img[data-testid=preview]");
         Assert.Equal("data:image/png;base64," + Convert.ToBase64String(png), preview.GetAttribute("src"));
-        Assert.Contains(PictureClass.Whole, preview.ClassList); // shown at a whole multiple of its 16 px
-        Assert.Equal("--side: 16px", preview.GetAttribute("style"));
+        var frame = page.Find("[data-testid=picture-frame]"); // sized at a whole multiple of its 16 px; the picture fills it
+        Assert.Contains(PictureClass.Whole, frame.ClassList);
+        Assert.Equal("--side: 16px", frame.GetAttribute("style"));
         Assert.True(page.Find("[data-testid=generate]").HasAttribute("disabled"), "Generate is off while running");
 
         job.Publish(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1, ImageIds = ["abc123"] });

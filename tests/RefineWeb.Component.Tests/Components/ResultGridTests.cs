@@ -1,5 +1,6 @@
 using Bunit;
 using RefineWeb.Components.Pages.Home;
+using RefineWeb.Engine.Requests;
 using RefineWeb.Gallery;
 using RefineWeb.Generation;
 
@@ -91,5 +92,29 @@ public sealed class ResultGridTests : MudComponentTest
         Assert.Empty(even.FindAll("[data-testid=rank]"));
         Assert.Contains("match about equally well", even.Find("[data-testid=equally-good]").TextContent);
         Assert.Equal(["a", "b", "c", "d"], even.FindAll("img[data-testid=preview]").Select(i => i.GetAttribute("src")!.Split('/')[^1][..1]));
+    }
+
+    [Fact]
+    public void A_layouts_regions_can_be_drawn_over_the_pictures()
+    {
+        var job = TestJobs.Of(Guid.NewGuid(), new GenerationInput
+        {
+            Prompt = "heart",
+            Regions = [new RegionInput { Prompt = "red heart", Rect = new RegionRect { X = 0, Y = 0, Width = 0.5, Height = 1 } },
+                new RegionInput { Prompt = "blue heart", Rect = new RegionRect { X = 0.5, Y = 0, Width = 0.5, Height = 1 } }],
+        }, [3]);
+        var view = new JobView();
+        view.Start(job, DateTimeOffset.UnixEpoch);
+        view.Apply(new GenerationEvent { JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1, ImageIds = ["a"] }, DateTimeOffset.UnixEpoch, _ => 64);
+        var grid = Bunit.Render<ResultGrid>(p => p.Add(x => x.Job, view));
+        Assert.Empty(grid.FindAll("[data-testid=region-outlines]"));
+
+        grid.Find("[data-testid=show-regions]").Click();
+        var rects = grid.FindAll("[data-testid=region-outlines] rect");
+        Assert.Equal([("0", "50"), ("50", "50")], rects.Select(r => (r.GetAttribute("x")!, r.GetAttribute("width")!)));
+        Assert.Equal("true", grid.Find("[data-testid=show-regions]").GetAttribute("aria-pressed"));
+
+        // A job without a layout offers nothing of the kind.
+        Assert.Empty(Bunit.Render<ResultGrid>(p => p.Add(x => x.Job, Finished("b"))).FindAll("[data-testid=show-regions]"));
     }
 }

@@ -25,6 +25,8 @@ public sealed class JobView
     public IReadOnlyList<string>? ImageIds { get; private set; }
     public IReadOnlyList<ImageScore>? Scores { get; private set; }
     public DateTimeOffset StartedAt { get; private set; }
+    /// <summary>The job's layout (prompts by region); null without one.</summary>
+    public RegionInput[]? Regions { get; private set; }
     public DateTimeOffset? FinishedAt { get; private set; }
 
     public bool Running => Latest is { IsFinal: false };
@@ -38,6 +40,7 @@ public sealed class JobView
         Latest = job.Latest;
         LatestAt = now;
         Seed = job.Seeds[0];
+        Regions = job.Request.Settings.Regions is { Length: > 0 } regions ? regions : null;
         Pictures = [];
         PictureSide = 0;
         stageFrames.Clear();
