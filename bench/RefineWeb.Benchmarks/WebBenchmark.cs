@@ -16,6 +16,7 @@ namespace RefineWeb.Benchmarks;
 //        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --cluster [--runs N] (see ClusterBenchmark)
 //        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --estimates [--jobs N] (see EstimateBenchmark)
 //        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --first-preview [--runs N] (see FirstPreviewBenchmark)
+//        dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --admission [--runs N] (see AdmissionBenchmark)
 static class WebBenchmark
 {
     static async Task Main(string[] args)
@@ -28,6 +29,12 @@ static class WebBenchmark
         if (args.Contains("--cluster"))
         {
             await ClusterBenchmark.RunAsync(args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(3));
+            return;
+        }
+        if (args.Contains("--admission"))
+        {
+            await AdmissionBenchmark.RunAsync(args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(2),
+                args.SkipWhile(a => a != "--max-running").Skip(1).Select(int.Parse).Cast<int?>().FirstOrDefault());
             return;
         }
         if (args.Contains("--first-preview"))
@@ -53,26 +60,9 @@ static class WebBenchmark
         await using var host = await BenchHost.StartAsync(maxBatch, settings);
         long seed = 0;
 
-        async Task<HubConnection> ConnectAsync()
-        {
-            var connection = new HubConnectionBuilder().WithUrl(host.Address + Paths.Hub)
-                .AddMessagePackProtocol(o => o.SerializerOptions = HubMessagePack.Options).Build(); // the server's field names
-            await connection.StartAsync();
-            return connection;
-        }
+        Task<HubConnection> ConnectAsync() => HubLoad.ConnectAsync(host);
 
-        // One generation over the hub, every step's previews received; returns (ms to first preview, ms to final event).
-        async Task<(double FirstPreview, double Total)> StreamedAsync(HubConnection connection, string prompt)
-        {
-            var clock = Stopwatch.StartNew();
-            double first = double.NaN;
-            await foreach (var update in connection.StreamAsync<GenerationEvent>("Generate", new GenerationInput { Prompt = prompt, Seed = seed++ }))
-            {
-                if (update.Previews is not null && double.IsNaN(first)) first = clock.Elapsed.TotalMilliseconds;
-                if (update.IsFinal && update.Status != GenerationStatus.Succeeded) throw new InvalidOperationException($"{update.Status}: {update.Error}");
-            }
-            return (first, clock.Elapsed.TotalMilliseconds);
-        }
+        Task<(double FirstPreview, double Total)> StreamedAsync(HubConnection connection, string prompt) => HubLoad.StreamedAsync(connection, prompt, seed++);
 
         // One generation submitted in-process with a listener that drains its events: previews encoded, nothing sent.
         async Task<double> EncodedOnlyAsync(string prompt)
@@ -94,11 +84,7 @@ static class WebBenchmark
             return clock.Elapsed.TotalMilliseconds;
         }
 
-        static double Percentile(IEnumerable<double> values, double share)
-        {
-            var sorted = values.Order().ToArray();
-            return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(share * sorted.Length) - 1)];
-        }
+        static double Percentile(IEnumerable<double> values, double share) => HubLoad.Percentile(values, share);
 
         static double Median(IEnumerable<double> values)
         {

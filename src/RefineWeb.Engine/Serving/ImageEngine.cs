@@ -28,9 +28,18 @@ public sealed class ImageEngine(CascadeModel model)
         if (batch.Count > 1 && batch.Any(r => !r.CanShareBatchWith(batch[0])))
             throw new ArgumentException("Only requests that can share a forward pass run together.", nameof(batch));
         using var scope = NewDisposeScope();
-        var rows = Rows(batch);
         var request = PipelineRequest(batch);
         using var images = new CascadePipeline(Model).Generate(request, onStep is null ? null : preview => onStep(new EngineStep(preview)), cancellation);
+        return Results(batch, images);
+    }
+
+    /// <summary>
+    /// A batch's finished pictures [B, 3, H, W] in [-1, 1] as one result per request, in order: the pictures (a masked
+    /// refinement composited back onto its parent in bytes) and, with an alignment model, their scores.
+    /// </summary>
+    internal IReadOnlyList<EngineResult> Results(IReadOnlyList<ImageRequest> batch, Tensor images)
+    {
+        var rows = Rows(batch);
         var finished = ImageTensor.ToRgbBatch(images);
         var scores = Score(images, rows);
         var results = new List<EngineResult>();

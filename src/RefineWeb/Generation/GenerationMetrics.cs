@@ -53,18 +53,28 @@ public sealed class GenerationMetrics
 
     internal void BatchStarted(IReadOnlyCollection<GenerationJob> batch, DateTimeOffset now)
     {
-        batchJobs.Record(batch.Count);
+        Admitted(batch, now);
+        Running(batch.Count, batch.Sum(job => job.Seeds.Count));
+    }
+
+    /// <summary>Jobs that start running (a batch, or jobs joining running ones at a step): their queue waits.</summary>
+    internal void Admitted(IReadOnlyCollection<GenerationJob> jobs, DateTimeOffset now)
+    {
+        batchJobs.Record(jobs.Count);
         lock (totals)
-        {
-            (runningJobs, runningImages, runningStage) = (batch.Count, batch.Sum(job => job.Seeds.Count), null);
-            foreach (var job in batch)
+            foreach (var job in jobs)
             {
                 double waited = Math.Max(0, (now - job.CreatedAt).TotalSeconds);
                 queueWait.Record(waited);
                 queueWaitSeconds += waited;
                 queueWaits++;
             }
-        }
+    }
+
+    /// <summary>What the engine runs now: jobs and their images.</summary>
+    internal void Running(int jobs, int images)
+    {
+        lock (totals) (runningJobs, runningImages) = (jobs, images);
     }
 
     internal void BatchEnded()

@@ -31,6 +31,19 @@ public sealed class GenerationOptions
     /// </summary>
     public double TrimAfterIdleSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// Step-level admission: a text-to-image job that arrives while others run joins them at the next denoising step
+    /// (each with its own timesteps and sampler state) instead of waiting for their whole cascade. Edits, emphasis and
+    /// layouts run as whole batches. False: every batch runs its cascade to the end before the next starts.
+    /// </summary>
+    public bool StepLevelAdmission { get; set; } = true;
+
+    /// <summary>
+    /// Images running at once under step-level admission (jobs join while there is room); null: <see cref="MaxBatchImages"/>.
+    /// The running jobs spread over the stages, so each forward pass holds only those at one stage.
+    /// </summary>
+    public int? MaxRunningImages { get; set; }
+
     /// <summary>libtorch threads at most, for any batch; null: every core. Two workers on one machine each take a share.</summary>
     public int? Threads { get; set; }
 

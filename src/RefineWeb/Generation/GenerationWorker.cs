@@ -15,7 +15,7 @@ namespace RefineWeb.Generation;
 /// image estimates leave as plain RGB frames; the <see cref="EventPublisher"/> encodes and delivers them, so the
 /// denoising loop never waits on encoding or clients.
 /// </summary>
-public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, ModelHost models, GenerationMetrics metrics,
+public sealed partial class GenerationWorker(IJobSource jobs, EventPublisher publisher, ModelHost models, GenerationMetrics metrics,
     GenerationTiming timing, IOptions<GenerationOptions> options, ILogger<GenerationWorker> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -36,6 +36,19 @@ public sealed class GenerationWorker(IJobSource jobs, EventPublisher publisher, 
                 if (batch is null) return;
                 CancelIdleTrim();
                 foreach (var job in batch) job.RunningOn ??= (options.Value.ResolvedWorkerName, 1);
+                if (engine is not null && RunsStepByStep(batch))
+                {
+                    try
+                    {
+                        RunStepByStep(engine, batch, stopping);
+                    }
+                    finally
+                    {
+                        metrics.BatchEnded();
+                    }
+                    TrimNativeHeap();
+                    continue;
+                }
                 var started = DateTimeOffset.UtcNow;
                 metrics.BatchStarted(batch, started);
                 foreach (var job in batch) JobTracing.Queued(job, started);

@@ -104,7 +104,7 @@ public sealed class CascadePipeline(CascadeModel model)
         throw new ArgumentException($"No stage works at {resolution} px; the model's sizes are {string.Join(", ", Model.Stages.Select(s => s.Config.Resolution))} px.");
     }
 
-    static StageSamplingSettings Settings(DiffusionStage stage, int index, IReadOnlyList<int>? stepsPerStage, double? guidance,
+    internal static StageSamplingSettings Settings(DiffusionStage stage, int index, IReadOnlyList<int>? stepsPerStage, double? guidance,
         IReadOnlyList<double>? guidancePerStage, SamplerKind sampler, double eta) =>
         new(stepsPerStage is { } perStage && index < perStage.Count ? perStage[index] : stage.Config.DefaultSteps,
             guidancePerStage is { } stageGuidance && index < stageGuidance.Count ? stageGuidance[index] : guidance ?? stage.Config.DefaultGuidanceScale, sampler, eta);

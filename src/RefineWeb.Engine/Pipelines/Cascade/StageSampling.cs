@@ -51,20 +51,11 @@ public static class StageSampling
         int passes = prompts + (guided ? 1 : 0);
         var regionMasks = regions?.Masks(resolution, device);
         var text = stage.EncodeText(conditional);
-        var x = PerItemNoise(generators, [3, resolution, resolution], device);
-
-        Tensor? lowResolution = null, noiseLevel = null, upsampled = null;
-        if (config.UNet.IsRefiner)
-        {
-            if (lowerStage is null) throw new InvalidOperationException($"Stage '{config.Name}' is a refiner and needs the images of the stage below.");
-            upsampled = UpsampleForRefiner(lowerStage, resolution);
-            var levels = ScalarArguments.FullOf([batch], config.LowResolutionNoiseLevel, ScalarType.Int64, device);
-            var augmented = schedule.AddNoise(upsampled, PerItemNoise(generators, [3, resolution, resolution], device), levels);
-            lowResolution = passes > 1 ? cat(Enumerable.Repeat(augmented, passes).ToArray(), 0) : augmented;
-            noiseLevel = passes > 1 ? cat(Enumerable.Repeat(levels, passes).ToArray(), 0) : levels;
-            if (strength < 1) // start from the coarse picture (a zero residual), noised to the first planned timestep
-                x = schedule.AddNoise(config.DenoisesResidual ? zeros_like(upsampled) : upsampled, x, ScalarArguments.FullOf([batch], sampler.Timesteps[0], ScalarType.Int64, device));
-        }
+        var start = Start(config, schedule, lowerStage, generators, sampler.Timesteps[0], strength, device);
+        var x = start.Sample;
+        Tensor? lowResolution = start.LowResolution is { } augmented && passes > 1 ? cat(Enumerable.Repeat(augmented, passes).ToArray(), 0) : start.LowResolution;
+        Tensor? noiseLevel = start.NoiseLevel is { } levels && passes > 1 ? cat(Enumerable.Repeat(levels, passes).ToArray(), 0) : start.NoiseLevel;
+        var upsampled = start.Upsampled;
         var context = new SamplingContext(config, schedule, sampler.Timesteps, generators, device, upsampled);
         foreach (var hook in hooks) x = hook.Begin(context, x);
 
@@ -97,6 +88,27 @@ public static class StageSampling
     }
 
     /// <summary>
+    /// Where a stage's denoising starts, for one batch: per-item noise, and for a refiner the stage below upsampled
+    /// (<paramref name="lowerStage"/>), its noised copy the U-Net sees with the noise level, and (<paramref name="strength"/>
+    /// below 1) the sample noised from the coarse picture to <paramref name="firstTimestep"/>. The generators are drawn
+    /// in one fixed order (the sample's noise, then the augmentation's), so an image depends on its seed alone.
+    /// </summary>
+    public static StageStart Start(StageConfig config, NoiseSchedule schedule, Tensor? lowerStage, IReadOnlyList<Generator> generators,
+        int firstTimestep, double strength, Device device)
+    {
+        int batch = generators.Count, resolution = config.Resolution;
+        var x = PerItemNoise(generators, [3, resolution, resolution], device);
+        if (!config.UNet.IsRefiner) return new StageStart(x, null, null, null);
+        if (lowerStage is null) throw new InvalidOperationException($"Stage '{config.Name}' is a refiner and needs the images of the stage below.");
+        var upsampled = UpsampleForRefiner(lowerStage, resolution);
+        var levels = ScalarArguments.FullOf([batch], config.LowResolutionNoiseLevel, ScalarType.Int64, device);
+        var augmented = schedule.AddNoise(upsampled, PerItemNoise(generators, [3, resolution, resolution], device), levels);
+        if (strength < 1) // start from the coarse picture (a zero residual), noised to the first planned timestep
+            x = schedule.AddNoise(config.DenoisesResidual ? zeros_like(upsampled) : upsampled, x, ScalarArguments.FullOf([batch], firstTimestep, ScalarType.Int64, device));
+        return new StageStart(x, upsampled, augmented, levels);
+    }
+
+    /// <summary>
     /// A sample at timestep <paramref name="from"/> noised forward to the noisier <paramref name="to"/>:
     /// q(x_to | x_from) = N(sqrt(a_to / a_from) x_from, (1 - a_to / a_from) I), a the cumulative alpha (RePaint's jump back).
     /// </summary>
@@ -114,3 +126,9 @@ public static class StageSampling
     public static Tensor PerItemNoise(IReadOnlyList<Generator> generators, long[] shape, Device device) =>
         stack(generators.Select(g => randn(shape, generator: g, device: device)).ToArray(), 0);
 }
+
+/// <summary>
+/// A stage's starting point for a batch: the sample [B, 3, r, r]; for a refiner the stage below upsampled, the noised
+/// copy the U-Net sees and its noise level [B] (null for the base).
+/// </summary>
+public sealed record StageStart(Tensor Sample, Tensor? Upsampled, Tensor? LowResolution, Tensor? NoiseLevel);

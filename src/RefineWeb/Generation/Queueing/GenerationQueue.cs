@@ -97,6 +97,22 @@ public sealed class GenerationQueue(IOptions<GenerationOptions> options, Generat
         }
     }
 
+    public IReadOnlyList<GenerationJob> TakeJoining(int maxImages, Func<GenerationJob, bool> joins)
+    {
+        lock (gate)
+        {
+            if (waiting.Count == 0 || maxImages < 1) return [];
+            var batch = BatchPolicy.Next(waiting, lastServed, maxImages);
+            if (batch.Count == 0 || batch.Sum(job => job.Seeds.Count) > maxImages || !batch.All(joins)) return [];
+            waiting.RemoveAll(batch.Contains);
+            running.RemoveWhere(job => job.Latest.IsFinal);
+            running.UnionWith(batch); // beside the jobs already running: they have not ended
+            foreach (var job in batch) lastServed[job.Owner] = ++served;
+            PublishPositions(onlyIfChanged: true);
+            return batch;
+        }
+    }
+
     long withdrawn;
 
     public long Withdrawn

@@ -40,6 +40,14 @@ public interface IJobSource
     int Length { get; }
 
     /// <summary>
+    /// Step-level admission: the next batch now, without waiting, when its first job <paramref name="joins"/> the
+    /// running ones and its images fit in <paramref name="maxImages"/>; else nothing (the order stays fair: a job that
+    /// cannot join is not overtaken, it runs once the running ones end). Empty by default: a cluster's worker leaves
+    /// new work to a worker that is idle.
+    /// </summary>
+    IReadOnlyList<GenerationJob> TakeJoining(int maxImages, Func<GenerationJob, bool> joins) => [];
+
+    /// <summary>
     /// The engine is stopping before these jobs ended. True: they went back to the queue for another engine (a
     /// cluster's worker shutting down); false: nobody else can run them, and the engine tells their owners so.
     /// </summary>

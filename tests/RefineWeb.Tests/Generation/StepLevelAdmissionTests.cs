@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.SignalR.Client;
+using RefineWeb.Generation;
+using SkiaSharp;
+
+namespace RefineWeb.Tests.Generation;
+
+/// <summary>Step-level admission through the app: a job arriving while another runs joins it at the next step.</summary>
+public sealed class StepLevelAdmissionTests
+{
+    /// <summary>Long enough that a second job arrives while the first is on its base stage.</summary>
+    static readonly int[] LongSteps = [60, 30, 30];
+
+    /// <summary>
+    /// Every event of one generation over the hub, each with when it arrived (one clock for every stream of a test);
+    /// <paramref name="onBaseStep3"/> hears the job's id once its base stage has taken 3 steps.
+    /// </summary>
+    static async Task<List<(GenerationEvent Event, long At)>> StreamAsync(HubConnection connection, GenerationInput input, Stopwatch clock,
+        TaskCompletionSource<string>? onBaseStep3 = null)
+    {
+        var events = new List<(GenerationEvent, long)>();
+        await foreach (var update in connection.StreamAsync<GenerationEvent>("Generate", input))
+        {
+            events.Add((update, clock.ElapsedTicks));
+            if (update is { StageIndex: 0, Step: >= 3 }) onBaseStep3?.TrySetResult(update.JobId);
+        }
+        onBaseStep3?.TrySetException(new InvalidOperationException("the first job ended before its third step"));
+        return events;
+    }
+
+    /// <summary>Starts the long first job and returns once it is 3 steps into its base stage: its id and its events to come.</summary>
+    static async Task<(string Id, Task<List<(GenerationEvent Event, long At)>> Events)> StartFirstAsync(HubConnection connection, Stopwatch clock)
+    {
+        var running = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var events = StreamAsync(connection, new GenerationInput { Prompt = "red heart", Seed = 21, Steps = LongSteps }, clock, running);
+        return (await running.Task.WaitAsync(TimeSpan.FromSeconds(60)), events);
+    }
+
+    static int MaxChannelDifference(SKBitmap a, SKBitmap b)
+    {
+        int max = 0;
+        for (int y = 0; y < a.Height; y++)
+            for (int x = 0; x < a.Width; x++)
+            {
+                SKColor p = a.GetPixel(x, y), q = b.GetPixel(x, y);
+                max = Math.Max(max, Math.Max(Math.Abs(p.Red - q.Red), Math.Max(Math.Abs(p.Green - q.Green), Math.Abs(p.Blue - q.Blue))));
+            }
+        return max;
+    }
+
+    static long FirstStepAt(List<(GenerationEvent Event, long At)> events) => events.First(e => e.Event.Step is not null).At;
+
+    /// <summary>When the job's last step was heard (its final event follows once its pictures are stored, off the engine's loop).</summary>
+    static long LastStepAt(List<(GenerationEvent Event, long At)> events) => events.Last(e => e.Event.Step is not null).At;
+
+    [Fact]
+    public async Task A_job_arriving_mid_run_previews_before_the_running_one_ends_shares_its_steps_and_gets_its_own_picture()
+    {
+        await using var app = await TinyModelApp.StartAsync();
+        var second = new GenerationInput { Prompt = "blue heart", Seed = 22, Steps = LongSteps };
+        byte[] alone;
+        await using (var connection = await app.ConnectAsync())
+        {
+            var solo = await StreamAsync(connection, second, Stopwatch.StartNew());
+            alone = await app.Client.GetByteArrayAsync($"/api/v1/images/{solo[^1].Event.ImageIds![0]}.png");
+        }
+
+        var clock = Stopwatch.StartNew();
+        await using var firstConnection = await app.ConnectAsync();
+        await using var secondConnection = await app.ConnectAsync();
+        var (_, firstStream) = await StartFirstAsync(firstConnection, clock);
+        var secondEvents = await StreamAsync(secondConnection, second, clock);
+        var firstEvents = await firstStream;
+
+        Assert.Equal(GenerationStatus.Succeeded, firstEvents[^1].Event.Status);
+        Assert.Equal(GenerationStatus.Succeeded, secondEvents[^1].Event.Status);
+        // It joined: two jobs share the steps, and its first preview came while the first was still running.
+        Assert.Equal(2, secondEvents.First(e => e.Event.BatchJobs is not null).Event.BatchJobs);
+        Assert.True(FirstStepAt(secondEvents) < LastStepAt(firstEvents), "the second job's first step came only after the first job's last");
+        Assert.True(firstEvents[^1].At < secondEvents[^1].At); // the first ends first: it started earlier
+        // Every step of its own, in order, from the base's first.
+        Assert.Equal(LongSteps.SelectMany((count, stage) => Enumerable.Range(1, count).Select(step => (stage, step))),
+            secondEvents.Where(e => e.Event.Step is not null).Select(e => (e.Event.StageIndex!.Value, e.Event.Step!.Value)));
+        // Its own picture: the one it makes alone, up to the batch's rounding.
+        var joined = await app.Client.GetByteArrayAsync($"/api/v1/images/{secondEvents[^1].Event.ImageIds![0]}.png");
+        using SKBitmap a = SKBitmap.Decode(alone), b = SKBitmap.Decode(joined);
+        Assert.True(MaxChannelDifference(a, b) <= 2, "the joined job's picture differs from the one it makes alone");
+    }
+
+    [Theory]
+    [InlineData(false, "blue heart")] // admission off: every batch runs to its end first
+    [InlineData(true, "(blue:1.4) heart")] // emphasis runs as a whole batch: it waits, nothing overtakes it
+    public async Task A_job_that_cannot_join_starts_after_the_running_one_ends(bool admission, string prompt)
+    {
+        await using var app = await TinyModelApp.StartAsync(new Dictionary<string, string> { ["Generation:StepLevelAdmission"] = admission.ToString() });
+        var clock = Stopwatch.StartNew();
+        await using var firstConnection = await app.ConnectAsync();
+        await using var secondConnection = await app.ConnectAsync();
+        var (_, firstStream) = await StartFirstAsync(firstConnection, clock);
+        var secondEvents = await StreamAsync(secondConnection, new GenerationInput { Prompt = prompt, Seed = 22, Steps = LongSteps }, clock);
+        var firstEvents = await firstStream;
+
+        Assert.Equal(GenerationStatus.Succeeded, secondEvents[^1].Event.Status);
+        Assert.Equal(1, secondEvents.First(e => e.Event.BatchJobs is not null).Event.BatchJobs);
+        Assert.True(FirstStepAt(secondEvents) > LastStepAt(firstEvents), "the second job stepped before the first job's last step");
+    }
+
+    [Fact]
+    public async Task A_job_cancelled_among_joined_ones_ends_cancelled_and_the_other_finishes()
+    {
+        await using var app = await TinyModelApp.StartAsync();
+        var clock = Stopwatch.StartNew();
+        await using var firstConnection = await app.ConnectAsync();
+        await using var secondConnection = await app.ConnectAsync();
+        var (firstJob, firstStream) = await StartFirstAsync(firstConnection, clock);
+        var secondStream = StreamAsync(secondConnection, new GenerationInput { Prompt = "blue heart", Seed = 22, Steps = LongSteps }, clock);
+        var deadline = Stopwatch.StartNew();
+        while (app.Service<GenerationMetrics>().Status("t", DateTimeOffset.UtcNow).BatchJobs < 2 && deadline.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(10);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await app.Client.DeleteAsync($"/api/v1/generations/{firstJob}")).StatusCode);
+
+        var (firstEvents, secondEvents) = (await firstStream, await secondStream);
+        Assert.Equal(GenerationStatus.Cancelled, firstEvents[^1].Event.Status);
+        Assert.Equal(GenerationStatus.Succeeded, secondEvents[^1].Event.Status);
+        Assert.Equal(2, secondEvents.First(e => e.Event.BatchJobs is not null).Event.BatchJobs);
+        Assert.Equal(LongSteps.Sum(), secondEvents.Count(e => e.Event.Step is not null));
+    }
+}
