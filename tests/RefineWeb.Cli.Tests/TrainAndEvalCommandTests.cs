@@ -114,6 +114,36 @@ public sealed class TrainAndEvalCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_judge_folder_holds_an_alignment_model_alone_trains_like_one_and_ranks_the_captions_of_eval()
+    {
+        // The judge: the tiny model's alignment config (narrower) and vocabulary, no stages.
+        var judge = Path.Combine(root, "judge");
+        Directory.CreateDirectory(judge);
+        var manifest = CascadeManifest.Load(Model);
+        File.Copy(Path.Combine(Model, manifest.Tokenizer), Path.Combine(judge, manifest.Tokenizer));
+        File.Copy(CascadeManifest.StageConfigPath(Model, "align"), CascadeManifest.StageConfigPath(judge, "align"));
+        (manifest with { Name = "judge", Stages = [] }).Save(judge);
+        var (exit, _, error) = await Cli.Run("train", "--stage", "align", "--data", Data, "--model", judge, "--work", Path.Combine(root, "runs", "judge"),
+            "--steps", "2", "--batch-size", "4", "--seed", "11", "--device", "cpu");
+        Assert.True(exit == 0, error);
+        using (var loaded = CascadeModel.Load(judge, TorchSharp.torch.CPU))
+        {
+            Assert.Empty(loaded.Stages);
+            Assert.NotNull(loaded.Alignment);
+        }
+
+        var report = Path.Combine(root, "eval-judged.json");
+        (exit, var output, error) = await Cli.Run("eval", "--model", Model, "--data", Data, "--prompts", "4", "--distractors", "5", "--judge", judge,
+            "--base-steps", "3", "--fidelity-images", "0", "--speed-runs", "0", "--out", report, "--device", "cpu");
+        Assert.True(exit == 0, error);
+        Assert.Contains("| train captions, 1 of 6, judged by judge, 3 base steps | 4 |", output);
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var train = json.RootElement.GetProperty("alignment")[0];
+        Assert.Equal(judge, train.GetProperty("judge").GetString());
+        Assert.Equal(3, train.GetProperty("base_steps").GetInt32());
+    }
+
+    [Fact]
     public async Task Calibrate_scores_writes_what_the_scores_mean_and_the_model_loads_it()
     {
         var (exit, output, error) = await Cli.Run("model", "calibrate-scores", "--model", Model, "--data", Data, "--wrong", "3", "--device", "cpu");

@@ -38,7 +38,8 @@ static class EvalCommand
         var composition = new Option<bool>("--composition") { Description = "Measure colour x object composition instead: held-out pairs (\"blue apple\"), plain and with the colour emphasized." };
         var cases = new Option<int>("--cases") { Description = "--composition: object x colour prompts.", DefaultValueFactory = _ => 80 };
         var otherObjects = new Option<int>("--other-objects") { Description = "--composition: other objects each object is ranked among.", DefaultValueFactory = _ => 9 };
-        var judge = new Option<string?>("--judge") { Description = "--composition: recognise objects with this model folder's alignment model (default: --model's), to compare models by one judge." };
+        var judge = new Option<string?>("--judge") { Description = "R-precision and --composition: rank captions and recognise objects with this folder's alignment model (default: --model's), e.g. eval/judge, the independent judge." };
+        var baseSteps = new Option<int?>("--base-steps") { Description = "R-precision: the base stage's steps (default: the stage's), to measure fewer steps." };
         var harmonization = new Option<bool>("--harmonization") { Description = "Measure brush & refine instead: how visible a refined region's border is, plain and with RePaint's resampling." };
         var pictures = new Option<int>("--pictures") { Description = "--harmonization: validation pictures (one region each).", DefaultValueFactory = _ => 16 };
         var regions = new Option<bool>("--regions") { Description = "Measure prompts by region instead: two-part layouts of colour-and-object pairs, as one plain prompt and as a layout." };
@@ -47,7 +48,7 @@ static class EvalCommand
 
         var command = new Command("eval", "Measure the model: R-precision (train and validation captions), PSNR/SSIM of the refiners vs bicubic, speed.")
         {
-            model, data, prompts, distractors, images, strength, refinerSteps, refinerGuidance, runs, seed, outFile, device, semantic, perCategory, weight, semanticScale,
+            model, data, prompts, distractors, images, strength, baseSteps, refinerSteps, refinerGuidance, runs, seed, outFile, device, semantic, perCategory, weight, semanticScale,
             composition, cases, otherObjects, compositionSize, judge, harmonization, pictures, regions, layouts,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
@@ -78,11 +79,12 @@ static class EvalCommand
             var train = TrainCommand.Examples(dataDirectory, DatasetRecord.Train, originalsOnly: true);
             var validation = TrainCommand.Examples(dataDirectory, DatasetRecord.Validation, originalsOnly: true);
             using var cascade = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
+            using var rankingJudge = parse.GetValue(judge) is { } rankingDirectory ? CascadeModel.Load(rankingDirectory, TorchRuntime.Resolve(parse.GetValue(device))) : null;
             if (parse.GetValue(semantic))
                 return await Semantic(cascade, train, validation, parse.GetValue(perCategory), parse.GetValue(weight), parse.GetValue(semanticScale),
                     parse.GetValue(distractors), parse.GetValue(seed), OutFile("eval-semantic.json"), output, cancellation);
             var evaluator = new CascadeEvaluator(cascade, refinerOverrides: new RefinerOverrides(
-                parse.GetValue(refinerSteps), parse.GetValue(refinerGuidance), parse.GetValue(strength)));
+                parse.GetValue(refinerSteps), parse.GetValue(refinerGuidance), parse.GetValue(strength)), judge: rankingJudge, baseSteps: parse.GetValue(baseSteps));
             long seedValue = parse.GetValue(seed);
 
             var alignment = new List<RPrecisionResult>();
@@ -245,7 +247,8 @@ static class EvaluationTable
         w.WriteLine($"| Text alignment ({report.Model}) | captions | R-precision top-1 | mean true similarity |");
         w.WriteLine("|---|---:|---:|---:|");
         foreach (var a in report.Alignment)
-            w.WriteLine(string.Format(c, "| {0} captions, 1 of {1} | {2} | {3:F3} | {4:F3} |", a.Split, a.Distractors + 1, a.Prompts, a.Top1, a.MeanTrueSimilarity));
+            w.WriteLine(string.Format(c, "| {0} captions, 1 of {1}{5}{6} | {2} | {3:F3} | {4:F3} |", a.Split, a.Distractors + 1, a.Prompts, a.Top1, a.MeanTrueSimilarity,
+                a.Judge is { } judge ? $", judged by {Path.GetFileName(judge.TrimEnd('/'))}" : "", a.BaseSteps is { } steps ? $", {steps} base steps" : ""));
         w.WriteLine();
         w.WriteLine("| Refinement fidelity | images | PSNR (dB) | bicubic PSNR | gain | SSIM | bicubic SSIM | gain |");
         w.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");

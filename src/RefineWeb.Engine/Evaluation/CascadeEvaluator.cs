@@ -13,12 +13,15 @@ namespace RefineWeb.Engine.Evaluation;
 /// refinement fidelity (PSNR / SSIM of each refiner and of the x4 chain against bicubic upsampling of the same
 /// box-downsampled ground truth), and speed. Every image is sampled deterministically from fixed seeds.
 /// </summary>
-public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, RefinerOverrides? refinerOverrides = null)
+/// <param name="judge">The model folder whose alignment model ranks the captions (an independent judge); null: <paramref name="model"/>'s own.</param>
+/// <param name="baseSteps">R-precision's base stage steps (fewer steps, measured); null: the stage's default.</param>
+public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, RefinerOverrides? refinerOverrides = null, CascadeModel? judge = null, int? baseSteps = null)
 {
     readonly CascadePipeline pipeline = new(model);
+    readonly CascadeModel judging = judge ?? model;
 
-    AlignmentModel Alignment => model.Alignment
-        ?? throw new InvalidOperationException($"{model.Directory} has no alignment model, which R-precision needs (train it with `refineweb train --stage align`).");
+    AlignmentModel Alignment => judging.Alignment
+        ?? throw new InvalidOperationException($"{judging.Directory} has no alignment model, which R-precision needs (train it with `refineweb train --stage align`).");
 
     /// <summary>
     /// For each caption, generates one 64 px image (default settings) and ranks the caption among
@@ -39,10 +42,11 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
                 Prompt = chunk[0],
                 ItemPrompts = chunk,
                 Seeds = [.. Enumerable.Range(start, chunk.Count).Select(i => seed + i)],
+                StepsPerStage = baseSteps is { } steps ? [steps] : null,
             });
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var imageEmbeddings = Alignment.EncodeImage(images.to(model.Device), zeros([chunk.Count], ScalarType.Int64, model.Device));
+            var imageEmbeddings = Alignment.EncodeImage(images.to(judging.Device), zeros([chunk.Count], ScalarType.Int64, judging.Device));
             for (int i = 0; i < chunk.Count; i++)
             {
                 var candidates = new List<string> { chunk[i] };
@@ -51,13 +55,14 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
                     var other = pool[random.Next(pool.Count)];
                     if (!candidates.Contains(other)) candidates.Add(other);
                 }
-                var scores = Alignment.EncodeText(model.Tokenize(candidates)).matmul(imageEmbeddings[i]);
+                var scores = Alignment.EncodeText(judging.Tokenize(candidates)).matmul(imageEmbeddings[i]);
                 var values = scores.cpu().data<float>().ToArray();
                 trueSimilarity += values[0];
                 if (values.Skip(1).All(v => v < values[0])) hits++;
             }
         }
-        return new RPrecisionResult(split, captions.Count, distractors, (double)hits / captions.Count, trueSimilarity / captions.Count);
+        return new RPrecisionResult(split, captions.Count, distractors, (double)hits / captions.Count, trueSimilarity / captions.Count,
+            judge?.Directory, baseSteps);
     }
 
     /// <summary>

@@ -1,7 +1,11 @@
 namespace RefineWeb.Engine.Evaluation;
 
-/// <summary>R-precision of one caption set: how often the alignment model ranks the true caption first among distractors.</summary>
-public sealed record RPrecisionResult(string Split, int Prompts, int Distractors, double Top1, double MeanTrueSimilarity);
+/// <summary>
+/// R-precision of one caption set: how often the alignment model ranks the true caption first among distractors.
+/// <see cref="Judge"/>: the folder whose alignment model ranked (null: the evaluated model's own); <see cref="BaseSteps"/>:
+/// the base stage's steps (null: its default).
+/// </summary>
+public sealed record RPrecisionResult(string Split, int Prompts, int Distractors, double Top1, double MeanTrueSimilarity, string? Judge = null, int? BaseSteps = null);
 
 /// <summary>PSNR / SSIM of one upsampling path against the ground truth, beside bicubic upsampling of the same input.</summary>
 public sealed record FidelityResult(string Path, int FromResolution, int ToResolution, int Images,

@@ -77,7 +77,8 @@ public sealed record CascadeManifest
         {
             var manifest = JsonSerializer.Deserialize<CascadeManifest>(File.ReadAllText(path), ModelJson.Options)
                 ?? throw new InvalidDataException($"{path} is empty.");
-            if (manifest.Stages.Length == 0) throw new InvalidDataException($"{path} lists no stages.");
+            // An alignment model alone is a judge (kept with the evaluation): it scores pictures and makes none.
+            if (manifest.Stages.Length == 0 && manifest.Alignment is null) throw new InvalidDataException($"{path} lists no stages and no alignment model.");
             if (manifest.SemanticGuidanceStageFactors?.Any(f => f < 0 || !double.IsFinite(f)) == true)
                 throw new InvalidDataException($"{path}: semantic_guidance_stage_factors must be finite and not negative.");
             if (manifest.SemanticGuidanceAnchor < 0 || !double.IsFinite(manifest.SemanticGuidanceAnchor))

@@ -53,7 +53,9 @@ public sealed class CascadeModel : IDisposable
     {
         var manifest = CascadeManifest.Load(directory);
         var configs = manifest.Stages.Select(s => StageConfig.Load(CascadeManifest.StageConfigPath(directory, s))).ToList();
-        var tokenizer = WordTokenizer.Load(Path.Combine(directory, manifest.Tokenizer), configs[0].TextEncoder.MaxLength);
+        int maxLength = configs.Count > 0 ? configs[0].TextEncoder.MaxLength
+            : AlignmentConfig.Load(CascadeManifest.StageConfigPath(directory, manifest.Alignment!)).TextEncoder.MaxLength;
+        var tokenizer = WordTokenizer.Load(Path.Combine(directory, manifest.Tokenizer), maxLength);
         foreach (var config in configs)
             if (config.TextEncoder.VocabularySize != tokenizer.VocabularySize)
                 throw new InvalidDataException($"Stage '{config.Name}' expects a vocabulary of {config.TextEncoder.VocabularySize} words; {manifest.Tokenizer} has {tokenizer.VocabularySize}.");
