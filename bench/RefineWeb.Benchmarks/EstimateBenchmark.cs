@@ -10,7 +10,7 @@ namespace RefineWeb.Benchmarks;
 // base steps), each polled every 250 ms. Reported: the time-left estimate at 25 % progress against the time that
 // really remained (target: within 25 % for 80 % of jobs); "N ahead of you" against the jobs that really ran first
 // among those already queued (target: exact); and whether a waiting job's estimate counts down between polls.
-// Usage: dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --estimates [--jobs N]   (BENCH_VERBOSE=1: every job, and the timings the engine learnt)
+// Usage: dotnet run -c Release --project bench/RefineWeb.Benchmarks -- --estimates [--jobs N] [--whole-batches]   (BENCH_VERBOSE=1: every job, and the timings the engine learnt)
 static class EstimateBenchmark
 {
     sealed record Poll(DateTimeOffset At, string Status, double Progress, double? SecondsLeft, double? SecondsUntilStart, int? JobsAhead);
@@ -27,9 +27,11 @@ static class EstimateBenchmark
 
     static readonly string[] Prompts = ["red heart", "blue heart", "cat face", "green apple", "sun face", "star", "rainbow", "orange flower"];
 
-    public static async Task RunAsync(int jobCount)
+    public static async Task RunAsync(int jobCount, bool wholeBatches = false)
     {
-        await using var host = await BenchHost.StartAsync(maxBatchImages: null);
+        await using var host = await BenchHost.StartAsync(maxBatchImages: null,
+            wholeBatches ? new Dictionary<string, string> { ["Generation:StepLevelAdmission"] = "false" } : null);
+        Console.WriteLine(wholeBatches ? "Whole batches (Generation:StepLevelAdmission false)" : "Step-level admission (the default)");
         var sessions = new List<HttpClient>();
         for (int i = 0; i < 5; i++) sessions.Add(await SoakBenchmark.NewSessionAsync(host.Address));
         var random = new Random(39);

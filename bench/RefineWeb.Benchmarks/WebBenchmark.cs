@@ -44,7 +44,7 @@ static class WebBenchmark
         }
         if (args.Contains("--estimates"))
         {
-            await EstimateBenchmark.RunAsync(args.SkipWhile(a => a != "--jobs").Skip(1).Select(int.Parse).FirstOrDefault(50));
+            await EstimateBenchmark.RunAsync(args.SkipWhile(a => a != "--jobs").Skip(1).Select(int.Parse).FirstOrDefault(50), args.Contains("--whole-batches"));
             return;
         }
         if (args.Contains("--soak"))

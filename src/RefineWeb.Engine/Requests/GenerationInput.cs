@@ -168,7 +168,7 @@ public sealed class ValidationErrors
         if (!Enum.IsDefined(input.Sampler)) Add("sampler", $"Sampler must be one of {string.Join(", ", SamplerNames.All.Select(n => $"\"{n}\""))}.");
     }
 
-    /// <summary>A layout's regions: how many, each one's prompt (plain words: no emphasis yet) and rectangle, each problem under the region's own field.</summary>
+    /// <summary>A layout's regions: how many, each one's prompt (plain words: no emphasis yet) and rectangle or mask, each problem under the region's own field.</summary>
     public void Regions(RegionInput[]? regions, string? prompt)
     {
         if (regions is null) return;
@@ -180,15 +180,21 @@ public sealed class ValidationErrors
             string field = $"regions[{i}]";
             if (regions[i] is not { } region)
             {
-                Add(field, "Each region needs a prompt and a rect.");
+                Add(field, "Each region needs a prompt and a rect or a mask.");
                 continue;
             }
             if (GenerationLimits.PromptProblem(region.Prompt, $"prompt of region {i + 1}") is { } problem) Add($"{field}.prompt", problem);
             else if (GenerationLimits.Emphasis(region.Prompt) is var (parsed, emphasisProblem) && (emphasisProblem is not null || parsed?.Phrases.Count > 0))
                 Add($"{field}.prompt", $"Region {i + 1}'s prompt has emphasis syntax; inside a region write plain words (the region itself says where they go).");
+            if (region.Mask is not null)
+            {
+                if (region.Rect is not null) Add($"{field}.mask", $"Region {i + 1} has both a rect and a mask: give one.");
+                else if (Imaging.RegionMask.Decode(region.Mask).Problem is { } maskProblem) Add($"{field}.mask", $"Region {i + 1}: {maskProblem}");
+                continue;
+            }
             if (region.Rect is not { } rect)
             {
-                Add($"{field}.rect", "Give the region's rectangle: {\"x\", \"y\", \"width\", \"height\"} in fractions of the picture, from 0 to 1.");
+                Add($"{field}.rect", "Give the region's rectangle: {\"x\", \"y\", \"width\", \"height\"} in fractions of the picture, from 0 to 1; or a mask: a square PNG as base64, white inside.");
                 continue;
             }
             if (rect.X is not (>= 0 and < 1)) Add($"{field}.rect.x", $"Region {i + 1}'s x must be at least 0 and below 1 (a fraction of the picture's width); it is {rect.X}.");

@@ -4,16 +4,35 @@ using System.Globalization;
 namespace RefineWeb.Engine.Requests;
 
 /// <summary>
-/// One region of a layout as a client writes it: what to draw there and where, a rectangle in fractions of the
-/// picture (so it means the same at every stage's size). The request's own prompt covers the rest of the picture.
+/// One region of a layout as a client writes it: what to draw there and where, either a rectangle in fractions of the
+/// picture or a painted mask (a square PNG as base64, white inside), each meaning the same at every stage's size.
+/// The request's own prompt covers the rest of the picture.
 /// </summary>
 public sealed record RegionInput
 {
     [Required] public string Prompt { get; init; } = "";
-    [Required] public RegionRect? Rect { get; init; }
+    public RegionRect? Rect { get; init; }
+    /// <summary>A painted region: a square PNG (16 to 1024 px) as base64, white where the region is; instead of <see cref="Rect"/>.</summary>
+    public string? Mask { get; init; }
+
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RegionInput, RegionRect> paintedBounds = new();
+
+    /// <summary>Where the region lies: its rectangle, or a painted mask's bounding box (decoded once); null for a mask that does not decode.</summary>
+    public RegionRect? Bounds()
+    {
+        if (Rect is { } rect) return rect;
+        if (paintedBounds.TryGetValue(this, out var known)) return known;
+        var (mask, side, _) = Imaging.RegionMask.Decode(Mask);
+        if (mask is null) return null;
+        var region = Pipelines.Regions.PromptRegion.Of(Prompt, mask, side);
+        var bounds = new RegionRect { X = region.X, Y = region.Y, Width = region.Width, Height = region.Height };
+        paintedBounds.AddOrUpdate(this, bounds);
+        return bounds;
+    }
 
     public override string ToString() => Rect is { } r
-        ? string.Create(CultureInfo.InvariantCulture, $"{Prompt} @ {r.X:0.###},{r.Y:0.###} {r.Width:0.###}x{r.Height:0.###}") : Prompt;
+        ? string.Create(CultureInfo.InvariantCulture, $"{Prompt} @ {r.X:0.###},{r.Y:0.###} {r.Width:0.###}x{r.Height:0.###}")
+        : Mask is not null ? $"{Prompt} @ painted mask" : Prompt;
 }
 
 /// <summary>A rectangle in fractions of the picture's width and height: x and y of its top left corner, from 0 to 1.</summary>

@@ -80,8 +80,7 @@ public sealed class ImageEngine(CascadeModel model)
             GuidancePerStage = settings.GuidanceScales,
             StageCount = settings.Stages,
             Sampler = settings.Sampler,
-            Regions = settings.Regions is { Length: > 0 } regions
-                ? [.. regions.Select(r => new Pipelines.Regions.PromptRegion(r.Prompt, r.Rect!.X, r.Rect.Y, r.Rect.Width, r.Rect.Height))] : null,
+            Regions = settings.Regions is { Length: > 0 } regions ? [.. regions.Select(PromptRegionOf)] : null,
         };
         return batch[0].Edit switch
         {
@@ -93,6 +92,14 @@ public sealed class ImageEngine(CascadeModel model)
                     tensor(edit.Editable!.Select(m => m ? 1f : 0f).ToArray(), [edit.Source.Height, edit.Source.Width]), edit.Strength),
             },
         };
+    }
+
+    /// <summary>A validated region as the pipeline's: its rectangle, or its painted mask decoded.</summary>
+    static Pipelines.Regions.PromptRegion PromptRegionOf(RegionInput region)
+    {
+        if (region.Rect is { } rect) return new Pipelines.Regions.PromptRegion(region.Prompt, rect.X, rect.Y, rect.Width, rect.Height);
+        var (mask, side, problem) = RegionMask.Decode(region.Mask);
+        return mask is null ? throw new ArgumentException(problem, nameof(region)) : Pipelines.Regions.PromptRegion.Of(region.Prompt, mask, side);
     }
 
     /// <summary>Each image's alignment with its prompt and emphasized phrases; null without an alignment model.</summary>

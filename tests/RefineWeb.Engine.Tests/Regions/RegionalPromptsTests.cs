@@ -64,6 +64,47 @@ public sealed class RegionalPromptsTests(ShippedModelFixture fixture) : IClassFi
         Assert.Equal([2f, 3f, 2f, 3f], Flat(RegionalPrompts.Blend(output.narrow(0, 0, 3), masks, batch: 1, guidanceScale: 1, guided: false)));
     }
 
+    /// <summary>A square mask, true where <paramref name="inside"/> says.</summary>
+    static bool[] Painted(int side, Func<int, int, bool> inside) =>
+        [.. Enumerable.Range(0, side * side).Select(p => inside(p % side, p / side))];
+
+    [Fact]
+    public void A_painted_region_is_pooled_to_each_size_keeping_any_block_it_touches_and_its_bounds_are_its_box()
+    {
+        // 4 x 4 with one painted pixel at (1, 2): at 2 px it owns the block (0, 1); at 8 px its 2 x 2 block.
+        var region = PromptRegion.Of("a", Painted(4, (x, y) => x == 1 && y == 2), 4);
+        Assert.Equal((0.25, 0.5, 0.25, 0.25), (region.X, region.Y, region.Width, region.Height));
+        Assert.Equal([0, 0, 1, 0], Flat(region.MaskAt(2, CPU)));
+        var eight = Flat(region.MaskAt(8, CPU));
+        Assert.Equal(4, eight.Sum());
+        Assert.Equal([1f, 1f, 1f, 1f], new[] { eight[4 * 8 + 2], eight[4 * 8 + 3], eight[5 * 8 + 2], eight[5 * 8 + 3] });
+        // 3 px to 2 px: blocks overlap where the sizes do not divide (rows 0-1 and 1-2), so the middle row reaches both.
+        var middle = PromptRegion.Of("a", Painted(3, (x, y) => y == 1), 3);
+        Assert.Equal([1, 1, 1, 1], Flat(middle.MaskAt(2, CPU)));
+        Assert.Throws<ArgumentException>(() => PromptRegion.Of("a", new bool[16], 4));
+    }
+
+    [Fact]
+    public void Painted_halves_make_exactly_the_picture_of_the_same_halves_as_rectangles()
+    {
+        var model = fixture.Model;
+        GenerationInput Layout(RegionInput left, RegionInput right) => new() { Prompt = "heart", Seed = 1, Stages = 3, Regions = [left, right] };
+        var rects = Layout(
+            new RegionInput { Prompt = "red heart", Rect = new RegionRect { X = 0, Y = 0, Width = 0.5, Height = 1 } },
+            new RegionInput { Prompt = "blue heart", Rect = new RegionRect { X = 0.5, Y = 0, Width = 0.5, Height = 1 } });
+        // Painted at 128 px (twice the 64 px picture), as a canvas at a pixel ratio of 2 would send it.
+        var painted = Layout(
+            new RegionInput { Prompt = "red heart", Mask = RegionMask.ToBase64(Painted(128, (x, _) => x < 64), 128) },
+            new RegionInput { Prompt = "blue heart", Mask = RegionMask.ToBase64(Painted(128, (x, _) => x >= 64), 128) });
+        var (byRect, rectErrors) = ImageRequest.Parse(rects, model.Stages.Count);
+        var (byMask, maskErrors) = ImageRequest.Parse(painted, model.Stages.Count);
+        Assert.Empty(rectErrors);
+        Assert.Empty(maskErrors);
+        var engine = new ImageEngine(model);
+        Assert.Equal(engine.Run([byRect!])[0].Images[0].Pixels, engine.Run([byMask!])[0].Images[0].Pixels);
+        Assert.Equal(new RegionRect { X = 0.5, Y = 0, Width = 0.5, Height = 1 }, painted.Regions![1].Bounds());
+    }
+
     [Fact]
     public void A_red_region_on_the_left_and_a_blue_one_on_the_right_come_out_that_way_on_the_shipped_model()
     {

@@ -73,6 +73,30 @@ public sealed class GenerationApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_painted_region_runs_and_its_mask_is_kept_with_the_image_byte_for_byte()
+    {
+        // The left third painted white on a transparent 64 px canvas.
+        var pixels = new byte[64 * 64 * 4];
+        for (int p = 0; p < 64 * 64; p++)
+            if (p % 64 < 21) pixels[4 * p] = pixels[4 * p + 1] = pixels[4 * p + 2] = pixels[4 * p + 3] = 255;
+        using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(64, 64, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Unpremul));
+        System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
+        using var encoded = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        string mask = Convert.ToBase64String(encoded.ToArray());
+
+        var created = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "hearts", seed = 11, regions = new[] { new { prompt = "red heart", mask } } });
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        var done = await WaitForEnd((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        var (entries, _) = RefineWeb.Engine.Imaging.PngText.Read(await client.GetByteArrayAsync(done.GetProperty("images")[0].GetString()!));
+        Assert.Contains("Regions: red heart @ painted mask", entries["parameters"]);
+        var saved = RefineWeb.Contracts.ImageParameters.FromJson(entries["refineweb"])!.Regions!.Single();
+        Assert.Equal(mask, saved.Mask);
+        Assert.Null(saved.Rect);
+        Assert.Equal(21 / 64.0, saved.Bounds()!.Width, 6);
+    }
+
+    [Fact]
     public async Task Emphasized_candidates_come_back_scored_and_ranked_by_prompt_and_phrase()
     {
         var created = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "(red:1.5) heart", seed = 5, count = 3 });
@@ -118,6 +142,41 @@ public sealed class GenerationApiTests : IAsyncLifetime
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        Assert.Equal(0, queue.Length);
+    }
+
+    [Theory]
+    [InlineData("not base64!", "not base64")]
+    [InlineData("aGVsbG8=", "not a PNG")] // "hello"
+    [InlineData("wide", "must be square")]
+    [InlineData("small", "must be square, 16 to 1024")]
+    [InlineData("black", "no white pixel")]
+    [InlineData("truncated", "truncated or damaged")]
+    [InlineData("both", "both a rect and a mask")]
+    public async Task A_bad_painted_region_gets_a_problem_under_its_mask_and_queues_nothing(string mask, string message)
+    {
+        static string Png(int width, int height, bool white) =>
+            Convert.ToBase64String(new Engine.Imaging.RgbImage(width, height, Enumerable.Repeat(white ? (byte)255 : (byte)0, width * height * 3).ToArray()).ToPng());
+        var whole = Png(64, 64, white: true);
+        // Noise compresses badly, so half the file cuts its pixel data in the middle.
+        var noise = new Engine.Imaging.RgbImage(64, 64, [.. Enumerable.Range(0, 64 * 64 * 3).Select(i => (byte)(i * 7919 % 251))]).ToPng();
+        object region = mask switch
+        {
+            "wide" => new { prompt = "red heart", mask = Png(128, 64, white: true) },
+            "small" => new { prompt = "red heart", mask = Png(8, 8, white: true) },
+            "black" => new { prompt = "red heart", mask = Png(64, 64, white: false) },
+            "truncated" => new { prompt = "red heart", mask = Convert.ToBase64String(noise[..(noise.Length / 2)]) },
+            "both" => new { prompt = "red heart", mask = whole, rect = new { x = 0, y = 0, width = 1, height = 1 } },
+            _ => new { prompt = "red heart", mask },
+        };
+        var queue = app.Service<GenerationQueue>();
+        using var response = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "hearts", regions = new[] { new { prompt = "sun", rect = new { x = 0, y = 0, width = 0.5, height = 0.5 } }, region } });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty("regions[1].mask", out var errors), problem.ToString());
+        Assert.Contains(message, errors[0].GetString());
+        Assert.Contains("Region 2", errors[0].GetString());
         Assert.Equal(0, queue.Length);
     }
 

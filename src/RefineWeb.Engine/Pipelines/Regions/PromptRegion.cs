@@ -4,16 +4,38 @@ namespace RefineWeb.Engine.Pipelines.Regions;
 
 /// <summary>
 /// A prompt for one part of the picture (a layout's region): a rectangle in fractions of the picture's width and
-/// height, so the same region covers the same part at every stage's size.
+/// height, or a painted mask (<see cref="Of"/>; the rectangle is then its bounding box), so the same region covers the
+/// same part at every stage's size.
 /// </summary>
 public sealed record PromptRegion(string Prompt, double X, double Y, double Width, double Height)
 {
+    /// <summary>The painted region, <see cref="MaskSide"/> x <see cref="MaskSide"/>, row by row (true inside); null: the rectangle.</summary>
+    public bool[]? Mask { get; private init; }
+    public int MaskSide { get; private init; }
+
+    /// <summary>A painted region: <paramref name="mask"/> is <paramref name="side"/> x <paramref name="side"/>, true inside (at least one pixel).</summary>
+    public static PromptRegion Of(string prompt, bool[] mask, int side)
+    {
+        if (side < 1 || mask.Length != side * side) throw new ArgumentException($"The mask must have {side} x {side} pixels.", nameof(mask));
+        int left = side, top = side, right = -1, bottom = -1;
+        for (int y = 0; y < side; y++)
+            for (int x = 0; x < side; x++)
+                if (mask[y * side + x]) (left, top, right, bottom) = (Math.Min(left, x), Math.Min(top, y), Math.Max(right, x), Math.Max(bottom, y));
+        if (right < 0) throw new ArgumentException("The mask covers no pixel.", nameof(mask));
+        return new PromptRegion(prompt, (double)left / side, (double)top / side, (double)(right + 1 - left) / side, (double)(bottom + 1 - top) / side)
+        {
+            Mask = mask, MaskSide = side,
+        };
+    }
+
     /// <summary>
-    /// The region at <paramref name="resolution"/> px: [resolution, resolution], 1 on every pixel the rectangle
-    /// touches (rounded outwards, so a small region keeps at least one pixel at the 16 px base), else 0.
+    /// The region at <paramref name="resolution"/> px: [resolution, resolution], 1 on every pixel the region touches
+    /// (rounded outwards: a pixel whose block of the mask holds any painted pixel is in, so a small region keeps at
+    /// least one pixel at the 16 px base), else 0.
     /// </summary>
     public Tensor MaskAt(int resolution, Device device)
     {
+        if (Mask is { } painted) return PooledMask(painted, MaskSide, resolution, device);
         int left = Math.Clamp((int)Math.Floor(X * resolution), 0, resolution - 1);
         int top = Math.Clamp((int)Math.Floor(Y * resolution), 0, resolution - 1);
         int right = Math.Clamp((int)Math.Ceiling((X + Width) * resolution), left + 1, resolution);
@@ -21,5 +43,25 @@ public sealed record PromptRegion(string Prompt, double X, double Y, double Widt
         var mask = zeros(resolution, resolution, device: device);
         mask[TensorIndex.Slice(top, bottom), TensorIndex.Slice(left, right)] = tensor(1f);
         return mask;
+    }
+
+    /// <summary>Max-pooling over each output pixel's block of the mask (blocks overlap where the sizes do not divide).</summary>
+    static Tensor PooledMask(bool[] mask, int side, int resolution, Device device)
+    {
+        var pooled = new float[resolution * resolution];
+        for (int y = 0; y < resolution; y++)
+        {
+            int fromY = y * side / resolution, toY = Math.Max(fromY + 1, ((y + 1) * side + resolution - 1) / resolution);
+            for (int x = 0; x < resolution; x++)
+            {
+                int fromX = x * side / resolution, toX = Math.Max(fromX + 1, ((x + 1) * side + resolution - 1) / resolution);
+                bool any = false;
+                for (int my = fromY; my < toY && !any; my++)
+                    for (int mx = fromX; mx < toX && !any; mx++)
+                        any = mask[my * side + mx];
+                pooled[y * resolution + x] = any ? 1 : 0;
+            }
+        }
+        return tensor(pooled, [resolution, resolution], device: device);
     }
 }
