@@ -42,6 +42,7 @@ public sealed class ImageEngine(CascadeModel model)
         var rows = Rows(batch);
         var finished = ImageTensor.ToRgbBatch(images);
         var scores = Score(images, rows);
+        if (scores is not null) ScoreRegions(scores, images, rows);
         var results = new List<EngineResult>();
         int offset = 0;
         foreach (var item in batch)
@@ -100,6 +101,18 @@ public sealed class ImageEngine(CascadeModel model)
         if (region.Rect is { } rect) return new Pipelines.Regions.PromptRegion(region.Prompt, rect.X, rect.Y, rect.Width, rect.Height);
         var (mask, side, problem) = RegionMask.Decode(region.Mask);
         return mask is null ? throw new ArgumentException(problem, nameof(region)) : Pipelines.Regions.PromptRegion.Of(region.Prompt, mask, side);
+    }
+
+    /// <summary>Each image of a layout gets its score per region: the region's prompt against what the region shows.</summary>
+    void ScoreRegions(AlignmentScores[] scores, Tensor images, IReadOnlyList<ImageRequest> rows)
+    {
+        var scorer = new AlignmentScorer(Model);
+        for (int i = 0; i < rows.Count; i++)
+            if (rows[i].Settings.Regions is { Length: > 0 } regions)
+            {
+                using var image = images[i];
+                scores[i] = scores[i] with { Regions = scorer.RegionScores(image, [.. regions.Select(PromptRegionOf)]) };
+            }
     }
 
     /// <summary>Each image's alignment with its prompt and emphasized phrases; null without an alignment model.</summary>

@@ -259,7 +259,7 @@ public sealed partial class GenerationWorker(IJobSource jobs, EventPublisher pub
         publisher.PostFinished(job, new GenerationEvent
             {
                 JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1,
-                Scores = result.Scores is { } scores ? ImageScore.Ranked(scores, request.Emphasis.Phrases) : null,
+                Scores = result.Scores is { } scores ? ImageScore.Ranked(scores, request.Emphasis.Phrases, request.Settings.Regions?.Select(r => r.Prompt).ToList()) : null,
             }, result.Images, lineage,
             [.. job.Seeds.Select((seed, i) => ImageParameters.Of(request, seed, result.Images[i], lineage.Origin, engine.Model.Manifest.Name, steps))]);
     }

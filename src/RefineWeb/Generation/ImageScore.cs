@@ -6,11 +6,14 @@ namespace RefineWeb.Generation;
 /// <summary>How well one emphasized phrase shows in a finished image (alignment cosine, -1 to 1).</summary>
 public sealed record PhraseScore(string Text, double Weight, double Score);
 
+/// <summary>How well one region of a layout shows its own prompt (alignment cosine of what the region shows, -1 to 1).</summary>
+public sealed record RegionScore(string Prompt, double Score);
+
 /// <summary>
 /// How well a finished image matches its whole prompt and each emphasized phrase, and its place among the job's
-/// candidates (1 = best match: best of N).
+/// candidates (1 = best match: best of N); for a layout, each region's own score too (they do not rank).
 /// </summary>
-public sealed record ImageScore(double Prompt, IReadOnlyList<PhraseScore> Phrases, int Rank)
+public sealed record ImageScore(double Prompt, IReadOnlyList<PhraseScore> Phrases, int Rank, IReadOnlyList<RegionScore>? Regions = null)
 {
     /// <summary>What ranks a candidate (as <see cref="Ranked"/> does): the prompt's score plus each phrase's, weighted by its emphasis.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -33,14 +36,15 @@ public sealed record ImageScore(double Prompt, IReadOnlyList<PhraseScore> Phrase
     /// <summary>The score as a share of a bar, 0 at or below 0, full at 1.</summary>
     public static double BarShare(double score) => Math.Clamp(score, 0, 1);
 
-    /// <summary>Scores and ranks one job's images (all made from the same prompt).</summary>
-    public static IReadOnlyList<ImageScore> Ranked(IReadOnlyList<AlignmentScores> scores, IReadOnlyList<EmphasizedPhrase> phrases)
+    /// <summary>Scores and ranks one job's images (all made from the same prompt; <paramref name="regionPrompts"/>: its layout's, in order).</summary>
+    public static IReadOnlyList<ImageScore> Ranked(IReadOnlyList<AlignmentScores> scores, IReadOnlyList<EmphasizedPhrase> phrases, IReadOnlyList<string>? regionPrompts = null)
     {
         var weights = phrases.Select(p => p.Weight).ToList();
         var order = scores.Select((s, i) => (Combined: s.Combined(weights), Index: i)).OrderByDescending(x => x.Combined).ThenBy(x => x.Index)
             .Select((x, rank) => (x.Index, Rank: rank + 1)).ToDictionary(x => x.Index, x => x.Rank);
         return [.. scores.Select((s, i) => new ImageScore(Rounded(s.Prompt),
-            [.. phrases.Select((p, j) => new PhraseScore(p.Text, p.Weight, Rounded(s.Phrases[j])))], order[i]))];
+            [.. phrases.Select((p, j) => new PhraseScore(p.Text, p.Weight, Rounded(s.Phrases[j])))], order[i],
+            s.Regions is { } regions && regionPrompts is not null ? [.. regions.Zip(regionPrompts, (score, prompt) => new RegionScore(prompt, Rounded(score)))] : null))];
     }
 
     /// <summary>Four decimals; a score that is not a number reads as 0 (JSON has no NaN: the status would fail to serialize).</summary>

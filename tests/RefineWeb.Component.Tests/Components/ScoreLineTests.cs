@@ -36,4 +36,17 @@ public sealed class ScoreLineTests : MudComponentTest
         Assert.Equal("#2", second.Find("[data-testid=rank]").TextContent);
         Assert.Equal("width: 0%", second.Find(".match-bar span").GetAttribute("style")); // below 0: an empty bar
     }
+
+    [Fact]
+    public void A_layouts_image_reads_each_regions_score_in_words_in_the_regions_colour()
+    {
+        var score = new ImageScore(0.3, [], 1, [new RegionScore("red heart", 0.5), new RegionScore("blue heart", 0.1)]);
+        var line = Bunit.Render<ScoreLine>(p => p.Add(x => x.Score, score).Add(x => x.Calibration, Calibration));
+        var regions = line.FindAll("[data-testid=region-score]");
+        Assert.Equal(2, regions.Count);
+        Assert.Contains("red heart: matches well (0.50)", regions[0].TextContent);
+        Assert.Contains("blue heart: matches weakly (0.10)", regions[1].TextContent);
+        Assert.Equal($"background: {LayoutPresets.Colour(1)}", regions[1].QuerySelector(".region-swatch")!.GetAttribute("style"));
+        Assert.Empty(Bunit.Render<ScoreLine>(p => p.Add(x => x.Score, new ImageScore(0.3, [], 1))).FindAll("[data-testid=region-score]"));
+    }
 }

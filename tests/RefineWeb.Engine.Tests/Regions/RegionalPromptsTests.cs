@@ -106,6 +106,42 @@ public sealed class RegionalPromptsTests(ShippedModelFixture fixture) : IClassFi
     }
 
     [Fact]
+    public void A_regions_crop_is_its_box_centred_on_white_with_what_lies_outside_the_region_white()
+    {
+        // A 4 x 4 picture whose pixel (x, y) is x / 10 - y / 100 in every channel; the right half as a region.
+        var image = tensor(Enumerable.Range(0, 3 * 16).Select(i => (float)((i % 4) / 10.0 - (i / 4 % 4) / 100.0)).ToArray(), [3, 4, 4]);
+        var crop = RegionCrops.Of(image, [new PromptRegion("a", 0.5, 0, 0.5, 1)]);
+        Assert.Equal([1L, 3, 4, 4], crop.shape);
+        var row = Flat(crop[0, 0, 1]); // the second row of the first channel: white, x = 2, x = 3, white
+        Assert.Equal([1f, 0.19f, 0.29f, 1f], row.Select(v => MathF.Round(v, 4)));
+        // A painted L-shaped region: its box is 2 x 2, the unpainted corner white.
+        var painted = PromptRegion.Of("b", Painted(4, (x, y) => (x, y) is (0, 0) or (0, 1) or (1, 1)), 4);
+        var cropped = Flat(RegionCrops.Of(image, [painted])[0, 0]); // 2 x 2 box scaled back to 4 x 4 (area: each pixel twice)
+        Assert.Equal(1f, cropped[2]); // the corner (1, 0) was not painted: white
+        Assert.Equal(0f, MathF.Round(cropped[0], 4)); // (0, 0) itself
+    }
+
+    [Fact]
+    public void A_layouts_image_is_scored_per_region_on_what_each_region_shows()
+    {
+        var model = fixture.Model;
+        var left = new RegionRect { X = 0, Y = 0, Width = 0.5, Height = 1 };
+        var (request, _) = ImageRequest.Parse(new GenerationInput
+        {
+            Prompt = "heart", Seed = 1, Stages = 3,
+            Regions = [new RegionInput { Prompt = "red heart", Rect = left }, new RegionInput { Prompt = "blue heart", Rect = new RegionRect { X = 0.5, Y = 0, Width = 0.5, Height = 1 } }],
+        }, model.Stages.Count);
+        var result = new ImageEngine(model).Run([request!])[0];
+        var regions = result.Scores![0].Regions!;
+        Assert.Equal(2, regions.Count);
+        // The left region (drawn red) matches its own prompt better than the right region's prompt.
+        using var image = ImageTensor.FromRgb(result.Images[0]);
+        var swapped = new RefineWeb.Engine.Pipelines.Semantic.AlignmentScorer(model).RegionScores(image, [new PromptRegion("blue heart", 0, 0, 0.5, 1)]);
+        Assert.True(regions[0] > swapped[0], $"the red half scores {regions[0]:F3} as red heart and {swapped[0]:F3} as blue heart");
+        Assert.Null(new ImageEngine(model).Run([ImageRequest.Parse(new GenerationInput { Prompt = "heart", Seed = 1, Stages = 1 }, model.Stages.Count).Request!])[0].Scores![0].Regions);
+    }
+
+    [Fact]
     public void A_red_region_on_the_left_and_a_blue_one_on_the_right_come_out_that_way_on_the_shipped_model()
     {
         var model = fixture.Model;

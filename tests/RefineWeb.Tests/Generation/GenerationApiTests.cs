@@ -62,6 +62,8 @@ public sealed class GenerationApiTests : IAsyncLifetime
         var saved = RefineWeb.Contracts.ImageParameters.FromJson(entries["refineweb"])!;
         Assert.Equal(["red heart", "blue heart"], saved.Regions!.Select(r => r.Prompt));
         Assert.Equal(0.5, saved.Regions![1].Rect!.X);
+        // Each image is scored per region, in the layout's order.
+        Assert.Equal(["red heart", "blue heart"], done.GetProperty("scores")[0].GetProperty("regions").EnumerateArray().Select(r => r.GetProperty("prompt").GetString()));
 
         // The saved settings, sent again, make the same bytes; without the regions, other bytes.
         var again = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "hearts", seed = 11, regions });

@@ -12,6 +12,9 @@ public sealed record AlignmentScores(double Prompt, IReadOnlyList<double> Phrase
     /// wins among those that match the prompt equally.
     /// </summary>
     public double Combined(IReadOnlyList<double> weights) => Prompt + Phrases.Select((s, i) => (weights[i] - 1) * s).Sum();
+
+    /// <summary>A layout's regions, in order: each region's prompt against what the region shows (<see cref="Regions.RegionCrops"/>); null without a layout.</summary>
+    public IReadOnlyList<double>? Regions { get; init; }
 }
 
 /// <summary>Scores images against texts with the model's alignment model (clean images, timestep 0).</summary>
@@ -41,6 +44,14 @@ public sealed class AlignmentScorer(CascadeModel model)
             row += count;
         }
         return result;
+    }
+
+    /// <summary>Each region's prompt against what the region of <paramref name="image"/> [3, S, S] shows: one similarity per region.</summary>
+    public double[] RegionScores(Tensor image, IReadOnlyList<Regions.PromptRegion> regions)
+    {
+        using var scope = NewDisposeScope();
+        var crops = Regions.RegionCrops.Of(image, regions);
+        return [.. Similarities(crops, [.. regions.Select(r => (IReadOnlyList<string>)[r.Prompt])]).Select(s => s[0])];
     }
 
     /// <summary>Each image's similarity with the prompt (the model's plain text) and with each phrase.</summary>
