@@ -238,6 +238,18 @@ public sealed class TrainAndEvalCommandTests : IDisposable
         (exit, _, error) = await Cli.Run("eval", "--regions", "--model", Model, "--layouts", "0", "--device", "cpu");
         Assert.Equal(1, exit);
         Assert.Contains("--layouts must be at least 1", error);
+
+        // With a judge, each part's object is ranked on the part alone: the extra columns and figures, every share a share.
+        (exit, output, error) = await Cli.Run("eval", "--regions", "--model", Model, "--judge", Model, "--layouts", "1", "--out", report, "--device", "cpu");
+        Assert.True(exit == 0, error);
+        Assert.Contains("objects right (judge) | colour and object right | object leakage |", output);
+        using var judged = JsonDocument.Parse(File.ReadAllText(report));
+        Assert.Contains("objects by", judged.RootElement.GetProperty("judge").GetString());
+        foreach (var variant in judged.RootElement.GetProperty("variants").EnumerateArray())
+        {
+            Assert.InRange(variant.GetProperty("all_right").GetDouble(), 0, Math.Min(variant.GetProperty("objects_right").GetDouble(), variant.GetProperty("both_right").GetDouble()));
+            Assert.InRange(variant.GetProperty("object_leakage").GetDouble(), 0, 1);
+        }
     }
 
     [Fact]

@@ -38,7 +38,7 @@ static class EvalCommand
         var composition = new Option<bool>("--composition") { Description = "Measure colour x object composition instead: held-out pairs (\"blue apple\"), plain and with the colour emphasized." };
         var cases = new Option<int>("--cases") { Description = "--composition: object x colour prompts.", DefaultValueFactory = _ => 80 };
         var otherObjects = new Option<int>("--other-objects") { Description = "--composition: other objects each object is ranked among.", DefaultValueFactory = _ => 9 };
-        var judge = new Option<string?>("--judge") { Description = "R-precision and --composition: rank captions and recognise objects with this folder's alignment model (default: --model's), e.g. eval/judge, the independent judge." };
+        var judge = new Option<string?>("--judge") { Description = "R-precision, --composition and --regions: rank captions and recognise objects with this folder's alignment model (default: --model's), e.g. eval/judge, the independent judge." };
         var baseSteps = new Option<int?>("--base-steps") { Description = "R-precision: the base stage's steps (default: the stage's), to measure fewer steps." };
         var harmonization = new Option<bool>("--harmonization") { Description = "Measure brush & refine instead: how visible a refined region's border is, plain and with RePaint's resampling." };
         var pictures = new Option<int>("--pictures") { Description = "--harmonization: validation pictures (one region each).", DefaultValueFactory = _ => 16 };
@@ -69,7 +69,8 @@ static class EvalCommand
             if (parse.GetValue(regions))
             {
                 using var laying = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
-                return await Regions(laying, parse.GetValue(layouts), parse.GetValue(seed), OutFile("eval-regions.json"), output, cancellation);
+                using var regionJudge = parse.GetValue(judge) is { } regionJudgeDirectory ? CascadeModel.Load(regionJudgeDirectory, TorchRuntime.Resolve(parse.GetValue(device))) : null;
+                return await Regions(laying, regionJudge, parse.GetValue(layouts), parse.GetValue(seed), OutFile("eval-regions.json"), output, cancellation);
             }
             if (parse.GetValue(harmonization))
             {
@@ -190,12 +191,12 @@ static class EvalCommand
         return 0;
     }
 
-    static async Task<int> Regions(CascadeModel cascade, int perKind, long seed, string path, TextWriter output, CancellationToken cancellation)
+    static async Task<int> Regions(CascadeModel cascade, CascadeModel? judge, int perKind, long seed, string path, TextWriter output, CancellationToken cancellation)
     {
         if (perKind < 1) throw new ArgumentException("--layouts must be at least 1.");
         var cases = RegionsEvaluator.Cases(perKind, seed);
         await output.WriteLineAsync($"Regions: {cases.Count} two-part layouts ({perKind} of each kind), each as one plain prompt and as a layout, same seeds");
-        var report = new RegionsEvaluator(cascade).Run(cases, line => output.WriteLine(line));
+        var report = new RegionsEvaluator(cascade, judge).Run(cases, line => output.WriteLine(line));
         await output.WriteLineAsync(EvaluationTable.Format(report));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, Json), cancellation);
@@ -220,11 +221,13 @@ static class EvaluationTable
         var c = CultureInfo.InvariantCulture;
         var w = new StringWriter(c);
         w.WriteLine($"Two-part layouts at {report.Resolution} px, judged by {report.Judge}: both parts their own colour (by kind), each part, the other part's colour covering a fifth or more of a part (leakage), time per image");
-        w.WriteLine($"| asked as | layouts | both right | {string.Join(" | ", RegionsEvaluator.Kinds)} | first part | second part | leakage | s/image |");
-        w.WriteLine($"|---|---:|---:|{string.Concat(RegionsEvaluator.Kinds.Select(_ => "---:|"))}---:|---:|---:|---:|");
+        bool judged = report.Variants.Any(v => v.ObjectsRight is not null);
+        w.WriteLine($"| asked as | layouts | both right | {string.Join(" | ", RegionsEvaluator.Kinds)} | first part | second part | leakage | {(judged ? "objects right (judge) | colour and object right | object leakage | " : "")}s/image |");
+        w.WriteLine($"|---|---:|---:|{string.Concat(RegionsEvaluator.Kinds.Select(_ => "---:|"))}---:|---:|---:|{(judged ? "---:|---:|---:|" : "")}---:|");
         foreach (var r in report.Variants)
-            w.WriteLine(string.Format(c, "| {0} | {1} | {2:P0} | {3} | {4:P0} | {5:P0} | {6:P0} | {7:F2} |", r.Variant, r.Layouts, r.BothRight,
-                string.Join(" | ", RegionsEvaluator.Kinds.Select(k => r.BothRightByKind[k].ToString("P0", c))), r.FirstRight, r.SecondRight, r.Leakage, r.SecondsPerImage));
+            w.WriteLine(string.Format(c, "| {0} | {1} | {2:P0} | {3} | {4:P0} | {5:P0} | {6:P0} | {8}{7:F2} |", r.Variant, r.Layouts, r.BothRight,
+                string.Join(" | ", RegionsEvaluator.Kinds.Select(k => r.BothRightByKind[k].ToString("P0", c))), r.FirstRight, r.SecondRight, r.Leakage, r.SecondsPerImage,
+                judged ? string.Format(c, "{0:P0} | {1:P0} | {2:P0} | ", r.ObjectsRight ?? 0, r.AllRight ?? 0, r.ObjectLeakage ?? 0) : ""));
         return w.ToString();
     }
 

@@ -16,8 +16,11 @@ public sealed record RegionLayoutCase(string Kind, string First, string Second, 
 /// <summary>How one way of asking did over the layouts (shares, 0-1).</summary>
 /// <param name="BothRight">Layouts whose two parts both show their own colour (the dominant colour of the part's pixels).</param>
 /// <param name="Leakage">Parts where the other part's colour covers at least a fifth of the foreground.</param>
+/// <param name="ObjectsRight">With a judge: layouts whose two parts each show their own object (top-1 among the objects by the judge, on the part cut out alone).</param>
+/// <param name="AllRight">With a judge: layouts whose two parts each show their own colour and their own object.</param>
+/// <param name="ObjectLeakage">With a judge: parts where the other part's (different) object outranks their own.</param>
 public sealed record RegionsResult(string Variant, int Layouts, double BothRight, double FirstRight, double SecondRight, double Leakage,
-    IReadOnlyDictionary<string, double> BothRightByKind, double SecondsPerImage);
+    IReadOnlyDictionary<string, double> BothRightByKind, double SecondsPerImage, double? ObjectsRight = null, double? AllRight = null, double? ObjectLeakage = null);
 
 public sealed record RegionsReport(string Model, DateTimeOffset MeasuredAt, int Resolution, string Judge, IReadOnlyList<RegionsResult> Variants);
 
@@ -25,10 +28,11 @@ public sealed record RegionsReport(string Model, DateTimeOffset MeasuredAt, int 
 /// Do prompts by region put things where they were asked? Two-part layouts of colour-and-object pairs ("red heart" |
 /// "blue circle"), the same seeds asked two ways: as one plain prompt ("red heart and blue circle"), and as a layout
 /// (a region per part; in centre-background the centre is a region and the prompt covers the rest). Each part of the
-/// 256 px picture is judged by its colour alone (<see cref="ColourPalette"/>, pixel arithmetic no model touched);
-/// recognising the objects needs an independent alignment model, which this evaluation does not have.
+/// 256 px picture is judged by its colour (<see cref="ColourPalette"/>, pixel arithmetic no model touched) and, with a
+/// <paramref name="judge"/> (an alignment model that never guided anything: eval/judge), by its object: the part cut
+/// out alone on white (<see cref="RegionCrops"/>) ranked against every object's name.
 /// </summary>
-public sealed class RegionsEvaluator(CascadeModel model)
+public sealed class RegionsEvaluator(CascadeModel model, CascadeModel? judge = null)
 {
     public const double LeakShare = 0.2;
 
@@ -69,7 +73,7 @@ public sealed class RegionsEvaluator(CascadeModel model)
         {
             string variant = regions ? "prompts by region" : "one plain prompt";
             log?.Invoke($"{variant}: {cases.Count} layouts...");
-            int both = 0, first = 0, second = 0, leaks = 0;
+            int both = 0, first = 0, second = 0, leaks = 0, objects = 0, all = 0, objectLeaks = 0;
             var bothByKind = Kinds.ToDictionary(k => k, _ => 0);
             var clock = Stopwatch.StartNew();
             foreach (var c in cases)
@@ -86,15 +90,47 @@ public sealed class RegionsEvaluator(CascadeModel model)
                 second += bRight ? 1 : 0;
                 if (aRight && bRight) { both++; bothByKind[c.Kind]++; }
                 leaks += (Leaks(partA, c.SecondColour) ? 1 : 0) + (Leaks(partB, c.FirstColour) ? 1 : 0);
+                if (judge is not null)
+                {
+                    var (aObject, bObject, aLeak, bLeak) = JudgeObjects(images, c);
+                    objects += aObject && bObject ? 1 : 0;
+                    all += aObject && bObject && aRight && bRight ? 1 : 0;
+                    objectLeaks += (aLeak ? 1 : 0) + (bLeak ? 1 : 0);
+                }
             }
             double seconds = clock.Elapsed.TotalSeconds / cases.Count;
             int perKind = Math.Max(1, cases.Count / Kinds.Length);
             results.Add(new RegionsResult(variant, cases.Count, (double)both / cases.Count, (double)first / cases.Count, (double)second / cases.Count,
-                leaks / (2.0 * cases.Count), bothByKind.ToDictionary(kv => kv.Key, kv => (double)kv.Value / cases.Count(c => c.Kind == kv.Key)), seconds));
+                leaks / (2.0 * cases.Count), bothByKind.ToDictionary(kv => kv.Key, kv => (double)kv.Value / cases.Count(c => c.Kind == kv.Key)), seconds,
+                judge is null ? null : (double)objects / cases.Count, judge is null ? null : (double)all / cases.Count, judge is null ? null : objectLeaks / (2.0 * cases.Count)));
             log?.Invoke($"{variant}: both right {results[^1].BothRight:P0}, leakage {results[^1].Leakage:P0}, {seconds:F2} s/image");
         }
-        return new RegionsReport(model.Manifest.Name, DateTimeOffset.UtcNow, size, "colour of each part's pixels (no model)", results);
+        return new RegionsReport(model.Manifest.Name, DateTimeOffset.UtcNow, size,
+            judge is null ? "colour of each part's pixels (no model)" : $"colour of each part's pixels; objects by {judge.Directory}", results);
     }
+
+    /// <summary>
+    /// Each part cut out alone and ranked by the judge against every object's name: whether its own object comes first,
+    /// and whether the other part's object (when it differs) outranks its own there.
+    /// </summary>
+    (bool FirstRight, bool SecondRight, bool FirstLeaks, bool SecondLeaks) JudgeObjects(TorchSharp.torch.Tensor images, RegionLayoutCase c)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var (_, layout) = Layout(c);
+        int side = (int)images.shape[^1];
+        var parts = layout.Count == 2 ? layout
+            : [layout[0], PromptRegion.Of(c.Second, [.. Enumerable.Range(0, side * side).Select(p => !InCentre(p % side, p / side, side))], side)];
+        var crops = RegionCrops.Of(images[0], parts);
+        var similarities = new Engine.Pipelines.Semantic.AlignmentScorer(judge!).Similarities(crops, [Objects, Objects]);
+        string ObjectOf(string part) => part[(part.LastIndexOf(' ') + 1)..];
+        string Top(double[] scores) => Objects[Array.IndexOf(scores, scores.Max())];
+        bool Leaks(double[] scores, string own, string other) => own != other && scores[Array.IndexOf(Objects, other)] > scores[Array.IndexOf(Objects, own)];
+        var (firstObject, secondObject) = (ObjectOf(c.First), ObjectOf(c.Second));
+        return (Top(similarities[0]) == firstObject, Top(similarities[1]) == secondObject,
+            Leaks(similarities[0], firstObject, secondObject), Leaks(similarities[1], secondObject, firstObject));
+    }
+
+    static bool InCentre(int x, int y, int side) => x >= side / 4 && x < 3 * side / 4 && y >= side / 4 && y < 3 * side / 4;
 
     /// <summary>The two parts' RGB pixels: halves, or the centre square and the ring around it.</summary>
     public static (byte[] First, byte[] Second) Parts(RgbImage picture, string kind)
@@ -104,7 +140,7 @@ public sealed class RegionsEvaluator(CascadeModel model)
         {
             "left-right" => x < w / 2,
             "top-bottom" => y < h / 2,
-            _ => x >= w / 4 && x < 3 * w / 4 && y >= h / 4 && y < 3 * h / 4,
+            _ => InCentre(x, y, w),
         };
         List<byte> a = [], b = [];
         for (int y = 0; y < h; y++)
