@@ -39,7 +39,7 @@ static class EvalCommand
         var cases = new Option<int>("--cases") { Description = "--composition: object x colour prompts.", DefaultValueFactory = _ => 80 };
         var otherObjects = new Option<int>("--other-objects") { Description = "--composition: other objects each object is ranked among.", DefaultValueFactory = _ => 9 };
         var judge = new Option<string?>("--judge") { Description = "R-precision, --composition and --regions: rank captions and recognise objects with this folder's alignment model (default: --model's), e.g. eval/judge, the independent judge." };
-        var baseSteps = new Option<int?>("--base-steps") { Description = "R-precision: the base stage's steps (default: the stage's), to measure fewer steps." };
+        var baseSteps = new Option<int?>("--base-steps") { Description = "R-precision and speed: the base stage's steps (default: the stage's), to measure fewer steps." };
         var harmonization = new Option<bool>("--harmonization") { Description = "Measure brush & refine instead: how visible a refined region's border is, plain and with RePaint's resampling." };
         var pictures = new Option<int>("--pictures") { Description = "--harmonization: validation pictures (one region each).", DefaultValueFactory = _ => 16 };
         var regions = new Option<bool>("--regions") { Description = "Measure prompts by region instead: two-part layouts of colour-and-object pairs, as one plain prompt and as a layout." };

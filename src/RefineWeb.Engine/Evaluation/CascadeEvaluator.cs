@@ -20,6 +20,9 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
     readonly CascadePipeline pipeline = new(model);
     readonly CascadeModel judging = judge ?? model;
 
+    /// <summary>The base stage's steps where measured with fewer (the other stages their defaults); null: every default.</summary>
+    IReadOnlyList<int>? BaseSteps => baseSteps is { } steps ? [steps] : null;
+
     AlignmentModel Alignment => judging.Alignment
         ?? throw new InvalidOperationException($"{judging.Directory} has no alignment model, which R-precision needs (train it with `refineweb train --stage align`).");
 
@@ -42,7 +45,7 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
                 Prompt = chunk[0],
                 ItemPrompts = chunk,
                 Seeds = [.. Enumerable.Range(start, chunk.Count).Select(i => seed + i)],
-                StepsPerStage = baseSteps is { } steps ? [steps] : null,
+                StepsPerStage = BaseSteps,
             });
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
@@ -152,7 +155,7 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
             double? first = null;
             double last = 0;
             var steps = new List<(string Stage, double Ms)>();
-            using var result = pipeline.Generate(new CascadeRequest { Prompt = prompt, Seeds = [run + 1] }, preview =>
+            using var result = pipeline.Generate(new CascadeRequest { Prompt = prompt, Seeds = [run + 1], StepsPerStage = BaseSteps }, preview =>
             {
                 double now = clock.Elapsed.TotalMilliseconds;
                 first ??= now;
@@ -164,7 +167,7 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
             if (compare)
             {
                 var small = Stopwatch.StartNew();
-                using var stopped = pipeline.Generate(new CascadeRequest { Prompt = prompt, Seeds = [run + 1], StageCount = comparisonStages });
+                using var stopped = pipeline.Generate(new CascadeRequest { Prompt = prompt, Seeds = [run + 1], StageCount = comparisonStages, StepsPerStage = BaseSteps });
                 if (run >= 0) smaller.Add(small.Elapsed.TotalMilliseconds);
             }
             if (run < 0) continue;
