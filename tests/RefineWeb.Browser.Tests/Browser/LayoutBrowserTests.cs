@@ -51,4 +51,52 @@ public sealed class LayoutBrowserTests
         Assert.Equal((picture!.X, picture.Y, picture.Width, picture.Height), (drawn!.X, drawn.Y, drawn.Width, drawn.Height));
         await page.ScreenshotAsync(new() { Path = BrowserApp.ScreenshotPath("layout.png"), FullPage = true });
     }
+
+    [Fact]
+    public async Task A_region_painted_with_the_brush_becomes_a_mask_region_that_runs_is_scored_and_is_kept()
+    {
+        await using var app = await BrowserApp.StartAsync();
+        var page = await app.OpenAsync();
+        await page.Locator("textarea[data-testid=prompt], [data-testid=prompt] textarea").FillAsync("blue heart");
+        await page.Locator("[data-testid=add-painted-region]").ClickAsync();
+        var canvas = page.Locator("[data-testid=layout-painting] canvas[data-testid=mask-canvas][data-ready=true]");
+        await canvas.WaitForAsync();
+        await Assertions.Expect(page.Locator("[data-testid=use-painted]")).ToBeDisabledAsync(); // nothing painted yet
+
+        // Vertical strokes over the left third of the canvas.
+        var box = (await canvas.BoundingBoxAsync())!;
+        foreach (var x in new[] { 0.05f, 0.12f, 0.19f, 0.26f })
+        {
+            await page.Mouse.MoveAsync(box.X + x * box.Width, box.Y + 0.05f * box.Height);
+            await page.Mouse.DownAsync();
+            for (float y = 0.05f; y <= 0.95f; y += 0.05f) await page.Mouse.MoveAsync(box.X + x * box.Width, box.Y + y * box.Height);
+            await page.Mouse.UpAsync();
+        }
+        await page.Locator("[data-testid=use-painted]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=layout-painting]")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-testid=layout-preview] image")).ToHaveCountAsync(1);
+        await page.Locator("input[data-testid=layout-region], [data-testid=layout-region] input").First.FillAsync("red heart");
+
+        await page.Locator("[data-testid=generate]").ClickAsync();
+        try { await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 }); }
+        catch (TimeoutException) { Assert.Fail(await page.Locator("body").InnerTextAsync()); }
+        await Assertions.Expect(page.Locator("[data-testid=region-score]")).ToHaveCountAsync(1);
+
+        // The image keeps the painted mask: white on the left third, nothing on the right half.
+        var href = await page.Locator("a[download]").GetAttributeAsync("href");
+        var id = href!.Split('/')[^1].Replace(".png", "");
+        var region = JsonDocument.Parse(await app.FetchAsync(page, $"/api/v1/images/{id}")).RootElement.GetProperty("parameters").GetProperty("regions")[0];
+        Assert.Equal("red heart", region.GetProperty("prompt").GetString());
+        Assert.Equal(JsonValueKind.Null, region.TryGetProperty("rect", out var rect) ? rect.ValueKind : JsonValueKind.Null);
+        using var mask = SKBitmap.Decode(Convert.FromBase64String(region.GetProperty("mask").GetString()!));
+        double White(int fromX, int toX)
+        {
+            int white = 0;
+            for (int y = 0; y < mask.Height; y++)
+                for (int x = fromX; x < toX; x++) white += mask.GetPixel(x, y).Red > 128 ? 1 : 0;
+            return (double)white / (mask.Height * (toX - fromX));
+        }
+        Assert.True(White(0, mask.Width / 4) > 0.8, $"the painted left quarter is {White(0, mask.Width / 4):P0} white");
+        Assert.Equal(0, White(mask.Width / 2, mask.Width));
+    }
 }
