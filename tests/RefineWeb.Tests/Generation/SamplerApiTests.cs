@@ -97,6 +97,22 @@ public sealed class SamplerApiTests : IAsyncLifetime
             region.GetProperty("rect").GetProperty("width").GetDouble(), region.GetProperty("rect").GetProperty("height").GetDouble()));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_hub_takes_a_painted_region_in_json_and_messagepack_and_scores_it(bool messagePack)
+    {
+        await using var connection = await app.ConnectAsync(messagePack: messagePack ? HubMessagePack.Options : null);
+        string mask = RefineWeb.Engine.Imaging.RegionMask.ToBase64([.. Enumerable.Range(0, 32 * 32).Select(p => p % 32 < 16)], 32); // the left half
+        var input = new GenerationInput { Prompt = "hearts", Seed = 4, Stages = 1, Regions = [new RegionInput { Prompt = "red heart", Mask = mask }] };
+        GenerationEvent? last = null;
+        await foreach (var update in connection.StreamAsync<GenerationEvent>("Generate", input)) last = update;
+        Assert.Equal(GenerationStatus.Succeeded, last!.Status);
+        Assert.Equal("red heart", last.Scores![0].Regions!.Single().Prompt);
+        var info = await app.Client.GetFromJsonAsync<JsonElement>($"/api/v1/images/{last.ImageIds![0]}");
+        Assert.Equal(mask, info.GetProperty("parameters").GetProperty("regions")[0].GetProperty("mask").GetString());
+    }
+
     [Fact]
     public async Task A_bad_region_over_the_hub_is_refused_naming_the_region_and_what_is_wrong()
     {
