@@ -221,12 +221,16 @@ public sealed class TrainAndEvalCommandTests : IDisposable
     public async Task Regions_eval_asks_each_layout_as_one_prompt_and_by_region_with_the_same_seeds()
     {
         var report = Path.Combine(root, "regions.json");
-        var (exit, output, error) = await Cli.Run("eval", "--regions", "--model", Model, "--layouts", "1", "--out", report, "--device", "cpu");
+        var (exit, output, error) = await Cli.Run("eval", "--regions", "--model", Model, "--layouts", "1", "--diversity", "1", "--out", report, "--device", "cpu");
         Assert.True(exit == 0, error);
         Assert.Contains("| one plain prompt | 3 |", output);
+        Assert.Contains("Diversity (1 layouts, 4 candidates each)", output);
         Assert.Contains("| prompts by region | 3 |", output);
 
         using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var diversity = json.RootElement.GetProperty("diversity");
+        Assert.Equal((1, 4), (diversity.GetProperty("layouts").GetInt32(), diversity.GetProperty("candidates").GetInt32()));
+        Assert.True(diversity.GetProperty("by_region").GetDouble() > 0); // four seeds, four pictures
         var variants = json.RootElement.GetProperty("variants").EnumerateArray().ToList();
         Assert.Equal(["one plain prompt", "prompts by region"], variants.Select(v => v.GetProperty("variant").GetString()));
         foreach (var variant in variants)
@@ -250,6 +254,15 @@ public sealed class TrainAndEvalCommandTests : IDisposable
             Assert.InRange(variant.GetProperty("all_right").GetDouble(), 0, Math.Min(variant.GetProperty("objects_right").GetDouble(), variant.GetProperty("both_right").GetDouble()));
             Assert.InRange(variant.GetProperty("object_leakage").GetDouble(), 0, 1);
         }
+    }
+
+    [Fact]
+    public void Diversity_is_the_mean_absolute_difference_of_every_two_candidates()
+    {
+        RefineWeb.Engine.Imaging.RgbImage Grey(byte level) => new(1, 1, [level, level, level]);
+        // Pairs (0, 3), (0, 6), (3, 6): 3, 6 and 3 levels.
+        Assert.Equal(4.0, RefineWeb.Cli.Evaluation.RegionsEvaluator.MeanPairwiseDistance([Grey(0), Grey(3), Grey(6)]));
+        Assert.Equal(0.0, RefineWeb.Cli.Evaluation.RegionsEvaluator.MeanPairwiseDistance([Grey(9)]));
     }
 
     [Fact]

@@ -44,12 +44,13 @@ static class EvalCommand
         var pictures = new Option<int>("--pictures") { Description = "--harmonization: validation pictures (one region each).", DefaultValueFactory = _ => 16 };
         var regions = new Option<bool>("--regions") { Description = "Measure prompts by region instead: two-part layouts of colour-and-object pairs, as one plain prompt and as a layout." };
         var layouts = new Option<int>("--layouts") { Description = "--regions: layouts of each kind (left-right, top-bottom, centre-background).", DefaultValueFactory = _ => 20 };
+        var diversity = new Option<int>("--diversity") { Description = "--regions: layouts asked for 4 candidates each, plain and by region, to measure how different a request's candidates are; 0 skips it.", DefaultValueFactory = _ => 10 };
         var compositionSize = new Option<int>("--size") { Description = "--composition: stop the cascade at this size (px).", DefaultValueFactory = _ => 64 };
 
         var command = new Command("eval", "Measure the model: R-precision (train and validation captions), PSNR/SSIM of the refiners vs bicubic, speed.")
         {
             model, data, prompts, distractors, images, strength, baseSteps, refinerSteps, refinerGuidance, runs, seed, outFile, device, semantic, perCategory, weight, semanticScale,
-            composition, cases, otherObjects, compositionSize, judge, harmonization, pictures, regions, layouts,
+            composition, cases, otherObjects, compositionSize, judge, harmonization, pictures, regions, layouts, diversity,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -70,7 +71,7 @@ static class EvalCommand
             {
                 using var laying = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
                 using var regionJudge = parse.GetValue(judge) is { } regionJudgeDirectory ? CascadeModel.Load(regionJudgeDirectory, TorchRuntime.Resolve(parse.GetValue(device))) : null;
-                return await Regions(laying, regionJudge, parse.GetValue(layouts), parse.GetValue(seed), OutFile("eval-regions.json"), output, cancellation);
+                return await Regions(laying, regionJudge, parse.GetValue(layouts), parse.GetValue(diversity), parse.GetValue(seed), OutFile("eval-regions.json"), output, cancellation);
             }
             if (parse.GetValue(harmonization))
             {
@@ -191,12 +192,19 @@ static class EvalCommand
         return 0;
     }
 
-    static async Task<int> Regions(CascadeModel cascade, CascadeModel? judge, int perKind, long seed, string path, TextWriter output, CancellationToken cancellation)
+    static async Task<int> Regions(CascadeModel cascade, CascadeModel? judge, int perKind, int diversityLayouts, long seed, string path, TextWriter output, CancellationToken cancellation)
     {
         if (perKind < 1) throw new ArgumentException("--layouts must be at least 1.");
         var cases = RegionsEvaluator.Cases(perKind, seed);
         await output.WriteLineAsync($"Regions: {cases.Count} two-part layouts ({perKind} of each kind), each as one plain prompt and as a layout, same seeds");
-        var report = new RegionsEvaluator(cascade, judge).Run(cases, line => output.WriteLine(line));
+        if (diversityLayouts < 0) throw new ArgumentException("--diversity cannot be negative.");
+        var evaluator = new RegionsEvaluator(cascade, judge);
+        var report = evaluator.Run(cases, line => output.WriteLine(line));
+        if (diversityLayouts > 0)
+        {
+            await output.WriteLineAsync($"Diversity: {Math.Min(diversityLayouts, cases.Count)} layouts, 4 candidates each, plain and by region...");
+            report = report with { Diversity = evaluator.Diversity(cases, diversityLayouts) };
+        }
         await output.WriteLineAsync(EvaluationTable.Format(report));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, Json), cancellation);
@@ -228,6 +236,8 @@ static class EvaluationTable
             w.WriteLine(string.Format(c, "| {0} | {1} | {2:P0} | {3} | {4:P0} | {5:P0} | {6:P0} | {8}{7:F2} |", r.Variant, r.Layouts, r.BothRight,
                 string.Join(" | ", RegionsEvaluator.Kinds.Select(k => r.BothRightByKind[k].ToString("P0", c))), r.FirstRight, r.SecondRight, r.Leakage, r.SecondsPerImage,
                 judged ? string.Format(c, "{0:P0} | {1:P0} | {2:P0} | ", r.ObjectsRight ?? 0, r.AllRight ?? 0, r.ObjectLeakage ?? 0) : ""));
+        if (report.Diversity is { } d)
+            w.WriteLine(string.Format(c, "Diversity ({0} layouts, {1} candidates each): mean pairwise pixel distance {2:F1} levels as one plain prompt, {3:F1} by region", d.Layouts, d.Candidates, d.Plain, d.ByRegion));
         return w.ToString();
     }
 

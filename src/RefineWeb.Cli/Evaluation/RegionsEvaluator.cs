@@ -22,7 +22,15 @@ public sealed record RegionLayoutCase(string Kind, string First, string Second, 
 public sealed record RegionsResult(string Variant, int Layouts, double BothRight, double FirstRight, double SecondRight, double Leakage,
     IReadOnlyDictionary<string, double> BothRightByKind, double SecondsPerImage, double? ObjectsRight = null, double? AllRight = null, double? ObjectLeakage = null);
 
-public sealed record RegionsReport(string Model, DateTimeOffset MeasuredAt, int Resolution, string Judge, IReadOnlyList<RegionsResult> Variants);
+/// <summary>
+/// How different the candidates of one request are (Cascaded Refinement Networks' diverse outputs): the mean absolute
+/// difference between every two of <see cref="Candidates"/> pictures of one layout (0-255 levels, all channels),
+/// averaged over <see cref="Layouts"/> layouts, as one plain prompt and by region.
+/// </summary>
+public sealed record RegionsDiversity(int Layouts, int Candidates, double Plain, double ByRegion);
+
+public sealed record RegionsReport(string Model, DateTimeOffset MeasuredAt, int Resolution, string Judge, IReadOnlyList<RegionsResult> Variants,
+    RegionsDiversity? Diversity = null);
 
 /// <summary>
 /// Do prompts by region put things where they were asked? Two-part layouts of colour-and-object pairs ("red heart" |
@@ -128,6 +136,42 @@ public sealed class RegionsEvaluator(CascadeModel model, CascadeModel? judge = n
         var (firstObject, secondObject) = (ObjectOf(c.First), ObjectOf(c.Second));
         return (Top(similarities[0]) == firstObject, Top(similarities[1]) == secondObject,
             Leaks(similarities[0], firstObject, secondObject), Leaks(similarities[1], secondObject, firstObject));
+    }
+
+    /// <summary>
+    /// The first <paramref name="layouts"/> cases, each asked for <paramref name="candidates"/> pictures in one request
+    /// (consecutive seeds), plain and by region: their mean pairwise pixel distance.
+    /// </summary>
+    public RegionsDiversity Diversity(IReadOnlyList<RegionLayoutCase> cases, int layouts, int candidates = 4)
+    {
+        double plain = 0, byRegion = 0;
+        var chosen = cases.Take(layouts).ToList();
+        foreach (var c in chosen)
+        {
+            var (prompt, layout) = Layout(c);
+            var seeds = Enumerable.Range(0, candidates).Select(i => c.Seed + i).ToList();
+            using var plainImages = pipeline.Generate(new CascadeRequest { Prompt = $"{c.First} and {c.Second}", Seeds = seeds });
+            using var regionImages = pipeline.Generate(new CascadeRequest { Prompt = prompt, Seeds = seeds, Regions = layout });
+            plain += MeanPairwiseDistance(ImageTensor.ToRgbBatch(plainImages));
+            byRegion += MeanPairwiseDistance(ImageTensor.ToRgbBatch(regionImages));
+        }
+        return new RegionsDiversity(chosen.Count, candidates, plain / Math.Max(1, chosen.Count), byRegion / Math.Max(1, chosen.Count));
+    }
+
+    /// <summary>The mean absolute difference of every two pictures (0-255 levels over all channels).</summary>
+    public static double MeanPairwiseDistance(IReadOnlyList<RgbImage> pictures)
+    {
+        double total = 0;
+        int pairs = 0;
+        for (int a = 0; a < pictures.Count; a++)
+            for (int b = a + 1; b < pictures.Count; b++, pairs++)
+            {
+                long sum = 0;
+                var (first, second) = (pictures[a].Pixels, pictures[b].Pixels);
+                for (int i = 0; i < first.Length; i++) sum += Math.Abs(first[i] - second[i]);
+                total += (double)sum / first.Length;
+            }
+        return pairs == 0 ? 0 : total / pairs;
     }
 
     static bool InCentre(int x, int y, int side) => x >= side / 4 && x < 3 * side / 4 && y >= side / 4 && y < 3 * side / 4;
