@@ -72,6 +72,7 @@ public sealed class LayoutBrowserTests
             for (float y = 0.05f; y <= 0.95f; y += 0.05f) await page.Mouse.MoveAsync(box.X + x * box.Width, box.Y + y * box.Height);
             await page.Mouse.UpAsync();
         }
+        await page.Locator("[data-testid=layout-painting]").ScreenshotAsync(new() { Path = BrowserApp.ScreenshotPath("layout-paint.png") });
         await page.Locator("[data-testid=use-painted]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=layout-painting]")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("[data-testid=layout-preview] image")).ToHaveCountAsync(1);
