@@ -78,6 +78,8 @@ public record GenerationInput : PromptSettings
 public static class GenerationLimits
 {
     public const int MaxPromptLength = 200, MaxSteps = 100, MaxCount = 4, MaxFeather = 16, MaxRegions = 8;
+    /// <summary>A region's weight at most: past twice its own prompt's pull, pictures break up.</summary>
+    public const double MaxRegionWeight = 2;
     public const double MaxGuidanceScale = 20, MinStrength = 0.3, MaxStrength = 1.0;
 
     /// <summary>Field name to messages (ProblemDetails' "errors"); empty when the input is fine.</summary>
@@ -186,6 +188,8 @@ public sealed class ValidationErrors
             if (GenerationLimits.PromptProblem(region.Prompt, $"prompt of region {i + 1}") is { } problem) Add($"{field}.prompt", problem);
             else if (GenerationLimits.Emphasis(region.Prompt) is var (parsed, emphasisProblem) && (emphasisProblem is not null || parsed?.Phrases.Count > 0))
                 Add($"{field}.prompt", $"Region {i + 1}'s prompt has emphasis syntax; inside a region write plain words (the region itself says where they go).");
+            if (region.Weight is { } weight && !(weight > 0 && weight <= GenerationLimits.MaxRegionWeight))
+                Add($"{field}.weight", $"Region {i + 1}'s weight must be above 0 and at most {GenerationLimits.MaxRegionWeight} (1 follows its prompt wholly); it is {weight}.");
             if (region.Mask is not null)
             {
                 if (region.Rect is not null) Add($"{field}.mask", $"Region {i + 1} has both a rect and a mask: give one.");

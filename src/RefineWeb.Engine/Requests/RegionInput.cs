@@ -14,6 +14,8 @@ public sealed record RegionInput
     public RegionRect? Rect { get; init; }
     /// <summary>A painted region: a square PNG (16 to 1024 px) as base64, white where the region is; instead of <see cref="Rect"/>.</summary>
     public string? Mask { get; init; }
+    /// <summary>How strongly the region follows its own prompt over the request's (above 0, at most 2; null: 1, wholly).</summary>
+    public double? Weight { get; init; }
 
     static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RegionInput, RegionRect> paintedBounds = new();
 
@@ -30,9 +32,13 @@ public sealed record RegionInput
         return bounds;
     }
 
-    public override string ToString() => Rect is { } r
-        ? string.Create(CultureInfo.InvariantCulture, $"{Prompt} @ {r.X:0.###},{r.Y:0.###} {r.Width:0.###}x{r.Height:0.###}")
-        : Mask is not null ? $"{Prompt} @ painted mask" : Prompt;
+    public override string ToString()
+    {
+        string prompt = Weight is { } w && w != 1 ? string.Create(CultureInfo.InvariantCulture, $"{Prompt} x{w:0.##}") : Prompt;
+        return Rect is { } r
+            ? string.Create(CultureInfo.InvariantCulture, $"{prompt} @ {r.X:0.###},{r.Y:0.###} {r.Width:0.###}x{r.Height:0.###}")
+            : Mask is not null ? $"{prompt} @ painted mask" : prompt;
+    }
 }
 
 /// <summary>A rectangle in fractions of the picture's width and height: x and y of its top left corner, from 0 to 1.</summary>

@@ -98,9 +98,10 @@ public sealed class ImageEngine(CascadeModel model)
     /// <summary>A validated region as the pipeline's: its rectangle, or its painted mask decoded.</summary>
     static Pipelines.Regions.PromptRegion PromptRegionOf(RegionInput region)
     {
-        if (region.Rect is { } rect) return new Pipelines.Regions.PromptRegion(region.Prompt, rect.X, rect.Y, rect.Width, rect.Height);
+        double weight = region.Weight ?? 1;
+        if (region.Rect is { } rect) return new Pipelines.Regions.PromptRegion(region.Prompt, rect.X, rect.Y, rect.Width, rect.Height) { Weight = weight };
         var (mask, side, problem) = RegionMask.Decode(region.Mask);
-        return mask is null ? throw new ArgumentException(problem, nameof(region)) : Pipelines.Regions.PromptRegion.Of(region.Prompt, mask, side);
+        return mask is null ? throw new ArgumentException(problem, nameof(region)) : Pipelines.Regions.PromptRegion.Of(region.Prompt, mask, side) with { Weight = weight };
     }
 
     /// <summary>Each image of a layout gets its score per region: the region's prompt against what the region shows.</summary>

@@ -64,6 +64,20 @@ public sealed class RegionalPromptsTests(ShippedModelFixture fixture) : IClassFi
         Assert.Equal([2f, 3f, 2f, 3f], Flat(RegionalPrompts.Blend(output.narrow(0, 0, 3), masks, batch: 1, guidanceScale: 1, guided: false)));
     }
 
+    [Fact]
+    public void A_regions_weight_scales_the_difference_its_prompt_makes_over_the_global_one()
+    {
+        var layout = new RegionalPrompts([new PromptRegion("left", 0, 0, 0.5, 1) { Weight = 1.5 }, new PromptRegion("right", 0.5, 0, 0.5, 1) { Weight = 0.5 }]);
+        Assert.Equal([1.5, 0.5], layout.Weights);
+        var masks = layout.Masks(2, CPU);
+        // Rows: global 1, left 2, right 3 (unguided). Left: 1 + 1.5 (2 - 1) = 2.5; right: 1 + 0.5 (3 - 1) = 2.
+        var output = cat([full(new long[] { 1, 1, 2, 2 }, 1f), full(new long[] { 1, 1, 2, 2 }, 2f), full(new long[] { 1, 1, 2, 2 }, 3f)], 0);
+        Assert.Equal([2.5f, 2f, 2.5f, 2f], Flat(RegionalPrompts.Blend(output, masks, batch: 1, guidanceScale: 1, guided: false, layout.Weights)));
+        // Weights of 1: exactly the unweighted blend.
+        Assert.Equal(Flat(RegionalPrompts.Blend(output, masks, 1, 1, false)), Flat(RegionalPrompts.Blend(output, masks, 1, 1, false, [1, 1])));
+        Assert.Equal("red heart x1.5 @ 0,0 0.5x1", new RegionInput { Prompt = "red heart", Weight = 1.5, Rect = new RegionRect { Width = 0.5, Height = 1 } }.ToString());
+    }
+
     /// <summary>A square mask, true where <paramref name="inside"/> says.</summary>
     static bool[] Painted(int side, Func<int, int, bool> inside) =>
         [.. Enumerable.Range(0, side * side).Select(p => inside(p % side, p / side))];

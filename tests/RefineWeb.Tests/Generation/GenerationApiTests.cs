@@ -132,6 +132,8 @@ public sealed class GenerationApiTests : IAsyncLifetime
     [InlineData("""{"prompt":"hearts","regions":[{"prompt":"red heart","rect":{"x":0,"y":0,"width":0.5,"height":1}},{"prompt":"blue heart","rect":{"x":0.6,"y":0,"width":0.5,"height":1}}]}""", "regions[1].rect.width")]
     [InlineData("""{"prompt":"hearts","regions":[{"prompt":"red heart","rect":{"x":0,"y":0,"width":0,"height":1}}]}""", "regions[0].rect.width")]
     [InlineData("""{"prompt":"hearts","regions":[{"prompt":"red heart"}]}""", "regions[0].rect")]
+    [InlineData("""{"prompt":"hearts","regions":[{"prompt":"red heart","weight":2.5,"rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions[0].weight")]
+    [InlineData("""{"prompt":"hearts","regions":[{"prompt":"red heart","weight":0,"rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions[0].weight")]
     [InlineData("""{"prompt":"hearts","regions":[{"prompt":" ","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions[0].prompt")]
     [InlineData("""{"prompt":"hearts","regions":[{"prompt":"(red:2) heart","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions[0].prompt")]
     [InlineData("""{"prompt":"(hearts:2)","regions":[{"prompt":"red heart","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "prompt")]

@@ -71,7 +71,7 @@ public static class StageSampling
                 var timesteps = ScalarArguments.FullOf([passes * batch], sampler.Timesteps[i], ScalarType.Int64, device);
                 var output = FiniteForward.Run(() => stage.Denoise(new DenoiserInput(passes > 1 ? cat(Enumerable.Repeat(x, passes).ToArray(), 0) : x, timesteps, text, lowResolution, noiseLevel, tokenWeights)),
                     $"Stage '{config.Name}'");
-                var combined = regionMasks is not null ? Regions.RegionalPrompts.Blend(output, regionMasks, batch, settings.GuidanceScale, guided)
+                var combined = regionMasks is not null ? Regions.RegionalPrompts.Blend(output, regionMasks, batch, settings.GuidanceScale, guided, regions!.Weights)
                     : guided ? ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale) : output;
                 foreach (var hook in hooks) combined = hook.BeforeSamplerStep(context, i, x, combined);
                 var step = sampler.Step(combined, i, x, generators[0]);

@@ -9,6 +9,9 @@ namespace RefineWeb.Engine.Pipelines.Regions;
 /// </summary>
 public sealed record PromptRegion(string Prompt, double X, double Y, double Width, double Height)
 {
+    /// <summary>How strongly the region follows its own prompt over the global one (1: wholly; <see cref="RegionalPrompts.Blend"/>).</summary>
+    public double Weight { get; init; } = 1;
+
     /// <summary>The painted region, <see cref="MaskSide"/> x <see cref="MaskSide"/>, row by row (true inside); null: the rectangle.</summary>
     public bool[]? Mask { get; private init; }
     public int MaskSide { get; private init; }

@@ -38,13 +38,25 @@ public sealed class RegionalPrompts(IReadOnlyList<PromptRegion> regions)
     /// prompts' conditional rows (B each, global first) then B unconditional rows when <paramref name="guided"/>, else
     /// [Prompts B, ...] conditional rows only. Returns [B, ...].
     /// </summary>
-    public static Tensor Blend(Tensor output, Tensor masks, int batch, double guidanceScale, bool guided)
+    /// <param name="weights">Each region's weight, in order (null or all 1: each region's prediction as it is): a region's
+    /// pixels take the global prediction plus its weight times the difference its own prompt makes (below 1 its prompt
+    /// mixes with the global one, above 1 it is pushed further).</param>
+    public static Tensor Blend(Tensor output, Tensor masks, int batch, double guidanceScale, bool guided, IReadOnlyList<double>? weights = null)
     {
         using var scope = NewDisposeScope();
         long prompts = masks.shape[0];
         var rows = output.view([prompts + (guided ? 1 : 0), batch, .. output.shape.Skip(1)]);
         var conditional = rows.narrow(0, 0, prompts);
         var predictions = guided ? Schedulers.ClassifierFreeGuidance.Combine(conditional, rows[prompts].unsqueeze(0), guidanceScale) : conditional;
+        if (weights is not null && weights.Any(w => w != 1))
+        {
+            var global = predictions[0];
+            // A weight of 1 keeps the region's own prediction untouched (the same bytes as no weight at all).
+            predictions = stack([global, .. weights.Select((w, r) => w == 1 ? predictions[r + 1] : global + w * (predictions[r + 1] - global))], 0);
+        }
         return (predictions * masks).sum([0]).MoveToOuterDisposeScope(); // sum([0]), not sum(0): a bare 0 binds to the dtype overload
     }
+
+    /// <summary>Each region's weight, in order.</summary>
+    public IReadOnlyList<double> Weights => [.. Regions.Select(r => r.Weight)];
 }
