@@ -23,9 +23,16 @@ public sealed class LayoutPanelTests : MudComponentTest
         panel.FindAll("input[data-testid=layout-region]")[0].Input("red heart");
         Assert.Equal("red heart", form.Settings.Regions[0].Prompt);
 
+        // A weight other than 1 goes with the region; 1 is the default, left out of the request.
+        panel.FindAll("input[data-testid=layout-weight]")[0].Change("1.5");
+        Assert.Equal(1.5, form.Settings.Regions[0].Weight);
+        panel.FindAll("input[data-testid=layout-weight]")[1].Change("1");
+        Assert.Null(form.Settings.Regions[1].Weight);
+
         panel.FindAll("[data-testid=layout-preset]").First(b => b.TextContent.Contains("Thirds")).Click();
         Assert.Equal(3, form.Settings.Regions!.Length);
         Assert.Equal("red heart", form.Settings.Regions[0].Prompt);
+        Assert.Equal(1.5, form.Settings.Regions[0].Weight); // kept in its place, as the prompt
         Assert.Equal(3, panel.FindAll("[data-testid=layout-preview] rect").Count - 1); // the rest, then one per region
 
         panel.Find("[data-testid=drop-layout]").Click();
