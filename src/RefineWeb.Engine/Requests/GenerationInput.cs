@@ -188,6 +188,7 @@ public sealed class ValidationErrors
             if (GenerationLimits.PromptProblem(region.Prompt, $"prompt of region {i + 1}") is { } problem) Add($"{field}.prompt", problem);
             else if (GenerationLimits.Emphasis(region.Prompt) is var (parsed, emphasisProblem) && (emphasisProblem is not null || parsed?.Phrases.Count > 0))
                 Add($"{field}.prompt", $"Region {i + 1}'s prompt has emphasis syntax; inside a region write plain words (the region itself says where they go).");
+            if (GenerationLimits.NegativePromptProblem(region.NegativePrompt) is { } negativeProblem) Add($"{field}.negativePrompt", $"Region {i + 1}: {negativeProblem}");
             if (region.Weight is { } weight && !(weight > 0 && weight <= GenerationLimits.MaxRegionWeight))
                 Add($"{field}.weight", $"Region {i + 1}'s weight must be above 0 and at most {GenerationLimits.MaxRegionWeight} (1 follows its prompt wholly); it is {weight}.");
             if (region.Mask is not null)

@@ -16,6 +16,8 @@ public sealed record RegionInput
     public string? Mask { get; init; }
     /// <summary>How strongly the region follows its own prompt over the request's (above 0, at most 2; null: 1, wholly).</summary>
     public double? Weight { get; init; }
+    /// <summary>What the region steers away from; null or blank: the request's negative prompt.</summary>
+    public string? NegativePrompt { get; init; }
 
     static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RegionInput, RegionRect> paintedBounds = new();
 
@@ -35,6 +37,7 @@ public sealed record RegionInput
     public override string ToString()
     {
         string prompt = Weight is { } w && w != 1 ? string.Create(CultureInfo.InvariantCulture, $"{Prompt} x{w:0.##}") : Prompt;
+        if (!string.IsNullOrWhiteSpace(NegativePrompt)) prompt += $" (not {NegativePrompt.Trim()})";
         return Rect is { } r
             ? string.Create(CultureInfo.InvariantCulture, $"{prompt} @ {r.X:0.###},{r.Y:0.###} {r.Width:0.###}x{r.Height:0.###}")
             : Mask is not null ? $"{prompt} @ painted mask" : prompt;

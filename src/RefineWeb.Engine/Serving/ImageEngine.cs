@@ -99,9 +99,12 @@ public sealed class ImageEngine(CascadeModel model)
     static Pipelines.Regions.PromptRegion PromptRegionOf(RegionInput region)
     {
         double weight = region.Weight ?? 1;
-        if (region.Rect is { } rect) return new Pipelines.Regions.PromptRegion(region.Prompt, rect.X, rect.Y, rect.Width, rect.Height) { Weight = weight };
+        string? negative = string.IsNullOrWhiteSpace(region.NegativePrompt) ? null : region.NegativePrompt.Trim();
+        if (region.Rect is { } rect)
+            return new Pipelines.Regions.PromptRegion(region.Prompt, rect.X, rect.Y, rect.Width, rect.Height) { Weight = weight, NegativePrompt = negative };
         var (mask, side, problem) = RegionMask.Decode(region.Mask);
-        return mask is null ? throw new ArgumentException(problem, nameof(region)) : Pipelines.Regions.PromptRegion.Of(region.Prompt, mask, side) with { Weight = weight };
+        return mask is null ? throw new ArgumentException(problem, nameof(region))
+            : Pipelines.Regions.PromptRegion.Of(region.Prompt, mask, side) with { Weight = weight, NegativePrompt = negative };
     }
 
     /// <summary>Each image of a layout gets its score per region: the region's prompt against what the region shows.</summary>

@@ -65,6 +65,28 @@ public sealed class RegionalPromptsTests(ShippedModelFixture fixture) : IClassFi
     }
 
     [Fact]
+    public void A_region_with_a_negative_prompt_of_its_own_is_guided_away_from_it_and_the_others_from_the_shared_one()
+    {
+        var layout = new RegionalPrompts([new PromptRegion("left", 0, 0, 0.5, 1) { NegativePrompt = "blue" }, new PromptRegion("right", 0.5, 0, 0.5, 1)]);
+        Assert.Equal((3, 3), (layout.Prompts, layout.Negatives));
+        Assert.Equal(1, new RegionalPrompts([new PromptRegion("left", 0, 0, 0.5, 1)]).Negatives);
+        var masks = layout.Masks(2, CPU);
+        // Conditional rows: global 1, left 2, right 3; unconditional rows, one per prompt: 0, 1 (left's own), 0 (right: the request's).
+        var output = cat(new[] { 1f, 2f, 3f, 0f, 1f, 0f }.Select(v => full(new long[] { 1, 1, 2, 2 }, v)).ToArray(), 0);
+        // Guidance 2: uncond + 2 (cond - uncond): left 1 + 2 (2 - 1) = 3, right 0 + 2 (3 - 0) = 6.
+        Assert.Equal([3f, 6f, 3f, 6f], Flat(RegionalPrompts.Blend(output, masks, batch: 1, guidanceScale: 2, guided: true, negatives: layout.Negatives)));
+
+        // The rows a request tokenizes: prompts, then the items' negatives, then each region's negatives (its own, or the item's).
+        var request = new RefineWeb.Engine.Pipelines.Cascade.CascadeRequest
+        {
+            Prompt = "hearts", ItemPrompts = ["hearts", "hearts"], ItemNegativePrompts = ["grey", "pink"], Seeds = [1, 2],
+            Regions = [new PromptRegion("red heart", 0, 0, 0.5, 1) { NegativePrompt = "blue" }, new PromptRegion("sun", 0.5, 0, 0.5, 1)],
+        };
+        Assert.Equal(["hearts", "hearts", "red heart", "red heart", "sun", "sun", "grey", "pink", "blue", "blue", "grey", "pink"], request.ConditionalThenUnconditional());
+        Assert.Equal("red heart (not blue) @ 0,0 0.5x1", new RegionInput { Prompt = "red heart", NegativePrompt = " blue ", Rect = new RegionRect { Width = 0.5, Height = 1 } }.ToString());
+    }
+
+    [Fact]
     public void A_regions_weight_scales_the_difference_its_prompt_makes_over_the_global_one()
     {
         var layout = new RegionalPrompts([new PromptRegion("left", 0, 0, 0.5, 1) { Weight = 1.5 }, new PromptRegion("right", 0.5, 0, 0.5, 1) { Weight = 0.5 }]);

@@ -86,14 +86,15 @@ public sealed class GenerationApiTests : IAsyncLifetime
         using var encoded = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
         string mask = Convert.ToBase64String(encoded.ToArray());
 
-        var created = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "hearts", seed = 11, regions = new[] { new { prompt = "red heart", mask } } });
+        var created = await client.PostAsJsonAsync("/api/v1/generations", new { prompt = "hearts", seed = 11, regions = new[] { new { prompt = "red heart", mask, negativePrompt = "blue" } } });
         Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
         var done = await WaitForEnd((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
         Assert.Equal("succeeded", done.GetProperty("status").GetString());
         var (entries, _) = RefineWeb.Engine.Imaging.PngText.Read(await client.GetByteArrayAsync(done.GetProperty("images")[0].GetString()!));
-        Assert.Contains("Regions: red heart @ painted mask", entries["parameters"]);
+        Assert.Contains("Regions: red heart (not blue) @ painted mask", entries["parameters"]);
         var saved = RefineWeb.Contracts.ImageParameters.FromJson(entries["refineweb"])!.Regions!.Single();
         Assert.Equal(mask, saved.Mask);
+        Assert.Equal("blue", saved.NegativePrompt);
         Assert.Null(saved.Rect);
         Assert.Equal(21 / 64.0, saved.Bounds()!.Width, 6);
     }
@@ -134,6 +135,7 @@ public sealed class GenerationApiTests : IAsyncLifetime
     [InlineData("""{"prompt":"hearts","regions":[{"prompt":"red heart"}]}""", "regions[0].rect")]
     [InlineData("""{"prompt":"hearts","regions":[{"prompt":"red heart","weight":2.5,"rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions[0].weight")]
     [InlineData("""{"prompt":"hearts","regions":[{"prompt":"red heart","weight":0,"rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions[0].weight")]
+    [InlineData("""{"prompt":"hearts","regions":[{"prompt":"red heart","negativePrompt":"blue\u0007","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions[0].negativePrompt")]
     [InlineData("""{"prompt":"hearts","regions":[{"prompt":" ","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions[0].prompt")]
     [InlineData("""{"prompt":"hearts","regions":[{"prompt":"(red:2) heart","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions[0].prompt")]
     [InlineData("""{"prompt":"(hearts:2)","regions":[{"prompt":"red heart","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "prompt")]

@@ -51,8 +51,12 @@ public sealed record CascadeRequest
         var negatives = ItemNegativePrompts ?? Enumerable.Repeat(NegativePrompt, Seeds.Count).ToList();
         if (prompts.Count != Seeds.Count || negatives.Count != Seeds.Count)
             throw new ArgumentException($"Per-item prompts must number as many as the seeds ({Seeds.Count}).");
-        // With regions: the global prompts, then each region's prompt for every item, then the negatives.
-        return [.. prompts, .. (Regions ?? []).SelectMany(region => Enumerable.Repeat(region.Prompt, Seeds.Count)), .. negatives];
+        // With regions: the global prompts, then each region's prompt for every item, then the negatives; when a region
+        // has a negative prompt of its own, each region's negatives follow (a region without one takes the item's).
+        var regions = Regions ?? [];
+        var regionNegatives = regions.Any(r => r.NegativePrompt is not null)
+            ? regions.SelectMany(region => negatives.Select(negative => region.NegativePrompt ?? negative)) : [];
+        return [.. prompts, .. regions.SelectMany(region => Enumerable.Repeat(region.Prompt, Seeds.Count)), .. negatives, .. regionNegatives];
     }
 }
 

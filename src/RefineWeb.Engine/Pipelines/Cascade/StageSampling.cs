@@ -24,7 +24,7 @@ public static class StageSampling
     /// <param name="onStep">Called after every step with (step index, step count, x0 estimate).</param>
     /// <param name="hooks">Extras called at fixed points of every step (RePaint's known region, semantic guidance), in order.</param>
     /// <param name="tokenWeights">[2B, L] each token's share of cross-attention (emphasis); null: all 1.</param>
-    /// <param name="regions">Prompts by region: <paramref name="tokens"/> is then [(R + 2) B, L], the global prompt's B
+    /// <param name="regions">Prompts by region: <paramref name="tokens"/> is then [(R + 1 + N) B, L] (N: <see cref="Regions.RegionalPrompts.Negatives"/>), the global prompt's B
     /// rows, each region's B rows, then the B unconditional ones; no token weights.</param>
     public static Tensor Run(DiffusionStage stage, Tensor tokens, Tensor? lowerStage, IReadOnlyList<Generator> generators,
         StageSamplingSettings settings, Action<int, int, Tensor>? onStep = null, CancellationToken cancellation = default,
@@ -33,9 +33,9 @@ public static class StageSampling
         var config = stage.Config;
         int batch = generators.Count, resolution = config.Resolution;
         var device = tokens.device;
-        int prompts = regions?.Prompts ?? 1; // conditional predictions per sample
-        if (tokens.shape[0] != (prompts + 1) * batch)
-            throw new ArgumentException($"Expected {(prompts + 1) * batch} token rows (cond then uncond), got {tokens.shape[0]}.");
+        int prompts = regions?.Prompts ?? 1, negatives = regions?.Negatives ?? 1; // conditional and unconditional predictions per sample
+        if (tokens.shape[0] != (prompts + negatives) * batch)
+            throw new ArgumentException($"Expected {(prompts + negatives) * batch} token rows (cond then uncond), got {tokens.shape[0]}.");
         if (regions is not null && tokenWeights is not null) throw new ArgumentException("Regions carry no token weights.", nameof(tokenWeights));
         var schedule = config.Schedule.Create();
         using var sampler = SamplerFactory.Create(settings.Sampler, schedule, settings.Eta, clipSample: !config.DenoisesResidual);
@@ -48,7 +48,7 @@ public static class StageSampling
         bool guided = settings.GuidanceScale != 1;
         var conditional = guided ? tokens : tokens.narrow(0, 0, prompts * batch);
         tokenWeights = guided ? tokenWeights : tokenWeights?.narrow(0, 0, batch);
-        int passes = prompts + (guided ? 1 : 0);
+        int passes = prompts + (guided ? negatives : 0);
         var regionMasks = regions?.Masks(resolution, device);
         var text = stage.EncodeText(conditional);
         var start = Start(config, schedule, lowerStage, generators, sampler.Timesteps[0], strength, device);
@@ -71,7 +71,7 @@ public static class StageSampling
                 var timesteps = ScalarArguments.FullOf([passes * batch], sampler.Timesteps[i], ScalarType.Int64, device);
                 var output = FiniteForward.Run(() => stage.Denoise(new DenoiserInput(passes > 1 ? cat(Enumerable.Repeat(x, passes).ToArray(), 0) : x, timesteps, text, lowResolution, noiseLevel, tokenWeights)),
                     $"Stage '{config.Name}'");
-                var combined = regionMasks is not null ? Regions.RegionalPrompts.Blend(output, regionMasks, batch, settings.GuidanceScale, guided, regions!.Weights)
+                var combined = regionMasks is not null ? Regions.RegionalPrompts.Blend(output, regionMasks, batch, settings.GuidanceScale, guided, regions!.Weights, negatives)
                     : guided ? ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale) : output;
                 foreach (var hook in hooks) combined = hook.BeforeSamplerStep(context, i, x, combined);
                 var step = sampler.Step(combined, i, x, generators[0]);

@@ -12,6 +12,9 @@ public sealed record PromptRegion(string Prompt, double X, double Y, double Widt
     /// <summary>How strongly the region follows its own prompt over the global one (1: wholly; <see cref="RegionalPrompts.Blend"/>).</summary>
     public double Weight { get; init; } = 1;
 
+    /// <summary>What the region steers away from (its own unconditional prompt); null: the request's negative prompt.</summary>
+    public string? NegativePrompt { get; init; }
+
     /// <summary>The painted region, <see cref="MaskSide"/> x <see cref="MaskSide"/>, row by row (true inside); null: the rectangle.</summary>
     public bool[]? Mask { get; private init; }
     public int MaskSide { get; private init; }

@@ -17,6 +17,12 @@ public sealed class RegionalPrompts(IReadOnlyList<PromptRegion> regions)
     public int Prompts => Regions.Count + 1;
 
     /// <summary>
+    /// Unconditional predictions per sample: one (the request's negative prompt, shared) unless a region has a negative
+    /// prompt of its own; then one per prompt, in the same order (a region without one takes the request's).
+    /// </summary>
+    public int Negatives => Regions.Any(r => r.NegativePrompt is not null) ? Prompts : 1;
+
+    /// <summary>
     /// Each prompt's share of every pixel at <paramref name="resolution"/>: [Prompts, 1, 1, H, W], one-hot along the
     /// first axis (the global prompt first, taking what no region covers).
     /// </summary>
@@ -34,20 +40,22 @@ public sealed class RegionalPrompts(IReadOnlyList<PromptRegion> regions)
     }
 
     /// <summary>
-    /// Blends a step's predictions into one: <paramref name="output"/> is [(Prompts + 1) B, ...] laid out as the
-    /// prompts' conditional rows (B each, global first) then B unconditional rows when <paramref name="guided"/>, else
-    /// [Prompts B, ...] conditional rows only. Returns [B, ...].
+    /// Blends a step's predictions into one: <paramref name="output"/> is [(Prompts + N) B, ...] laid out as the
+    /// prompts' conditional rows (B each, global first) then N x B unconditional rows when <paramref name="guided"/>
+    /// (N = <paramref name="negatives"/>: 1 shared, or one per prompt in the same order), else [Prompts B, ...]
+    /// conditional rows only. Returns [B, ...].
     /// </summary>
     /// <param name="weights">Each region's weight, in order (null or all 1: each region's prediction as it is): a region's
     /// pixels take the global prediction plus its weight times the difference its own prompt makes (below 1 its prompt
     /// mixes with the global one, above 1 it is pushed further).</param>
-    public static Tensor Blend(Tensor output, Tensor masks, int batch, double guidanceScale, bool guided, IReadOnlyList<double>? weights = null)
+    public static Tensor Blend(Tensor output, Tensor masks, int batch, double guidanceScale, bool guided, IReadOnlyList<double>? weights = null, int negatives = 1)
     {
         using var scope = NewDisposeScope();
         long prompts = masks.shape[0];
-        var rows = output.view([prompts + (guided ? 1 : 0), batch, .. output.shape.Skip(1)]);
+        var rows = output.view([prompts + (guided ? negatives : 0), batch, .. output.shape.Skip(1)]);
         var conditional = rows.narrow(0, 0, prompts);
-        var predictions = guided ? Schedulers.ClassifierFreeGuidance.Combine(conditional, rows[prompts].unsqueeze(0), guidanceScale) : conditional;
+        var predictions = !guided ? conditional
+            : Schedulers.ClassifierFreeGuidance.Combine(conditional, negatives == 1 ? rows[prompts].unsqueeze(0) : rows.narrow(0, prompts, prompts), guidanceScale);
         if (weights is not null && weights.Any(w => w != 1))
         {
             var global = predictions[0];
