@@ -30,19 +30,20 @@ public sealed class ImageEngine(CascadeModel model)
         using var scope = NewDisposeScope();
         var request = PipelineRequest(batch);
         using var images = new CascadePipeline(Model).Generate(request, onStep is null ? null : preview => onStep(new EngineStep(preview)), cancellation);
-        return Results(batch, images);
+        return Results(batch, images, request.Regions);
     }
 
     /// <summary>
     /// A batch's finished pictures [B, 3, H, W] in [-1, 1] as one result per request, in order: the pictures (a masked
-    /// refinement composited back onto its parent in bytes) and, with an alignment model, their scores.
+    /// refinement composited back onto its parent in bytes) and, with an alignment model, their scores; with a layout
+    /// (<paramref name="regions"/>, the pipeline's: a layout runs alone), each picture's score per region too.
     /// </summary>
-    internal IReadOnlyList<EngineResult> Results(IReadOnlyList<ImageRequest> batch, Tensor images)
+    internal IReadOnlyList<EngineResult> Results(IReadOnlyList<ImageRequest> batch, Tensor images, IReadOnlyList<Pipelines.Regions.PromptRegion>? regions = null)
     {
         var rows = Rows(batch);
         var finished = ImageTensor.ToRgbBatch(images);
         var scores = Score(images, rows);
-        if (scores is not null) ScoreRegions(scores, images, rows);
+        if (scores is not null && regions is { Count: > 0 }) ScoreRegions(scores, images, regions);
         var results = new List<EngineResult>();
         int offset = 0;
         foreach (var item in batch)
@@ -108,15 +109,14 @@ public sealed class ImageEngine(CascadeModel model)
     }
 
     /// <summary>Each image of a layout gets its score per region: the region's prompt against what the region shows.</summary>
-    void ScoreRegions(AlignmentScores[] scores, Tensor images, IReadOnlyList<ImageRequest> rows)
+    void ScoreRegions(AlignmentScores[] scores, Tensor images, IReadOnlyList<Pipelines.Regions.PromptRegion> regions)
     {
         var scorer = new AlignmentScorer(Model);
-        for (int i = 0; i < rows.Count; i++)
-            if (rows[i].Settings.Regions is { Length: > 0 } regions)
-            {
-                using var image = images[i];
-                scores[i] = scores[i] with { Regions = scorer.RegionScores(image, [.. regions.Select(PromptRegionOf)]) };
-            }
+        for (int i = 0; i < scores.Length; i++)
+        {
+            using var image = images[i];
+            scores[i] = scores[i] with { Regions = scorer.RegionScores(image, regions) };
+        }
     }
 
     /// <summary>Each image's alignment with its prompt and emphasized phrases; null without an alignment model.</summary>

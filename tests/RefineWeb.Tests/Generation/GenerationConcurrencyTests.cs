@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using RefineWeb.Generation;
-using SkiaSharp;
 using RefineWeb.Generation.Queueing;
 
 namespace RefineWeb.Tests.Generation;
@@ -19,20 +18,6 @@ public sealed class GenerationConcurrencyTests
         var events = new List<GenerationEvent>();
         await foreach (var update in connection.StreamAsync<GenerationEvent>("Generate", input)) events.Add(update);
         return events;
-    }
-
-    static SKBitmap Decode(byte[] png) => SKBitmap.Decode(png) ?? throw new InvalidDataException("not a PNG");
-
-    static int MaxChannelDifference(SKBitmap a, SKBitmap b)
-    {
-        int max = 0;
-        for (int y = 0; y < a.Height; y++)
-            for (int x = 0; x < a.Width; x++)
-            {
-                SKColor p = a.GetPixel(x, y), q = b.GetPixel(x, y);
-                max = Math.Max(max, Math.Max(Math.Abs(p.Red - q.Red), Math.Max(Math.Abs(p.Green - q.Green), Math.Abs(p.Blue - q.Blue))));
-            }
-        return max;
     }
 
     [Fact]
@@ -74,9 +59,8 @@ public sealed class GenerationConcurrencyTests
         Assert.Equal(inputs.Length, images.Distinct(new ByteArrayComparer()).Count());
         for (int i = 0; i < inputs.Length; i++)
         {
-            using SKBitmap batched = Decode(images[i]), single = Decode(alone[i]);
             // Same prompt and seed, whatever else shares the batch: equal up to float rounding in batched kernels.
-            Assert.True(MaxChannelDifference(batched, single) <= 2, $"request {i} differs from its solo image");
+            Assert.True(PictureDifference.MaxChannel(images[i], alone[i]) <= 2, $"request {i} differs from its solo image");
         }
         foreach (var connection in connections) await connection.DisposeAsync();
     }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.SignalR.Client;
 using RefineWeb.Generation;
-using SkiaSharp;
 
 namespace RefineWeb.Tests.Generation;
 
@@ -34,18 +33,6 @@ public sealed class StepLevelAdmissionTests
         var running = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var events = StreamAsync(connection, new GenerationInput { Prompt = "red heart", Seed = 21, Steps = LongSteps }, clock, running);
         return (await running.Task.WaitAsync(TimeSpan.FromSeconds(60)), events);
-    }
-
-    static int MaxChannelDifference(SKBitmap a, SKBitmap b)
-    {
-        int max = 0;
-        for (int y = 0; y < a.Height; y++)
-            for (int x = 0; x < a.Width; x++)
-            {
-                SKColor p = a.GetPixel(x, y), q = b.GetPixel(x, y);
-                max = Math.Max(max, Math.Max(Math.Abs(p.Red - q.Red), Math.Max(Math.Abs(p.Green - q.Green), Math.Abs(p.Blue - q.Blue))));
-            }
-        return max;
     }
 
     static long FirstStepAt(List<(GenerationEvent Event, long At)> events) => events.First(e => e.Event.Step is not null).At;
@@ -82,8 +69,7 @@ public sealed class StepLevelAdmissionTests
         AssertOwnStepsInOrder(secondEvents);
         // Its own picture: the one it makes alone, up to the batch's rounding.
         var joined = await app.Client.GetByteArrayAsync($"/api/v1/images/{secondEvents[^1].Event.ImageIds![0]}.png");
-        using SKBitmap a = SKBitmap.Decode(alone), b = SKBitmap.Decode(joined);
-        Assert.True(MaxChannelDifference(a, b) <= 2, "the joined job's picture differs from the one it makes alone");
+        Assert.True(PictureDifference.MaxChannel(alone, joined) <= 2, "the joined job's picture differs from the one it makes alone");
     }
 
     [Theory]

@@ -42,13 +42,23 @@ public sealed record PromptRegion(string Prompt, double X, double Y, double Widt
     public Tensor MaskAt(int resolution, Device device)
     {
         if (Mask is { } painted) return PooledMask(painted, MaskSide, resolution, device);
+        var (left, top, right, bottom) = PixelBox(resolution);
+        var mask = zeros(resolution, resolution, device: device);
+        mask[TensorIndex.Slice(top, bottom), TensorIndex.Slice(left, right)] = tensor(1f);
+        return mask;
+    }
+
+    /// <summary>
+    /// The rectangle (a painted region's bounding box) in pixels at <paramref name="resolution"/>: rounded outwards, at
+    /// least one pixel, inside the picture; right and bottom exclusive.
+    /// </summary>
+    public (int Left, int Top, int Right, int Bottom) PixelBox(int resolution)
+    {
         int left = Math.Clamp((int)Math.Floor(X * resolution), 0, resolution - 1);
         int top = Math.Clamp((int)Math.Floor(Y * resolution), 0, resolution - 1);
         int right = Math.Clamp((int)Math.Ceiling((X + Width) * resolution), left + 1, resolution);
         int bottom = Math.Clamp((int)Math.Ceiling((Y + Height) * resolution), top + 1, resolution);
-        var mask = zeros(resolution, resolution, device: device);
-        mask[TensorIndex.Slice(top, bottom), TensorIndex.Slice(left, right)] = tensor(1f);
-        return mask;
+        return (left, top, right, bottom);
     }
 
     /// <summary>Max-pooling over each output pixel's block of the mask (blocks overlap where the sizes do not divide).</summary>

@@ -20,9 +20,7 @@ public static class RegionCrops
         {
             var inside = region.MaskAt(size, image.device);
             var kept = image * inside + (1 - inside); // white outside the region
-            int left = Math.Clamp((int)Math.Floor(region.X * size), 0, size - 1), top = Math.Clamp((int)Math.Floor(region.Y * size), 0, size - 1);
-            int right = Math.Clamp((int)Math.Ceiling((region.X + region.Width) * size), left + 1, size);
-            int bottom = Math.Clamp((int)Math.Ceiling((region.Y + region.Height) * size), top + 1, size);
+            var (left, top, right, bottom) = region.PixelBox(size);
             int width = right - left, height = bottom - top, side = Math.Max(width, height);
             var square = ones(3, side, side, device: image.device);
             int offsetX = (side - width) / 2, offsetY = (side - height) / 2;
