@@ -23,6 +23,7 @@ public sealed partial class GenerationWorker
 
         void Admit(IReadOnlyList<GenerationJob> jobs)
         {
+            if (jobs.Count == 0) return; // asked at every step: nothing joined, nothing to record
             var now = DateTimeOffset.UtcNow;
             metrics.Admitted([.. jobs], now);
             var admitted = new List<GenerationJob>();

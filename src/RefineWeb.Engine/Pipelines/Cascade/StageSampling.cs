@@ -24,8 +24,9 @@ public static class StageSampling
     /// <param name="onStep">Called after every step with (step index, step count, x0 estimate).</param>
     /// <param name="hooks">Extras called at fixed points of every step (RePaint's known region, semantic guidance), in order.</param>
     /// <param name="tokenWeights">[2B, L] each token's share of cross-attention (emphasis); null: all 1.</param>
-    /// <param name="regions">Prompts by region: <paramref name="tokens"/> is then [(R + 1 + N) B, L] (N: <see cref="Regions.RegionalPrompts.Negatives"/>), the global prompt's B
-    /// rows, each region's B rows, then the B unconditional ones; no token weights.</param>
+    /// <param name="regions">Prompts by region: <paramref name="tokens"/> is then [(R + 1 + N) B, L], the global prompt's B
+    /// rows, each region's B rows, then N x B unconditional ones (N: <see cref="Regions.RegionalPrompts.Negatives"/>, 1 or
+    /// one per prompt); no token weights.</param>
     public static Tensor Run(DiffusionStage stage, Tensor tokens, Tensor? lowerStage, IReadOnlyList<Generator> generators,
         StageSamplingSettings settings, Action<int, int, Tensor>? onStep = null, CancellationToken cancellation = default,
         IReadOnlyList<IStepHook>? hooks = null, Tensor? tokenWeights = null, Regions.RegionalPrompts? regions = null)
