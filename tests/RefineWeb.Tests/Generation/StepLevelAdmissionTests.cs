@@ -35,10 +35,11 @@ public sealed class StepLevelAdmissionTests
         return (await running.Task.WaitAsync(TimeSpan.FromSeconds(60)), events);
     }
 
-    static long FirstStepAt(List<(GenerationEvent Event, long At)> events) => events.First(e => e.Event.Step is not null).At;
+    // Steps are compared by the engine's own stamps (At): two connections may deliver their events in another order.
+    static DateTimeOffset FirstStepAt(List<(GenerationEvent Event, long At)> events) => events.First(e => e.Event.Step is not null).Event.At!.Value;
 
     /// <summary>When the job's last step was heard (its final event follows once its pictures are stored, off the engine's loop).</summary>
-    static long LastStepAt(List<(GenerationEvent Event, long At)> events) => events.Last(e => e.Event.Step is not null).At;
+    static DateTimeOffset LastStepAt(List<(GenerationEvent Event, long At)> events) => events.Last(e => e.Event.Step is not null).Event.At!.Value;
 
     [Fact]
     public async Task A_job_arriving_mid_run_previews_before_the_running_one_ends_shares_its_steps_and_gets_its_own_picture()
@@ -64,7 +65,7 @@ public sealed class StepLevelAdmissionTests
         // It joined: two jobs share the steps, and its first preview came while the first was still running.
         Assert.Equal(2, secondEvents.First(e => e.Event.BatchJobs is not null).Event.BatchJobs);
         Assert.True(FirstStepAt(secondEvents) < LastStepAt(firstEvents), "the second job's first step came only after the first job's last");
-        Assert.True(firstEvents[^1].At < secondEvents[^1].At); // the first ends first: it started earlier
+        Assert.True(LastStepAt(firstEvents) < LastStepAt(secondEvents)); // the first ends first: it started earlier
         // Its own steps, in order: its own stages and step counts (a lagging client may skip a step's event for a newer one).
         AssertOwnStepsInOrder(secondEvents);
         // Its own picture: the one it makes alone, up to the batch's rounding.
