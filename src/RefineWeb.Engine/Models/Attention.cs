@@ -27,7 +27,8 @@ public sealed class Attention : nn.Module<Tensor, Tensor, Tensor?, Tensor>
 
     public override Tensor forward(Tensor x, Tensor context, Tensor? keyMask) => Forward(x, context, keyMask, null);
 
-    public Tensor Forward(Tensor x, Tensor context, Tensor? keyMask, Tensor? keyWeights)
+    /// <param name="probe">Hears the attention probabilities of this call (cross-attention maps); null: nobody listens.</param>
+    public Tensor Forward(Tensor x, Tensor context, Tensor? keyMask, Tensor? keyWeights, Action<Tensor>? probe = null)
     {
         long batch = x.shape[0], queries = x.shape[1], keys = context.shape[1], width = x.shape[2];
         long headWidth = width / heads;
@@ -44,6 +45,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor, Tensor?, Tensor>
             probabilities = probabilities * keyWeights.view(batch, 1, 1, keys);
             probabilities = probabilities / probabilities.sum(-1, keepdim: true).AtLeast(1e-9);
         }
+        probe?.Invoke(probabilities);
         var attended = probabilities.matmul(v).transpose(1, 2).reshape(batch, queries, width);
         return to_out.call(attended);
     }

@@ -76,7 +76,7 @@ public sealed class ConditionalUNet : nn.Module<DenoiserInput, Tensor>
             embedding = embedding + noise_level_embedding.call(SinusoidalEmbedding.Of(input.LowResolutionNoiseLevel, Config.BaseChannels));
             sample = cat([sample, input.LowResolution], 1);
         }
-        var conditioning = new Conditioning(embedding, input.Text.Tokens, input.Text.Mask, input.TokenWeights);
+        var conditioning = new Conditioning(embedding, input.Text.Tokens, input.Text.Mask, input.TokenWeights, input.Probe);
 
         var h = conv_in.call(sample);
         var skips = new List<Tensor>();

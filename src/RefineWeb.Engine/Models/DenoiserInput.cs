@@ -4,7 +4,8 @@ namespace RefineWeb.Engine.Models;
 
 /// <summary>
 /// One U-Net call: the noisy image [B, C, H, W], its timesteps [B], the encoded prompt, and for refiners the
-/// upsampled lower-resolution image [B, C, H, W] with the noise level [B] it was augmented with.
+/// upsampled lower-resolution image [B, C, H, W] with the noise level [B] it was augmented with; a probe that hears
+/// the cross-attention (<see cref="AttentionProbe"/>), when someone asks where the words land.
 /// </summary>
 public sealed record DenoiserInput(
     Tensor Sample,
@@ -12,7 +13,8 @@ public sealed record DenoiserInput(
     TextEncoding Text,
     Tensor? LowResolution = null,
     Tensor? LowResolutionNoiseLevel = null,
-    Tensor? TokenWeights = null)
+    Tensor? TokenWeights = null,
+    AttentionProbe? Probe = null)
 {
     public long Rows => Sample.shape[0];
 
@@ -20,5 +22,5 @@ public sealed record DenoiserInput(
     public DenoiserInput Slice(long start, long count) => new(
         Sample.narrow(0, start, count), Timesteps.narrow(0, start, count),
         new TextEncoding(Text.Tokens.narrow(0, start, count), Text.Mask.narrow(0, start, count), Text.Pooled.narrow(0, start, count)),
-        LowResolution?.narrow(0, start, count), LowResolutionNoiseLevel?.narrow(0, start, count), TokenWeights?.narrow(0, start, count));
+        LowResolution?.narrow(0, start, count), LowResolutionNoiseLevel?.narrow(0, start, count), TokenWeights?.narrow(0, start, count), Probe);
 }

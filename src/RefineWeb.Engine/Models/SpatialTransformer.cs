@@ -42,7 +42,8 @@ public sealed class SpatialTransformer : nn.Module<Tensor, Conditioning, Tensor>
         var tokens = proj_in.call(norm_in.call(x).flatten(2).transpose(1, 2)); // [B, HW, C]
         var normed = norm_self.call(tokens);
         tokens = tokens + self_attention.call(normed, normed, null);
-        tokens = tokens + cross_attention.Forward(norm_cross.call(tokens), conditioning.TextTokens, conditioning.TextMask, conditioning.TokenWeights);
+        tokens = tokens + cross_attention.Forward(norm_cross.call(tokens), conditioning.TextTokens, conditioning.TextMask, conditioning.TokenWeights,
+            conditioning.Probe is { } probe ? probabilities => probe.Record(probabilities, height, width) : null);
         tokens = tokens + mlp.call(norm_mlp.call(tokens));
         return x + proj_out.call(tokens).transpose(1, 2).reshape(batch, channels, height, width);
     }

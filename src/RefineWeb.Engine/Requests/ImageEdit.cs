@@ -12,6 +12,8 @@ public enum EditKind
     RefineWhole,
     /// <summary>Enter the cascade at the image's size; the refiners take it up.</summary>
     Upscale,
+    /// <summary>Re-align a finished image with its own prompt: refine the regions whose phrase scores low (RealignDiff's fine stage).</summary>
+    Realign,
 }
 
 /// <summary>

@@ -28,6 +28,7 @@ public sealed class ImageEngine(CascadeModel model)
         if (batch.Count > 1 && batch.Any(r => !r.CanShareBatchWith(batch[0])))
             throw new ArgumentException("Only requests that can share a forward pass run together.", nameof(batch));
         using var scope = NewDisposeScope();
+        if (batch[0].Edit is { Kind: EditKind.Realign }) return [Realign(batch[0], onStep, cancellation)];
         var request = PipelineRequest(batch);
         using var images = new CascadePipeline(Model).Generate(request, onStep is null ? null : preview => onStep(new EngineStep(preview)), cancellation);
         return Results(batch, images, request.Regions);
@@ -56,6 +57,27 @@ public sealed class ImageEngine(CascadeModel model)
             results.Add(new EngineResult(pictures, scores?[first..offset]));
         }
         return results;
+    }
+
+    /// <summary>
+    /// A re-alignment: the picture's low phrases refined in their regions (<see cref="Pipelines.Realign.Realigner"/>), every
+    /// candidate's steps reported as passes of one run; the result scored as a generation's, with what happened to each phrase.
+    /// </summary>
+    EngineResult Realign(ImageRequest item, Action<EngineStep>? onStep, CancellationToken cancellation)
+    {
+        var edit = item.Edit!;
+        var settings = item.Settings;
+        var regions = settings.Regions is { Length: > 0 } layout ? layout.Select(PromptRegionOf).ToList() : null;
+        var result = new Pipelines.Realign.Realigner(Model).Run(new Pipelines.Realign.RealignRequest
+        {
+            Source = edit.Source, Prompt = item.Emphasis.Text, Emphasis = item.Emphasis.Phrases, NegativePrompt = item.NegativePrompt, Regions = regions,
+            Seed = settings.Seed!.Value, StepsPerStage = settings.Steps, GuidanceScale = settings.GuidanceScale, GuidancePerStage = settings.GuidanceScales,
+            Sampler = settings.Sampler,
+        }, onStep is null ? null : preview => onStep(new EngineStep(preview)), cancellation);
+        using var images = ImageTensor.FromRgb(result.Image).unsqueeze(0);
+        var scores = Score(images, [item]);
+        if (scores is not null && regions is not null) ScoreRegions(scores, images, regions);
+        return new EngineResult([result.Image], scores) { Realignment = result.Phrases };
     }
 
     /// <summary>Every image of a batch as the request it belongs to, requests in order, each request's seeds in order.</summary>
@@ -139,7 +161,11 @@ public sealed class ImageEngine(CascadeModel model)
 }
 
 /// <summary>One request's outcome: its pictures (one per seed) and, with an alignment model, their scores.</summary>
-public sealed record EngineResult(IReadOnlyList<RgbImage> Images, IReadOnlyList<AlignmentScores>? Scores);
+public sealed record EngineResult(IReadOnlyList<RgbImage> Images, IReadOnlyList<AlignmentScores>? Scores)
+{
+    /// <summary>A re-alignment's account, phrase by phrase; null for every other kind of request.</summary>
+    public IReadOnlyList<Pipelines.Realign.PhraseRealignment>? Realignment { get; init; }
+}
 
 /// <summary>
 /// Where a run is after a denoising step, and (on request, during the callback only) every image's current estimate
@@ -155,6 +181,9 @@ public sealed class EngineStep(StepPreview preview)
     /// <summary>1-based step within the stage, and the stage's step count.</summary>
     public int Step => preview.Step;
     public int TotalSteps => preview.TotalSteps;
+    /// <summary>Which of the run's cascades this is (0-based) and how many it runs: 1 but for a re-alignment's candidates.</summary>
+    public int Pass => preview.Pass;
+    public int Passes => preview.Passes;
 
     /// <summary>The current estimate of every image of the batch, in batch order. Only valid during the step callback.</summary>
     public RgbImage[] Frames() => ImageTensor.ToRgbBatch(preview.PredictedImages);
