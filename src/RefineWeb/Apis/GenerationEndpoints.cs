@@ -55,6 +55,12 @@ public static class GenerationEndpoints
             .WithSummary("Take an image up the cascade (mode upscale) or refine it at the working size (mode refine); progress as for generations.")
             .Accepts<UpscaleInput>("application/json").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem();
+        api.MapPost("/realignments", (HttpRequest request, GenerationService service) =>
+                Create<RealignmentInput>(request, input => service.SubmitRealignmentAsync(request.HttpContext.User.Owner(), input), "re-alignment"))
+            .RequireCreationLimit()
+            .WithSummary("Re-align a finished image with its own prompt: the phrases (or layout regions) that score low are refined in their regions; progress as for generations, with each phrase's score before and after at the end.")
+            .Accepts<RealignmentInput>("application/json").Produces<GenerationStatusResponse>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem();
         // No endpoint body limit below Kestrel's 30 MB: a 413 answered before reading lets Kestrel drain the rest, so
         // the client reads the answer; with a lower limit Kestrel would reset the connection mid-upload instead.
         api.MapPost("/uploads", Upload).DisableAntiforgery().RequireCreationLimit()

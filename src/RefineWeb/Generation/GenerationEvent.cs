@@ -41,6 +41,8 @@ public sealed record GenerationEvent
     public IReadOnlyList<string>? ImageUrls => ImageIds?.Select(Paths.ImagePng).ToList();
     /// <summary>The final event's alignment scores, one per image in <see cref="ImageIds"/> order, with each image's rank.</summary>
     public IReadOnlyList<ImageScore>? Scores { get; init; }
+    /// <summary>A re-alignment's final event: each phrase's score on its own region before and after, and whether a candidate of its own was kept.</summary>
+    public IReadOnlyList<Engine.Pipelines.Realign.PhraseRealignment>? Realignment { get; init; }
     public string? Error { get; init; }
     /// <summary>The job's warnings (words of the prompt the model does not know, each with suggestions); null when none.</summary>
     public IReadOnlyList<string>? Warnings { get; init; }

@@ -21,6 +21,33 @@ public sealed class GenerationHub(GenerationService service, CreationLimiter lim
         if (Context.GetHttpContext() is { } http && limiter.TryAcquire(http) is { Allowed: false } refused)
             throw new HubException("Too many requests: " + limiter.Message(refused.RetryAfter));
         var result = WhileQueueReachable(() => service.Submit(Context.User.Owner(), input, follow: true));
+        await foreach (var update in Follow(result, cancellation)) yield return update;
+    }
+
+    /// <summary>
+    /// Re-aligns a finished image of this session with its own prompt (or <see cref="RealignmentInput.Prompt"/>), streaming
+    /// the job's events as Generate does; the last one says each phrase's score before and after. Refused as POST /api/v1/realignments is.
+    /// </summary>
+    public async IAsyncEnumerable<GenerationEvent> Realign(RealignmentInput? input, [EnumeratorCancellation] CancellationToken cancellation)
+    {
+        if (input is null) throw new HubException("Send a re-alignment request: {\"imageId\": \"...\"}.");
+        if (Context.GetHttpContext() is { } http && limiter.TryAcquire(http) is { Allowed: false } refused)
+            throw new HubException("Too many requests: " + limiter.Message(refused.RetryAfter));
+        SubmitResult result;
+        try
+        {
+            result = await service.SubmitRealignmentAsync(Context.User.Owner(), input, follow: true);
+        }
+        catch (Exception e) when (ErrorResponses.IsQueueFault(e))
+        {
+            throw new HubException(QueueUnreachable);
+        }
+        await foreach (var update in Follow(result, cancellation)) yield return update;
+    }
+
+    /// <summary>A submission's refusal as the client's message, or its job's events until the client stops listening (the job then stops too).</summary>
+    async IAsyncEnumerable<GenerationEvent> Follow(SubmitResult result, [EnumeratorCancellation] CancellationToken cancellation)
+    {
         if (result.Errors is { } errors) throw new HubException(string.Join(" ", errors.SelectMany(e => e.Value)));
         if (result.Unavailable is { } reason) throw new HubException("The model is not loaded: " + reason);
         if (result.CapacityMessage is { } capacity) throw new HubException(capacity);

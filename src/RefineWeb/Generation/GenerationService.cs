@@ -112,6 +112,43 @@ public sealed class GenerationService(IGenerationQueue queue, ModelHost models, 
         return Enqueue(owner, request with { Edit = edit });
     }
 
+    /// <summary>
+    /// Re-align a finished image with the prompt and layout that made it (its settings), or with
+    /// <see cref="RealignmentInput.Prompt"/>: an upload without settings needs one. Another session's image is "no such image".
+    /// </summary>
+    public async Task<SubmitResult> SubmitRealignmentAsync(Guid owner, RealignmentInput input, bool follow = false)
+    {
+        if (input is null) return Refused("body", "Send a re-alignment request: {\"imageId\": \"...\"}.");
+        var errors = new ValidationErrors();
+        var image = await images.GetAsync(owner, input.ImageId ?? "");
+        if (image is null) errors.Add("imageId", $"There is no image '{input.ImageId}'.");
+        else if (!models.Resolutions.Contains(image.Width) || image.Width != image.Height)
+            errors.Add("imageId", $"The image is {image.Width}x{image.Height} px; re-align works on {Sizes()} px images (refine an upload at the working size first with /api/v1/upscales, mode \"refine\").");
+        if (models.Model is { Alignment: null }) errors.Add("imageId", "This model has no alignment model to score phrases with; re-aligning needs one.");
+        bool ownPrompt = string.IsNullOrWhiteSpace(input.Prompt);
+        if (ownPrompt && image is not null && image.Parameters is not { Prompt.Length: > 0 })
+            errors.Add("prompt", "This image carries no prompt (an upload without settings): send the prompt it should follow.");
+        var source = errors.Count == 0 ? await DecodeAsync(owner, image!.Id) : null;
+        if (errors.Count == 0 && source is null) errors.Add("imageId", FileGone(image!.Id));
+        // The image's own settings (its layout too), one image, every stage up to its size; a new prompt drops the layout.
+        var made = image?.Parameters is { } parameters ? GenerationInput.Of(parameters) : new GenerationInput();
+        var settings = made with
+        {
+            Prompt = ownPrompt ? made.Prompt : input.Prompt!, Seed = input.Seed, Count = 1, Stages = null,
+            Regions = ownPrompt ? made.Regions : null,
+        };
+        if (errors.Count > 0)
+        {
+            // The prompt's own problems too, so one answer names everything at fault.
+            if (!ownPrompt) errors.Prompts(input.Prompt, null);
+            return new SubmitResult(null, errors.ToDictionary());
+        }
+        var (request, problems) = ImageRequest.Parse(settings, models.StageCount);
+        if (request is null) return new SubmitResult(null, problems);
+        var edit = new ImageEdit(EditKind.Realign, image!.Id, source!, Engine.Pipelines.Cascade.RefinementRequest.DefaultStrength);
+        return Enqueue(owner, request with { Edit = edit }, follow);
+    }
+
     /// <summary>The stage a picture of this size enters the cascade at (upscale), or null when none fits.</summary>
     public int? UpscaleEntry(int width, int height) =>
         models.Resolutions.SkipLast(1).Where(r => r <= Math.Min(width, height)).Cast<int?>().LastOrDefault();

@@ -253,6 +253,7 @@ public sealed partial class GenerationWorker(IJobSource jobs, EventPublisher pub
             null => new ImageLineage(ImageOrigin.Generated, Prompt: request.Prompt),
             { Kind: EditKind.RefineRegion } edit => new ImageLineage(ImageOrigin.Refined, edit.SourceId, edit.MaskPng, request.Prompt),
             { Kind: EditKind.RefineWhole } edit => new ImageLineage(ImageOrigin.Refined, edit.SourceId, Prompt: request.Prompt),
+            { Kind: EditKind.Realign } edit => new ImageLineage(ImageOrigin.Realigned, edit.SourceId, Prompt: request.Prompt),
             var edit => new ImageLineage(ImageOrigin.Upscaled, edit.SourceId, Prompt: request.Prompt),
         };
         var steps = engine.StepsPerStage(request.Settings);
@@ -260,6 +261,7 @@ public sealed partial class GenerationWorker(IJobSource jobs, EventPublisher pub
             {
                 JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1,
                 Scores = result.Scores is { } scores ? ImageScore.Ranked(scores, request.Emphasis.Phrases, request.Settings.Regions?.Select(r => r.Prompt).ToList()) : null,
+                Realignment = result.Realignment,
             }, result.Images, lineage,
             [.. job.Seeds.Select((seed, i) => ImageParameters.Of(request, seed, result.Images[i], lineage.Origin, engine.Model.Manifest.Name, steps))]);
     }
@@ -291,9 +293,10 @@ public sealed partial class GenerationWorker(IJobSource jobs, EventPublisher pub
         // Progress and time left weigh each step by its stage's measured step time (the stages run from this one's place in the model).
         var timeline = timing.Timeline(timing.StageNumber(preview.StageName) - preview.StageIndex, preview.StageCount, batch[0].Request.Settings.Steps,
             preview.StageIndex, preview.TotalSteps, images);
-        double progress = clock.Forward(timeline?.Progress(preview.StageIndex, preview.Step)
-            ?? (preview.StageIndex + (double)preview.Step / preview.TotalSteps) / preview.StageCount);
-        double? left = timeline?.MillisecondsLeft(preview.StageIndex, preview.Step) * timing.RemainingCorrection;
+        double withinPass = timeline?.Progress(preview.StageIndex, preview.Step) ?? (preview.StageIndex + (double)preview.Step / preview.TotalSteps) / preview.StageCount;
+        double progress = clock.Forward((preview.Pass + withinPass) / preview.Passes); // a re-alignment's candidates, one after another
+        double? left = (timeline?.MillisecondsLeft(preview.StageIndex, preview.Step) + (preview.Passes - preview.Pass - 1) * timeline?.TotalMilliseconds)
+            * timing.RemainingCorrection;
         if (left is { } told && progress >= 0.25 && clock.Sample is null) clock.Sample = (clock.Elapsed, told / timing.RemainingCorrection);
         timing.RunningMillisecondsLeft = left ?? 0;
         jobs.Progressed(); // the waiting jobs' countdowns move with the running batch

@@ -32,6 +32,7 @@ public static class ImageSummary
         ImageOrigin.Generated => "Generated",
         ImageOrigin.Refined => "Refined",
         ImageOrigin.Upscaled => "Upscaled",
+        ImageOrigin.Realigned => "Re-aligned",
         _ => "Uploaded",
     };
 }

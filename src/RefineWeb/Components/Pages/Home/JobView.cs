@@ -24,6 +24,8 @@ public sealed class JobView
     public int StageCount { get; private set; }
     public IReadOnlyList<string>? ImageIds { get; private set; }
     public IReadOnlyList<ImageScore>? Scores { get; private set; }
+    /// <summary>A finished re-alignment's account, phrase by phrase; null for every other job.</summary>
+    public IReadOnlyList<Engine.Pipelines.Realign.PhraseRealignment>? Realignment { get; private set; }
     public DateTimeOffset StartedAt { get; private set; }
     /// <summary>The job's layout (prompts by region); null without one.</summary>
     public RegionInput[]? Regions { get; private set; }
@@ -47,6 +49,7 @@ public sealed class JobView
         StageCount = 0;
         ImageIds = null;
         Scores = null;
+        Realignment = null;
         StartedAt = now;
         FinishedAt = null;
     }
@@ -71,6 +74,7 @@ public sealed class JobView
         {
             ImageIds = ids;
             Scores = update.Scores;
+            Realignment = update.Realignment;
             PictureSide = ids.Select(id => sideOf?.Invoke(id) ?? 0).DefaultIfEmpty(PictureSide).Max();
             Pictures = [.. ids.Select(Paths.ImagePng)]; // the finished PNGs themselves, not the last step's estimate
         }
