@@ -45,12 +45,13 @@ static class EvalCommand
         var regions = new Option<bool>("--regions") { Description = "Measure prompts by region instead: two-part layouts of colour-and-object pairs, as one plain prompt and as a layout." };
         var layouts = new Option<int>("--layouts") { Description = "--regions: layouts of each kind (left-right, top-bottom, centre-background).", DefaultValueFactory = _ => 20 };
         var diversity = new Option<int>("--diversity") { Description = "--regions: layouts asked for 4 candidates each, plain and by region, to measure how different a request's candidates are; 0 skips it.", DefaultValueFactory = _ => 10 };
+        var realign = new Option<bool>("--realign") { Description = "Measure re-align instead: pictures of colour-and-object pairs with a phrase that scores low, re-aligned, each phrase judged on its region by --judge (required) and by its colour." };
         var compositionSize = new Option<int>("--size") { Description = "--composition: stop the cascade at this size (px).", DefaultValueFactory = _ => 64 };
 
         var command = new Command("eval", "Measure the model: R-precision (train and validation captions), PSNR/SSIM of the refiners vs bicubic, speed.")
         {
             model, data, prompts, distractors, images, strength, baseSteps, refinerSteps, refinerGuidance, runs, seed, outFile, device, semantic, perCategory, weight, semanticScale,
-            composition, cases, otherObjects, compositionSize, judge, harmonization, pictures, regions, layouts, diversity,
+            composition, cases, otherObjects, compositionSize, judge, harmonization, pictures, regions, layouts, diversity, realign,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -72,6 +73,22 @@ static class EvalCommand
                 using var laying = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
                 using var regionJudge = parse.GetValue(judge) is { } regionJudgeDirectory ? CascadeModel.Load(regionJudgeDirectory, TorchRuntime.Resolve(parse.GetValue(device))) : null;
                 return await Regions(laying, regionJudge, parse.GetValue(layouts), parse.GetValue(diversity), parse.GetValue(seed), OutFile("eval-regions.json"), output, cancellation);
+            }
+            if (parse.GetValue(realign))
+            {
+                if (parse.GetValue(judge) is not { } realignJudgeDirectory) throw new ArgumentException("--realign needs --judge (e.g. eval/judge): a model that never chose the candidates.");
+                int wanted = parse.GetResult(pictures) is { Implicit: false } ? parse.GetValue(pictures) : 40;
+                if (wanted < 1) throw new ArgumentException("--pictures must be at least 1.");
+                using var realigning = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
+                using var realignJudge = CascadeModel.Load(realignJudgeDirectory, TorchRuntime.Resolve(parse.GetValue(device)));
+                await output.WriteLineAsync($"Re-align: pictures of colour-and-object pairs until {wanted} of each way of asking have a phrase that scores low...");
+                var realigned = new RealignEvaluator(realigning, realignJudge).Run(RegionsEvaluator.Cases(wanted * 2, parse.GetValue(seed)), wanted, line => output.WriteLine(line));
+                await output.WriteLineAsync(EvaluationTable.Format(realigned));
+                var realignPath = OutFile("eval-realign.json");
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(realignPath))!);
+                await File.WriteAllTextAsync(realignPath, JsonSerializer.Serialize(realigned, Json), cancellation);
+                await output.WriteLineAsync($"wrote {realignPath}");
+                return 0;
             }
             if (parse.GetValue(harmonization))
             {
@@ -238,6 +255,18 @@ static class EvaluationTable
                 judged ? string.Format(c, "{0:P0} | {1:P0} | {2:P0} | ", r.ObjectsRight ?? 0, r.AllRight ?? 0, r.ObjectLeakage ?? 0) : ""));
         if (report.Diversity is { } d)
             w.WriteLine(string.Format(c, "Diversity ({0} layouts, {1} candidates each): mean pairwise pixel distance {2:F1} levels as one plain prompt, {3:F1} by region", d.Layouts, d.Candidates, d.Plain, d.ByRegion));
+        return w.ToString();
+    }
+
+    public static string Format(RealignReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var w = new StringWriter(c);
+        w.WriteLine($"Re-align at {report.Resolution} px on pictures with a phrase the shipped model scores low; the lowest phrase judged on its region by {report.Judge} and by its pixels' colour");
+        w.WriteLine("| asked as | pictures (of made) | a candidate kept | low phrase rises (judge) | another phrase falls (judge) | its colour right, before → after | judge gain | shipped model's gain | s/picture |");
+        w.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var v in report.Variants)
+            w.WriteLine(string.Create(c, $"| {v.Variant} | {v.Pictures} ({v.Scanned}) | {v.Kept:P0} | {v.LowRisesByJudge:P0} | {v.OtherFallsByJudge:P0} | {v.ColourRightBefore:P0} → {v.ColourRightAfter:P0} | {v.JudgeGain:+0.000;-0.000} | {v.ModelGain:+0.000;-0.000} | {v.SecondsPerPicture:F1} |"));
         return w.ToString();
     }
 
