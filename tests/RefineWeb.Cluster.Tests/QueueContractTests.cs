@@ -151,6 +151,35 @@ public abstract class QueueContractTests : IAsyncLifetime
         Assert.NotNull(seen[^1].Worker);
         Assert.Equal(GenerationStatus.Succeeded, Queue.Find(job.Id)!.Latest.Status); // found again later: still its outcome
     }
+
+    [Fact]
+    public async Task A_realignment_reaches_the_engine_with_its_picture_and_layout_and_its_account_comes_back()
+    {
+        var source = new Engine.Imaging.RgbImage(2, 2, [255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9]);
+        var layout = new GenerationInput
+        {
+            Prompt = "heart",
+            Regions = [new Engine.Requests.RegionInput { Prompt = "red heart", Rect = new Engine.Requests.RegionRect { X = 0, Y = 0, Width = 0.5, Height = 1 } }],
+        };
+        var job = TestJobs.Of(A, layout, [7], new Engine.Requests.ImageEdit(Engine.Requests.EditKind.Realign, "parent-id", source, 0.75));
+        Queue.TryEnqueue(job);
+        var watcher = Queue.Find(job.Id)!.Listen(buffer: 10);
+        var taken = Assert.Single(await TakeAsync());
+        var edit = taken.Request.Edit!;
+        Assert.Equal((Engine.Requests.EditKind.Realign, "parent-id", 0.75), (edit.Kind, edit.SourceId, edit.Strength));
+        Assert.Equal(source.Pixels, edit.Source.Pixels);
+        Assert.Equal("red heart", Assert.Single(taken.Request.Settings.Regions!).Prompt);
+
+        taken.Publish(new GenerationEvent
+        {
+            JobId = job.Id, Status = GenerationStatus.Succeeded, Progress = 1, ImageIds = ["img"],
+            Realignment = [new Engine.Pipelines.Realign.PhraseRealignment("red heart", 0.31, 0.42, true, 3)],
+        });
+        var seen = new List<GenerationEvent>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await foreach (var update in watcher.ReadAllAsync(timeout.Token)) seen.Add(update);
+        Assert.Equal(new Engine.Pipelines.Realign.PhraseRealignment("red heart", 0.31, 0.42, true, 3), Assert.Single(seen[^1].Realignment!));
+    }
 }
 
 public sealed class InMemoryQueueContractTests : QueueContractTests

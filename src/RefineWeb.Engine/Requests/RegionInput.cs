@@ -34,6 +34,17 @@ public sealed record RegionInput
         return bounds;
     }
 
+    /// <summary>This (validated) region as the pipeline's: its rectangle, or its painted mask decoded; its weight and negative prompt.</summary>
+    public Pipelines.Regions.PromptRegion ToPromptRegion()
+    {
+        string? negative = string.IsNullOrWhiteSpace(NegativePrompt) ? null : NegativePrompt.Trim();
+        if (Rect is { } rect)
+            return new Pipelines.Regions.PromptRegion(Prompt, rect.X, rect.Y, rect.Width, rect.Height) { Weight = Weight ?? 1, NegativePrompt = negative };
+        var (mask, side, problem) = Imaging.RegionMask.Decode(Mask);
+        return mask is null ? throw new ArgumentException(problem, nameof(Mask))
+            : Pipelines.Regions.PromptRegion.Of(Prompt, mask, side) with { Weight = Weight ?? 1, NegativePrompt = negative };
+    }
+
     public override string ToString()
     {
         string prompt = Weight is { } w && w != 1 ? string.Create(CultureInfo.InvariantCulture, $"{Prompt} x{w:0.##}") : Prompt;

@@ -67,7 +67,7 @@ public sealed class ImageEngine(CascadeModel model)
     {
         var edit = item.Edit!;
         var settings = item.Settings;
-        var regions = settings.Regions is { Length: > 0 } layout ? layout.Select(PromptRegionOf).ToList() : null;
+        var regions = settings.Regions is { Length: > 0 } layout ? layout.Select(r => r.ToPromptRegion()).ToList() : null;
         var result = new Pipelines.Realign.Realigner(Model).Run(new Pipelines.Realign.RealignRequest
         {
             Source = edit.Source, Prompt = item.Emphasis.Text, Emphasis = item.Emphasis.Phrases, NegativePrompt = item.NegativePrompt, Regions = regions,
@@ -104,7 +104,7 @@ public sealed class ImageEngine(CascadeModel model)
             GuidancePerStage = settings.GuidanceScales,
             StageCount = settings.Stages,
             Sampler = settings.Sampler,
-            Regions = settings.Regions is { Length: > 0 } regions ? [.. regions.Select(PromptRegionOf)] : null,
+            Regions = settings.Regions is { Length: > 0 } regions ? [.. regions.Select(r => r.ToPromptRegion())] : null,
         };
         return batch[0].Edit switch
         {
@@ -116,18 +116,6 @@ public sealed class ImageEngine(CascadeModel model)
                     tensor(edit.Editable!.Select(m => m ? 1f : 0f).ToArray(), [edit.Source.Height, edit.Source.Width]), edit.Strength),
             },
         };
-    }
-
-    /// <summary>A validated region as the pipeline's: its rectangle, or its painted mask decoded.</summary>
-    static Pipelines.Regions.PromptRegion PromptRegionOf(RegionInput region)
-    {
-        double weight = region.Weight ?? 1;
-        string? negative = string.IsNullOrWhiteSpace(region.NegativePrompt) ? null : region.NegativePrompt.Trim();
-        if (region.Rect is { } rect)
-            return new Pipelines.Regions.PromptRegion(region.Prompt, rect.X, rect.Y, rect.Width, rect.Height) { Weight = weight, NegativePrompt = negative };
-        var (mask, side, problem) = RegionMask.Decode(region.Mask);
-        return mask is null ? throw new ArgumentException(problem, nameof(region))
-            : Pipelines.Regions.PromptRegion.Of(region.Prompt, mask, side) with { Weight = weight, NegativePrompt = negative };
     }
 
     /// <summary>Each image of a layout gets its score per region: the region's prompt against what the region shows.</summary>

@@ -48,19 +48,27 @@ public sealed class GenerationService(IGenerationQueue queue, ModelHost models, 
         else if (!models.Resolutions.Contains(parent.Width) || parent.Width != parent.Height)
             errors.Add("parentImageId", $"The image is {parent.Width}x{parent.Height} px; refine works on {Sizes()} px images (refine an upload at the working size with /api/v1/upscales, mode \"refine\").");
 
+        errors.Regions(input.Regions, input.Prompt);
+        bool layout = input.Regions is { Length: > 0 };
         bool[]? mask = null;
-        if (input.Mask is not { Length: > 0 }) errors.Add("mask", "Paint the region to re-refine: the mask is missing.");
+        if (input.Mask is not { Length: > 0 })
+        {
+            if (!layout) errors.Add("mask", "Paint the region to re-refine: the mask is missing.");
+        }
         else if (parent is not null && !errors.Has("parentImageId"))
         {
             var (decoded, problem) = MaskImage.Decode(input.Mask, parent.Width, parent.Height);
             if (decoded is null) errors.Add("mask", problem!);
-            else if (!decoded.Any(m => m)) errors.Add("mask", "The mask is empty: paint (white) the region to re-refine.");
+            else if (!decoded.Any(m => m) && !layout) errors.Add("mask", "The mask is empty: paint (white) the region to re-refine.");
             else mask = decoded;
         }
+        // A layout re-refines its regions (and what the mask adds): their union at the picture's size.
+        if (layout && errors.Count == 0) mask = RegionUnion(input.Regions!, parent!.Width, mask);
         var source = errors.Count == 0 ? await DecodeAsync(owner, parent!.Id) : null;
         if (errors.Count == 0 && source is null) errors.Add("parentImageId", FileGone(parent!.Id));
         var (request, problems) = ImageRequest.Parse(input, errors, models.StageCount, stages: null);
         if (request is null) return new SubmitResult(null, problems);
+        if (layout) request = request with { Settings = request.Settings with { Regions = input.Regions } };
 
         int feather = input.Feather ?? GenerationLimits.DefaultFeather(source!.Width);
         var edit = new ImageEdit(EditKind.RefineRegion, parent!.Id, source!, input.Strength, mask,
@@ -147,6 +155,18 @@ public sealed class GenerationService(IGenerationQueue queue, ModelHost models, 
         if (request is null) return new SubmitResult(null, problems);
         var edit = new ImageEdit(EditKind.Realign, image!.Id, source!, Engine.Pipelines.Cascade.RefinementRequest.DefaultStrength);
         return Enqueue(owner, request with { Edit = edit }, follow);
+    }
+
+    /// <summary>Every pixel of a <paramref name="side"/> px picture that a region covers, or the mask has.</summary>
+    static bool[] RegionUnion(RegionInput[] regions, int side, bool[]? mask)
+    {
+        var union = mask is null ? new bool[side * side] : (bool[])mask.Clone();
+        foreach (var region in regions)
+        {
+            var pixels = region.ToPromptRegion().Pixels(side);
+            for (int p = 0; p < union.Length; p++) union[p] |= pixels[p];
+        }
+        return union;
     }
 
     /// <summary>The stage a picture of this size enters the cascade at (upscale), or null when none fits.</summary>

@@ -7,8 +7,16 @@ namespace RefineWeb.Generation;
 public sealed record RefinementInput : PromptSettings
 {
     [Required] public string ParentImageId { get; init; } = "";
-    /// <summary>PNG (base64 in JSON) the size of the parent (or exactly 2-4 times it): white = re-refine, black or transparent = keep.</summary>
-    [Required] public byte[]? Mask { get; init; }
+    /// <summary>
+    /// PNG (base64 in JSON) the size of the parent (or exactly 2-4 times it): white = re-refine, black or transparent =
+    /// keep. May be left out when <see cref="Regions"/> are given: their union is then the region re-refined.
+    /// </summary>
+    public byte[]? Mask { get; init; }
+    /// <summary>
+    /// A layout drawn on the picture: each region's prompt inside it, <see cref="PromptSettings.Prompt"/> in the rest of
+    /// the mask; the regions are re-refined (with the mask, if one is given), everything else is kept.
+    /// </summary>
+    public RegionInput[]? Regions { get; init; }
     /// <summary>How much noise the region starts from: 0.3 (a light touch) to 1.0 (from scratch).</summary>
     public double Strength { get; init; } = Engine.Pipelines.Cascade.RefinementRequest.DefaultStrength;
     /// <summary>

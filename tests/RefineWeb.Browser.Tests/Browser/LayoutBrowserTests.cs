@@ -100,4 +100,39 @@ public sealed class LayoutBrowserTests
         Assert.True(White(0, mask.Width / 4) > 0.8, $"the painted left quarter is {White(0, mask.Width / 4):P0} white");
         Assert.Equal(0, White(mask.Width / 2, mask.Width));
     }
+    [Fact]
+    public async Task The_forms_layout_drawn_on_a_finished_picture_changes_only_its_region()
+    {
+        await using var app = await BrowserApp.StartAsync();
+        var page = await app.OpenAsync();
+        await page.Locator("textarea[data-testid=prompt], [data-testid=prompt] textarea").FillAsync("green apple");
+        await page.Locator("[data-testid=generate]").ClickAsync();
+        var done = page.Locator("[data-testid=progress-text]", new() { HasText = "Done" });
+        await done.WaitForAsync(new() { Timeout = 60_000 });
+        var parentHref = await page.Locator("a[download]").GetAttributeAsync("href");
+
+        // A centre region in the form, then the finished picture's editor draws it there.
+        await page.Locator("[data-testid=layout-preset]", new() { HasText = "Centre" }).ClickAsync();
+        await page.Locator("input[data-testid=layout-region], [data-testid=layout-region] input").First.FillAsync("red heart");
+        await page.Locator("[data-testid=brush]").First.ClickAsync();
+        await page.Locator("[data-testid=refine-with-layout]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=refine]")).ToContainTextAsync("Refine the layout's regions");
+        await page.Locator("[data-testid=refine]").ClickAsync();
+        await page.Locator("[data-testid=lineage]").WaitForAsync(new() { Timeout = 90_000 });
+        await done.WaitForAsync(new() { Timeout = 90_000 });
+
+        using var parent = SKBitmap.Decode(await app.FetchAsync(page, parentHref));
+        using var refined = SKBitmap.Decode(await app.FetchAsync(page, await page.Locator("a[download]").First.GetAttributeAsync("href")));
+        int side = parent.Width, margin = side / 4 - side / 32 - 2; // outside the centre and its soft edge
+        int changedOutside = 0, changedInside = 0;
+        for (int y = 0; y < side; y++)
+            for (int x = 0; x < side; x++)
+            {
+                bool differs = parent.GetPixel(x, y) != refined.GetPixel(x, y);
+                bool outside = x < margin || y < margin || x >= side - margin || y >= side - margin;
+                if (differs) _ = outside ? changedOutside++ : changedInside++;
+            }
+        Assert.Equal(0, changedOutside);
+        Assert.True(changedInside > side * side / 16, $"only {changedInside} pixels of the centre changed");
+    }
 }

@@ -29,10 +29,18 @@ public sealed class LayoutPanelTests : MudComponentTest
         panel.FindAll("input[data-testid=layout-weight]")[1].Change("1");
         Assert.Null(form.Settings.Regions[1].Weight);
 
+        // A region's own negative prompt ("Not") goes with it; a blank one is left out, so the request's applies.
+        panel.FindAll("input[data-testid=layout-negative]")[0].Input("blue");
+        Assert.Equal("blue", form.Settings.Regions[0].NegativePrompt);
+        panel.FindAll("input[data-testid=layout-negative]")[1].Input("  ");
+        Assert.Null(form.Settings.Regions[1].NegativePrompt);
+
         panel.FindAll("[data-testid=layout-preset]").First(b => b.TextContent.Contains("Thirds")).Click();
         Assert.Equal(3, form.Settings.Regions!.Length);
         Assert.Equal("red heart", form.Settings.Regions[0].Prompt);
         Assert.Equal(1.5, form.Settings.Regions[0].Weight); // kept in its place, as the prompt
+        Assert.Equal("blue", form.Settings.Regions[0].NegativePrompt);
+        Assert.Null(form.Settings.Regions[2].NegativePrompt);
         Assert.Equal(3, panel.FindAll("[data-testid=layout-preview] rect").Count - 1); // the rest, then one per region
 
         panel.Find("[data-testid=drop-layout]").Click();

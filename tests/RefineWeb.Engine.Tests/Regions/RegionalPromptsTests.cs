@@ -230,6 +230,35 @@ public sealed class RegionalPromptsTests(ShippedModelFixture fixture) : IClassFi
         Assert.True(alone.Pixels.Zip(three[0].Pixels).Max(p => Math.Abs(p.First - p.Second)) <= 2);
     }
 
+    [Fact]
+    public void A_layout_drawn_on_an_existing_picture_colours_its_regions_and_keeps_the_rest_byte_for_byte()
+    {
+        var model = fixture.Model;
+        var engine = new ImageEngine(model);
+        var parent = engine.Run([ImageRequest.Parse(new GenerationInput { Prompt = "green apple", Seed = 2 }, model.Stages.Count).Request!])[0].Images[0];
+        int side = parent.Width, feather = GenerationLimits.DefaultFeather(side);
+        // Two regions over the top half: red on the left, blue on the right; the mask is their union.
+        var (request, errors) = ImageRequest.Parse(new GenerationInput
+        {
+            Prompt = "heart", Seed = 1,
+            Regions =
+            [
+                new RegionInput { Prompt = "red heart", Rect = new RegionRect { X = 0, Y = 0, Width = 0.5, Height = 0.5 } },
+                new RegionInput { Prompt = "blue heart", Rect = new RegionRect { X = 0.5, Y = 0, Width = 0.5, Height = 0.5 } },
+            ],
+        }, model.Stages.Count);
+        Assert.Empty(errors);
+        var mask = Enumerable.Range(0, side * side).Select(p => p / side < side / 2).ToArray();
+        var edit = new ImageEdit(EditKind.RefineRegion, "parent", parent, 1.0, mask, MaskCompositor.Editable(mask, side, side, feather), feather);
+        var image = engine.Run([request! with { Edit = edit }])[0].Images[0];
+
+        for (int y = side / 2 + feather + 1; y < side; y++)
+            Assert.True(parent.Pixels.AsSpan(y * side * 3, side * 3).SequenceEqual(image.Pixels.AsSpan(y * side * 3, side * 3)), $"row {y}, below the regions, changed");
+        var top = image with { Height = side / 2, Pixels = image.Pixels[..(side * side / 2 * 3)] };
+        var (left, right) = (MeanColour(top, 0, side / 2), MeanColour(top, side / 2, side));
+        Assert.True(left.R - left.B > right.R - right.B + 40, $"the top left is not redder than the top right: {left} {right}");
+    }
+
     static (double R, double G, double B) MeanColour(RgbImage image, int fromX, int toX)
     {
         double r = 0, g = 0, b = 0;

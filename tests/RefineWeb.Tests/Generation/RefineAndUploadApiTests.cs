@@ -173,6 +173,42 @@ public sealed class RefineAndUploadApiTests : IAsyncLifetime
         Assert.Equal(mask, storedMask);
     }
 
+    [Fact]
+    public async Task A_layout_drawn_on_an_image_refines_only_its_regions_and_keeps_them_in_the_settings()
+    {
+        var done = await app.WaitForAsync(await app.PostAsync(new { prompt = "green apple", seed = 4 }));
+        var parentUrl = done.GetProperty("images")[0].GetString()!;
+        var parentId = Path.GetFileNameWithoutExtension(parentUrl);
+        var parent = Rgb(await app.Client.GetByteArrayAsync(parentUrl));
+        // No mask: the two regions over the top half are what is re-refined.
+        var job = await app.PostRefinementAsync(new
+        {
+            parentImageId = parentId, prompt = "heart", seed = 1, strength = 1.0, feather = 0,
+            regions = new object[]
+            {
+                new { prompt = "red heart", rect = new { x = 0, y = 0, width = 0.5, height = 0.5 } },
+                new { prompt = "blue heart", rect = new { x = 0.5, y = 0, width = 0.5, height = 0.5 } },
+            },
+        });
+        var refined = Rgb(await FinishedImageAsync(job));
+        Assert.True(parent.Pixels.AsSpan(64 * 32 * 3).SequenceEqual(refined.Pixels.AsSpan(64 * 32 * 3)), "the bottom half, outside every region, changed");
+        Assert.False(parent.Pixels.AsSpan(0, 64 * 32 * 3).SequenceEqual(refined.Pixels.AsSpan(0, 64 * 32 * 3)), "the regions were not refined");
+
+        var refinedId = Path.GetFileNameWithoutExtension((await app.StatusAsync(job)).GetProperty("images")[0].GetString()!);
+        var info = await app.Client.GetFromJsonAsync<JsonElement>($"/api/v1/images/{refinedId}");
+        Assert.Equal(["red heart", "blue heart"], info.GetProperty("parameters").GetProperty("regions").EnumerateArray().Select(r => r.GetProperty("prompt").GetString()));
+        Assert.Equal(parentId, info.GetProperty("parentId").GetString());
+
+        // A bad region is named and nothing is queued.
+        using var refused = await app.Client.PostAsJsonAsync("/api/v1/refinements", new
+        {
+            parentImageId = parentId, prompt = "heart", regions = new object[] { new { prompt = "red heart", rect = new { x = 0.6, y = 0, width = 0.5, height = 1 } } },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.True((await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("regions[0].rect.width", out _));
+        Assert.Equal(0, app.Service<GenerationQueue>().Length);
+    }
+
     [Theory]
     [InlineData("missing", "mask")]
     [InlineData("empty", "mask")]

@@ -42,8 +42,9 @@ public sealed class CascadePipeline(CascadeModel model)
         {
             var tokens = Model.Tokenize(request.ConditionalThenUnconditional());
             var regions = request.Regions is { Count: > 0 } layout ? new Regions.RegionalPrompts(layout) : null;
-            if (regions is not null && (request.Region is not null || request.ItemEmphasis?.Any(phrases => phrases.Count > 0) == true))
-                throw new ArgumentException("Prompts by region go with a plain text-to-image request: no emphasis, no refined region.", nameof(request));
+            // A layout may refine a picture (the known region's hook holds the rest; the blend only mixes predictions), but carries no emphasis yet.
+            if (regions is not null && request.ItemEmphasis?.Any(phrases => phrases.Count > 0) == true)
+                throw new ArgumentException("Prompts by region carry no emphasis.", nameof(request));
             using var emphasis = StageEmphasis.Create(Model, request.PromptsPerItem(), request.ItemEmphasis, request.SemanticGuidanceScale, request.ReweightTokens);
             var known = request.Region is { } r ? KnownPicture.Of(r with { RefinerStrength = r.RefinerStrength ?? Model.Manifest.RegionRefinerStrength }, Model.Device) : null;
             Tensor? previous = request.StartImages?.to(Model.Device);

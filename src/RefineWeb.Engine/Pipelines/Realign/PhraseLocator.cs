@@ -1,6 +1,7 @@
 using RefineWeb.Engine.Models;
 using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Text;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Pipelines.Realign;
@@ -55,7 +56,7 @@ public sealed class PhraseLocator(CascadeModel model)
                 continue;
             }
             var map = maps.index_select(0, tensor(positions, device: maps.device)).sum(dim: 0); // (a bare 0 would bind to the dtype overload)
-            perPhrase.Add(map / map.max().clamp_min(1e-9));
+            perPhrase.Add(map / map.max().AtLeast(1e-9));
         }
         var present = perPhrase.Where(m => m is not null).Select(m => m!).ToArray();
         var strongest = present.Length > 0 ? stack(present, 0).amax([0]) : null;
@@ -65,7 +66,8 @@ public sealed class PhraseLocator(CascadeModel model)
     /// <summary>The phrase's positions (its attention at least <see cref="Threshold"/> of its peak and no other phrase's stronger), grown by one pixel, at <paramref name="size"/>.</summary>
     static bool[] Mask(Tensor normalized, Tensor strongest, int size)
     {
-        var inside = normalized.ge(Threshold).logical_and(normalized.ge(strongest)).to_type(ScalarType.Float32);
+        using var threshold = Threshold.ToScalar(); // disposed here, not by the finalizer mid-call (see ScalarArguments)
+        var inside = normalized.ge(threshold).logical_and(normalized.ge(strongest)).to_type(ScalarType.Float32);
         var grown = nn.functional.max_pool2d(inside.unsqueeze(0).unsqueeze(0), 3, stride: 1, padding: 1);
         var scaled = nn.functional.interpolate(grown, [size, size], mode: InterpolationMode.Nearest).view(size * size);
         return [.. scaled.cpu().data<float>().Select(v => v > 0.5f)];

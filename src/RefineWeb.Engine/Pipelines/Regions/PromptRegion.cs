@@ -39,13 +39,18 @@ public sealed record PromptRegion(string Prompt, double X, double Y, double Widt
     /// (rounded outwards: a pixel whose block of the mask holds any painted pixel is in, so a small region keeps at
     /// least one pixel at the 16 px base), else 0.
     /// </summary>
-    public Tensor MaskAt(int resolution, Device device)
+    public Tensor MaskAt(int resolution, Device device) =>
+        tensor(Pixels(resolution).Select(inside => inside ? 1f : 0f).ToArray(), [resolution, resolution], device: device);
+
+    /// <summary>The region at <paramref name="resolution"/> px as <see cref="MaskAt"/> makes it, row by row (true inside), without a tensor.</summary>
+    public bool[] Pixels(int resolution)
     {
-        if (Mask is { } painted) return PooledMask(painted, MaskSide, resolution, device);
+        if (Mask is { } painted) return PooledMask(painted, MaskSide, resolution);
         var (left, top, right, bottom) = PixelBox(resolution);
-        var mask = zeros(resolution, resolution, device: device);
-        mask[TensorIndex.Slice(top, bottom), TensorIndex.Slice(left, right)] = tensor(1f);
-        return mask;
+        var pixels = new bool[resolution * resolution];
+        for (int y = top; y < bottom; y++)
+            for (int x = left; x < right; x++) pixels[y * resolution + x] = true;
+        return pixels;
     }
 
     /// <summary>
@@ -62,9 +67,9 @@ public sealed record PromptRegion(string Prompt, double X, double Y, double Widt
     }
 
     /// <summary>Max-pooling over each output pixel's block of the mask (blocks overlap where the sizes do not divide).</summary>
-    static Tensor PooledMask(bool[] mask, int side, int resolution, Device device)
+    static bool[] PooledMask(bool[] mask, int side, int resolution)
     {
-        var pooled = new float[resolution * resolution];
+        var pooled = new bool[resolution * resolution];
         for (int y = 0; y < resolution; y++)
         {
             int fromY = y * side / resolution, toY = Math.Max(fromY + 1, ((y + 1) * side + resolution - 1) / resolution);
@@ -75,9 +80,9 @@ public sealed record PromptRegion(string Prompt, double X, double Y, double Widt
                 for (int my = fromY; my < toY && !any; my++)
                     for (int mx = fromX; mx < toX && !any; mx++)
                         any = mask[my * side + mx];
-                pooled[y * resolution + x] = any ? 1 : 0;
+                pooled[y * resolution + x] = any;
             }
         }
-        return tensor(pooled, [resolution, resolution], device: device);
+        return pooled;
     }
 }
