@@ -45,10 +45,12 @@ public sealed class RedisServer : IAsyncDisposable
             try
             {
                 await using var probe = await ConnectionMultiplexer.ConnectAsync(ConnectionString);
-                await probe.GetDatabase().PingAsync();
+                // PING is answered while the append-only file is still loading; a read is not (LOADING) until the data is back.
+                await probe.GetDatabase().StringGetAsync("readiness-probe");
                 return;
             }
-            catch (RedisConnectionException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            catch (Exception e) when ((e is RedisConnectionException || e is RedisServerException && e.Message.StartsWith("LOADING", StringComparison.Ordinal))
+                && DateTime.UtcNow < deadline && !process.HasExited)
             {
                 await Task.Delay(100);
             }

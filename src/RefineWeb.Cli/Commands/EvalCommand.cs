@@ -46,12 +46,13 @@ static class EvalCommand
         var layouts = new Option<int>("--layouts") { Description = "--regions: layouts of each kind (left-right, top-bottom, centre-background).", DefaultValueFactory = _ => 20 };
         var diversity = new Option<int>("--diversity") { Description = "--regions: layouts asked for 4 candidates each, plain and by region, to measure how different a request's candidates are; 0 skips it.", DefaultValueFactory = _ => 10 };
         var realign = new Option<bool>("--realign") { Description = "Measure re-align instead: pictures of colour-and-object pairs with a phrase that scores low, re-aligned, each phrase judged on its region by --judge (required) and by its colour." };
+        var minGain = new Option<double?>("--min-gain") { Description = "--realign: how much a candidate must raise its phrase's score to be kept (default: the engine's)." };
         var compositionSize = new Option<int>("--size") { Description = "--composition: stop the cascade at this size (px).", DefaultValueFactory = _ => 64 };
 
         var command = new Command("eval", "Measure the model: R-precision (train and validation captions), PSNR/SSIM of the refiners vs bicubic, speed.")
         {
             model, data, prompts, distractors, images, strength, baseSteps, refinerSteps, refinerGuidance, runs, seed, outFile, device, semantic, perCategory, weight, semanticScale,
-            composition, cases, otherObjects, compositionSize, judge, harmonization, pictures, regions, layouts, diversity, realign,
+            composition, cases, otherObjects, compositionSize, judge, harmonization, pictures, regions, layouts, diversity, realign, minGain,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -82,7 +83,7 @@ static class EvalCommand
                 using var realigning = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
                 using var realignJudge = CascadeModel.Load(realignJudgeDirectory, TorchRuntime.Resolve(parse.GetValue(device)));
                 await output.WriteLineAsync($"Re-align: pictures of colour-and-object pairs until {wanted} of each way of asking have a phrase that scores low...");
-                var realigned = new RealignEvaluator(realigning, realignJudge).Run(RegionsEvaluator.Cases(wanted * 2, parse.GetValue(seed)), wanted, line => output.WriteLine(line));
+                var realigned = new RealignEvaluator(realigning, realignJudge, parse.GetValue(minGain)).Run(RegionsEvaluator.Cases(wanted * 2, parse.GetValue(seed)), wanted, line => output.WriteLine(line));
                 await output.WriteLineAsync(EvaluationTable.Format(realigned));
                 var realignPath = OutFile("eval-realign.json");
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(realignPath))!);

@@ -33,8 +33,10 @@ public sealed record RealignReport(string Model, DateTimeOffset MeasuredAt, int 
 /// the shipped model scores low; each is re-aligned, and the lowest phrase is judged on its region before and after
 /// by the <paramref name="judge"/> (eval/judge) and by the colour of its pixels.
 /// </summary>
-public sealed class RealignEvaluator(CascadeModel model, CascadeModel judge)
+public sealed class RealignEvaluator(CascadeModel model, CascadeModel judge, double? minimumGain = null)
 {
+    Realigner NewRealigner() => minimumGain is { } gain ? new Realigner(model) { MinimumGain = gain } : new Realigner(model);
+
     public RealignReport Run(IReadOnlyList<RegionLayoutCase> cases, int pictures, Action<string>? log = null)
     {
         int size = model.Stages[^1].Config.Resolution;
@@ -53,7 +55,7 @@ public sealed class RealignEvaluator(CascadeModel model, CascadeModel judge)
                 IReadOnlyList<PromptRegion>? regions = layout ? [new(c.First, 0, 0, 0.5, 1), new(c.Second, 0.5, 0, 0.5, 1)] : null;
                 using var made = new CascadePipeline(model).Generate(new CascadeRequest { Prompt = prompt, Seeds = [c.Seed], Regions = regions });
                 var picture = ImageTensor.ToRgbBatch(made)[0];
-                var result = new Realigner(model).Run(new RealignRequest { Source = picture, Prompt = prompt, Regions = regions, Seed = c.Seed });
+                var result = NewRealigner().Run(new RealignRequest { Source = picture, Prompt = prompt, Regions = regions, Seed = c.Seed });
                 if (!result.Phrases.Any(p => p.Tried > 0)) continue;
                 found++;
                 // The lowest phrase by the shipped model: the one re-aligned first.

@@ -175,8 +175,6 @@ public sealed class ValidationErrors
     {
         if (regions is null) return;
         if (regions.Length > GenerationLimits.MaxRegions) Add("regions", $"At most {GenerationLimits.MaxRegions} regions; this layout has {regions.Length}.");
-        if (regions.Length > 0 && prompt is not null && GenerationLimits.Emphasis(prompt).Prompt?.Phrases.Count > 0)
-            Add("prompt", "Word emphasis does not mix with regions yet: give each emphasized thing a region of its own instead.");
         for (int i = 0; i < Math.Min(regions.Length, GenerationLimits.MaxRegions); i++)
         {
             string field = $"regions[{i}]";
@@ -186,8 +184,8 @@ public sealed class ValidationErrors
                 continue;
             }
             if (GenerationLimits.PromptProblem(region.Prompt, $"prompt of region {i + 1}") is { } problem) Add($"{field}.prompt", problem);
-            else if (GenerationLimits.Emphasis(region.Prompt) is var (parsed, emphasisProblem) && (emphasisProblem is not null || parsed?.Phrases.Count > 0))
-                Add($"{field}.prompt", $"Region {i + 1}'s prompt has emphasis syntax; inside a region write plain words (the region itself says where they go).");
+            else if (GenerationLimits.Emphasis(region.Prompt).Problem is { } emphasisProblem)
+                Add($"{field}.prompt", $"Region {i + 1}: {emphasisProblem}");
             if (GenerationLimits.NegativePromptProblem(region.NegativePrompt) is { } negativeProblem) Add($"{field}.negativePrompt", $"Region {i + 1}: {negativeProblem}");
             if (region.Weight is { } weight && !(weight > 0 && weight <= GenerationLimits.MaxRegionWeight))
                 Add($"{field}.weight", $"Region {i + 1}'s weight must be above 0 and at most {GenerationLimits.MaxRegionWeight} (1 follows its prompt wholly); it is {weight}.");

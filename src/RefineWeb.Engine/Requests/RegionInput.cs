@@ -38,11 +38,15 @@ public sealed record RegionInput
     public Pipelines.Regions.PromptRegion ToPromptRegion()
     {
         string? negative = string.IsNullOrWhiteSpace(NegativePrompt) ? null : NegativePrompt.Trim();
+        var prompt = Text.PromptEmphasis.Parse(Prompt); // its plain words, and what it emphasizes
         if (Rect is { } rect)
-            return new Pipelines.Regions.PromptRegion(Prompt, rect.X, rect.Y, rect.Width, rect.Height) { Weight = Weight ?? 1, NegativePrompt = negative };
+            return new Pipelines.Regions.PromptRegion(prompt.Text, rect.X, rect.Y, rect.Width, rect.Height)
+            {
+                Weight = Weight ?? 1, NegativePrompt = negative, Emphasis = prompt.Phrases,
+            };
         var (mask, side, problem) = Imaging.RegionMask.Decode(Mask);
         return mask is null ? throw new ArgumentException(problem, nameof(Mask))
-            : Pipelines.Regions.PromptRegion.Of(Prompt, mask, side) with { Weight = Weight ?? 1, NegativePrompt = negative };
+            : Pipelines.Regions.PromptRegion.Of(prompt.Text, mask, side) with { Weight = Weight ?? 1, NegativePrompt = negative, Emphasis = prompt.Phrases };
     }
 
     public override string ToString()

@@ -259,6 +259,44 @@ public sealed class RegionalPromptsTests(ShippedModelFixture fixture) : IClassFi
         Assert.True(left.R - left.B > right.R - right.B + 40, $"the top left is not redder than the top right: {left} {right}");
     }
 
+    [Fact]
+    public void Emphasis_in_a_region_weighs_that_regions_own_token_rows_and_the_global_prompts_its_own()
+    {
+        var tokenizer = new RefineWeb.Engine.Text.WordTokenizer(RefineWeb.Engine.Text.WordTokenizer.BuildVocabulary(["red heart", "blue star"]), maxLength: 6);
+        var red = RefineWeb.Engine.Text.PromptEmphasis.Parse("(red:1.5) heart");
+        var layout = new RegionalPrompts([new PromptRegion(red.Text, 0, 0, 0.5, 1) { Emphasis = red.Phrases }, new PromptRegion("blue star", 0.5, 0, 0.5, 1)]);
+        var star = RefineWeb.Engine.Text.PromptEmphasis.Parse("(star:2)");
+        using var weights = layout.TokenWeights(tokenizer, ["star"], [star.Phrases], CPU)!;
+        // Rows: the global prompt, region 1, region 2, then the unconditional one; positions: <s>, the words, </s>, padding.
+        Assert.Equal([4L, 6], weights.shape);
+        Assert.Equal([1f, 2f, 1f, 1f, 1f, 1f], Flat(weights[0]));
+        Assert.Equal([1f, 1.5f, 1f, 1f, 1f, 1f], Flat(weights[1]));
+        Assert.Equal(Enumerable.Repeat(1f, 12), Flat(weights[2..4]));
+        // Nothing emphasized anywhere: no weights at all (the plain layout's pass is unchanged).
+        Assert.Null(new RegionalPrompts([new PromptRegion("red heart", 0, 0, 1, 1)]).TokenWeights(tokenizer, ["star"], [[]], CPU));
+    }
+
+    [Fact]
+    public void A_region_that_emphasizes_its_colour_shows_more_of_it_on_the_shipped_model()
+    {
+        var model = fixture.Model;
+        RgbImage Draw(string left) => new ImageEngine(model).Run([ImageRequest.Parse(new GenerationInput
+        {
+            Prompt = "heart", Seed = 5, Stages = 3,
+            Regions =
+            [
+                new RegionInput { Prompt = left, Rect = new RegionRect { X = 0, Y = 0, Width = 0.5, Height = 1 } },
+                new RegionInput { Prompt = "yellow heart", Rect = new RegionRect { X = 0.5, Y = 0, Width = 0.5, Height = 1 } },
+            ],
+        }, model.Stages.Count).Request!])[0].Images[0];
+        var (plain, emphasized) = (Draw("blue heart"), Draw("(blue:2) heart"));
+        double Blueness(RgbImage image) { var c = MeanColour(image, 0, image.Width / 2); return c.B - (c.R + c.G) / 2; }
+        Assert.True(Blueness(emphasized) > Blueness(plain) + 5, $"blueness of the left half: {Blueness(plain):F1} plain, {Blueness(emphasized):F1} emphasized");
+        // The right half, whose prompt did not change, keeps its picture (it shares only the global prompt's rows).
+        var (right, rightAgain) = (MeanColour(plain, plain.Width / 2, plain.Width), MeanColour(emphasized, plain.Width / 2, plain.Width));
+        Assert.True(Math.Abs(right.B - rightAgain.B) < 25, $"the right half changed: {right} {rightAgain}");
+    }
+
     static (double R, double G, double B) MeanColour(RgbImage image, int fromX, int toX)
     {
         double r = 0, g = 0, b = 0;

@@ -42,10 +42,12 @@ public sealed class CascadePipeline(CascadeModel model)
         {
             var tokens = Model.Tokenize(request.ConditionalThenUnconditional());
             var regions = request.Regions is { Count: > 0 } layout ? new Regions.RegionalPrompts(layout) : null;
-            // A layout may refine a picture (the known region's hook holds the rest; the blend only mixes predictions), but carries no emphasis yet.
-            if (regions is not null && request.ItemEmphasis?.Any(phrases => phrases.Count > 0) == true)
-                throw new ArgumentException("Prompts by region carry no emphasis.", nameof(request));
-            using var emphasis = StageEmphasis.Create(Model, request.PromptsPerItem(), request.ItemEmphasis, request.SemanticGuidanceScale, request.ReweightTokens);
+            // A layout may refine a picture (the known region's hook holds the rest; the blend only mixes predictions). Its
+            // emphasis (the global prompt's and each region's) re-weights each prompt's own rows of tokens; the semantic
+            // gradient follows the global prompt's phrases over the whole picture.
+            using var emphasis = StageEmphasis.Create(Model, request.PromptsPerItem(), request.ItemEmphasis, request.SemanticGuidanceScale,
+                request.ReweightTokens && regions is null);
+            using var regionTokenWeights = request.ReweightTokens ? regions?.TokenWeights(Model.Tokenizer, request.PromptsPerItem(), request.ItemEmphasis, Model.Device) : null;
             var known = request.Region is { } r ? KnownPicture.Of(r with { RefinerStrength = r.RefinerStrength ?? Model.Manifest.RegionRefinerStrength }, Model.Device) : null;
             Tensor? previous = request.StartImages?.to(Model.Device);
             for (int s = first; s < stageCount; s++)
@@ -58,7 +60,7 @@ public sealed class CascadePipeline(CascadeModel model)
                 if (stageEmphasis?.Guide is { } guide) hooks.Add(new SemanticGuidanceHook(guide, stageEmphasis.GuideFactor));
                 var result = StageSampling.Run(stage, tokens, previous, generators,
                     Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.GuidancePerStage, request.Sampler, request.Eta),
-                    Preview(onStep, s, stageCount - first, first), cancellation, hooks, stageEmphasis?.TokenWeights, regions);
+                    Preview(onStep, s, stageCount - first, first), cancellation, hooks, regionTokenWeights ?? stageEmphasis?.TokenWeights, regions);
                 previous = result.MoveToOuterDisposeScope();
             }
             return previous!.cpu().MoveToOuterDisposeScope();

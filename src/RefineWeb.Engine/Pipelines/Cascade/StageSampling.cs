@@ -23,10 +23,10 @@ public static class StageSampling
     /// <param name="lowerStage">[B, 3, h, w] output of the stage below (refiners only).</param>
     /// <param name="onStep">Called after every step with (step index, step count, x0 estimate).</param>
     /// <param name="hooks">Extras called at fixed points of every step (RePaint's known region, semantic guidance), in order.</param>
-    /// <param name="tokenWeights">[2B, L] each token's share of cross-attention (emphasis); null: all 1.</param>
+    /// <param name="tokenWeights">Each token's share of cross-attention (emphasis), one row per row of <paramref name="tokens"/>; null: all 1.</param>
     /// <param name="regions">Prompts by region: <paramref name="tokens"/> is then [(R + 1 + N) B, L], the global prompt's B
     /// rows, each region's B rows, then N x B unconditional ones (N: <see cref="Regions.RegionalPrompts.Negatives"/>, 1 or
-    /// one per prompt); no token weights.</param>
+    /// one per prompt).</param>
     public static Tensor Run(DiffusionStage stage, Tensor tokens, Tensor? lowerStage, IReadOnlyList<Generator> generators,
         StageSamplingSettings settings, Action<int, int, Tensor>? onStep = null, CancellationToken cancellation = default,
         IReadOnlyList<IStepHook>? hooks = null, Tensor? tokenWeights = null, Regions.RegionalPrompts? regions = null)
@@ -37,7 +37,8 @@ public static class StageSampling
         int prompts = regions?.Prompts ?? 1, negatives = regions?.Negatives ?? 1; // conditional and unconditional predictions per sample
         if (tokens.shape[0] != (prompts + negatives) * batch)
             throw new ArgumentException($"Expected {(prompts + negatives) * batch} token rows (cond then uncond), got {tokens.shape[0]}.");
-        if (regions is not null && tokenWeights is not null) throw new ArgumentException("Regions carry no token weights.", nameof(tokenWeights));
+        if (tokenWeights is not null && tokenWeights.shape[0] != tokens.shape[0])
+            throw new ArgumentException($"Expected one row of token weights per token row ({tokens.shape[0]}), got {tokenWeights.shape[0]}.", nameof(tokenWeights));
         var schedule = config.Schedule.Create();
         using var sampler = SamplerFactory.Create(settings.Sampler, schedule, settings.Eta, clipSample: !config.DenoisesResidual);
         hooks ??= [];
@@ -48,7 +49,7 @@ public static class StageSampling
         // Guidance 1 is the conditional prediction alone: one network pass per step over the conditional half.
         bool guided = settings.GuidanceScale != 1;
         var conditional = guided ? tokens : tokens.narrow(0, 0, prompts * batch);
-        tokenWeights = guided ? tokenWeights : tokenWeights?.narrow(0, 0, batch);
+        tokenWeights = guided ? tokenWeights : tokenWeights?.narrow(0, 0, prompts * batch);
         int passes = prompts + (guided ? negatives : 0);
         var regionMasks = regions?.Masks(resolution, device);
         var text = stage.EncodeText(conditional);

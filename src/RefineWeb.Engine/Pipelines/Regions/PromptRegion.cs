@@ -15,6 +15,9 @@ public sealed record PromptRegion(string Prompt, double X, double Y, double Widt
     /// <summary>What the region steers away from (its own unconditional prompt); null: the request's negative prompt.</summary>
     public string? NegativePrompt { get; init; }
 
+    /// <summary>Emphasized phrases of <see cref="Prompt"/> (its plain words), whose tokens get that share of the region's cross-attention; empty: none.</summary>
+    public IReadOnlyList<Text.EmphasizedPhrase> Emphasis { get; init; } = [];
+
     /// <summary>The painted region, <see cref="MaskSide"/> x <see cref="MaskSide"/>, row by row (true inside); null: the rectangle.</summary>
     public bool[]? Mask { get; private init; }
     public int MaskSide { get; private init; }

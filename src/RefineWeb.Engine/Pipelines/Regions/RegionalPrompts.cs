@@ -23,6 +23,23 @@ public sealed class RegionalPrompts(IReadOnlyList<PromptRegion> regions)
     public int Negatives => Regions.Any(r => r.NegativePrompt is not null) ? Prompts : 1;
 
     /// <summary>
+    /// Each token row's share of cross-attention per token when any prompt (the global one per item, or a region's)
+    /// emphasizes words: [(Prompts + Negatives) B, L] in the order of the token rows (the global prompts, each region's,
+    /// then the unconditional ones at 1); null when nothing is emphasized.
+    /// </summary>
+    public Tensor? TokenWeights(Text.WordTokenizer tokenizer, IReadOnlyList<string> itemPrompts, IReadOnlyList<IReadOnlyList<Text.EmphasizedPhrase>>? itemEmphasis, Device device)
+    {
+        bool emphasized = Regions.Any(r => r.Emphasis.Any(p => p.Weight != 1)) || itemEmphasis?.Any(phrases => phrases.Any(p => p.Weight != 1)) == true;
+        if (!emphasized) return null;
+        int batch = itemPrompts.Count;
+        var plain = Enumerable.Repeat(1f, tokenizer.MaxLength).ToArray();
+        var rows = itemPrompts.Select((prompt, i) => Text.TokenEmphasis.Weights(tokenizer, prompt, itemEmphasis?[i] ?? []))
+            .Concat(Regions.SelectMany(region => Enumerable.Repeat(Text.TokenEmphasis.Weights(tokenizer, region.Prompt, region.Emphasis), batch)))
+            .Concat(Enumerable.Repeat(plain, Negatives * batch));
+        return tensor(rows.SelectMany(r => r).ToArray(), [(Prompts + Negatives) * batch, tokenizer.MaxLength], device: device);
+    }
+
+    /// <summary>
     /// Each prompt's share of every pixel at <paramref name="resolution"/>: [Prompts, 1, 1, H, W], one-hot along the
     /// first axis (the global prompt first, taking what no region covers).
     /// </summary>
