@@ -24,8 +24,15 @@ public sealed class Realigner(CascadeModel model)
     public double Strength { get; init; } = RefinementRequest.DefaultStrength;
     /// <summary>The phrase's emphasis while its region is refined (the page's one-click emphasis).</summary>
     public double EmphasisWeight { get; init; } = EmphasisEdits.DefaultWeight;
-    /// <summary>How much a candidate must raise its phrase's score to be kept (0: any rise).</summary>
-    public double MinimumGain { get; init; }
+    /// <summary>
+    /// How much a candidate must raise its phrase's score to be kept; null: half the gap between two right pictures of one
+    /// thing (the calibration's <see cref="ScoreCalibration.MeaningfulDifference"/>; any rise without a calibration). Measured
+    /// by the independent judge (the model card): keeping any rise gains the judge no more on average, and lowers another
+    /// phrase three times as often.
+    /// </summary>
+    public double? MinimumGain { get; init; }
+
+    double GainNeeded => Math.Max(0, MinimumGain ?? (model.ScoreCalibration?.MeaningfulDifference ?? 0) / 2);
     /// <summary>
     /// How far another phrase's score may move down and still count as "not lowered": the crops of neighbouring phrases
     /// can share a few feathered pixels, and a change in the fourth decimal is rounding, not harm.
@@ -66,7 +73,7 @@ public sealed class Realigner(CascadeModel model)
                 double gain = candidateScores.Phrases[t] - scores.Phrases[t];
                 bool othersKept = candidateScores.Prompt >= scores.Prompt - Tolerance
                     && Enumerable.Range(0, targets.Count).All(j => j == t || candidateScores.Phrases[j] >= scores.Phrases[j] - Tolerance);
-                if (gain > Math.Max(0, MinimumGain) && othersKept && (best is null || gain > best.Value.Gain)) best = (candidate, candidateScores, gain);
+                if (gain > GainNeeded && othersKept && (best is null || gain > best.Value.Gain)) best = (candidate, candidateScores, gain);
             }
             if (best is { } kept)
             {
