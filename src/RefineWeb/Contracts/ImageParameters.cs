@@ -34,7 +34,7 @@ public sealed record ImageParameters : GenerationInput
         new(request.Settings)
         {
             Seed = seed, Count = 1, Stages = stepsPerStage.Count, Steps = [.. stepsPerStage], Width = image.Width, Height = image.Height, Model = model,
-            Origin = origin, Strength = request.Edit is { Kind: not EditKind.Upscale } edit ? edit.Strength : null,
+            Origin = origin, Strength = request.Edit is { Kind: not (EditKind.Upscale or EditKind.Realign) } edit ? edit.Strength : null,
         };
 
     /// <summary>"red heart / Negative prompt: ... / Steps: 20/10/8, Guidance: 3, Seed: 1, Size: 64x64, Model: ...".</summary>

@@ -18,6 +18,8 @@ public abstract class MudComponentTest : IAsyncDisposable
 
     protected MudComponentTest()
     {
+        // Renders that wait on SQLite or the engine's thread can take seconds on a busy 2-core CI machine (bUnit's default is 1 s).
+        BunitContext.DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         Bunit.JSInterop.Mode = JSRuntimeMode.Loose;
         Bunit.Services.AddMudServices();
     }

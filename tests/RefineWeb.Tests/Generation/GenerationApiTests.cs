@@ -138,7 +138,7 @@ public sealed class GenerationApiTests : IAsyncLifetime
     [InlineData("""{"prompt":"hearts","regions":[{"prompt":"red heart","negativePrompt":"blue\u0007","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions[0].negativePrompt")]
     [InlineData("""{"prompt":"hearts","regions":[{"prompt":" ","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions[0].prompt")]
     [InlineData("""{"prompt":"hearts","regions":[{"prompt":"(red:2 heart","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions[0].prompt")]
-    [InlineData("""{"prompt":"(hearts:2)","regions":[{"prompt":"red heart","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "prompt")]
+    [InlineData("""{"prompt":"(hearts:2","regions":[{"prompt":"red heart","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "prompt")]
     [InlineData("""{"prompt":"hearts","regions":[{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}},{"prompt":"a","rect":{"x":0,"y":0,"width":1,"height":1}}]}""", "regions")]
     public async Task Invalid_fields_get_a_validation_problem_and_queue_nothing(string body, string field)
     {

@@ -112,7 +112,7 @@ public sealed class GenerationConcurrencyTests
             Assert.True(paths.TryGetProperty(path, out _), $"{path} missing from the OpenAPI document");
         Assert.True(paths.GetProperty("/api/v1/generations/{id}").TryGetProperty("delete", out _));
         // Every refusal a creating endpoint can answer is documented.
-        foreach (var path in new[] { "/api/v1/generations", "/api/v1/refinements", "/api/v1/upscales", "/api/v1/uploads", "/api/v1/shares" })
+        foreach (var path in new[] { "/api/v1/generations", "/api/v1/refinements", "/api/v1/realignments", "/api/v1/upscales", "/api/v1/uploads", "/api/v1/shares" })
         {
             var responses = paths.GetProperty(path).GetProperty("post").GetProperty("responses");
             foreach (var status in new[] { "400", "403", "415", "429", "503" })
@@ -122,7 +122,9 @@ public sealed class GenerationConcurrencyTests
         // Required fields are marked as such, the rest optional.
         var schemas = document.GetProperty("components").GetProperty("schemas");
         Assert.Equal(["prompt"], schemas.GetProperty("GenerationInput").GetProperty("required").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal(["mask", "parentImageId", "prompt"], schemas.GetProperty("RefinementInput").GetProperty("required").EnumerateArray().Select(e => e.GetString()).Order());
+        // The mask is optional: a layout's regions may say what to re-refine instead.
+        Assert.Equal(["parentImageId", "prompt"], schemas.GetProperty("RefinementInput").GetProperty("required").EnumerateArray().Select(e => e.GetString()).Order());
+        Assert.Equal(["imageId"], schemas.GetProperty("RealignmentInput").GetProperty("required").EnumerateArray().Select(e => e.GetString()));
         Assert.True(schemas.GetProperty("GenerationInput").GetProperty("properties").TryGetProperty("guidanceScales", out _));
     }
 
