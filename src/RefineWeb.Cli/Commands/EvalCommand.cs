@@ -39,7 +39,7 @@ static class EvalCommand
         var cases = new Option<int>("--cases") { Description = "--composition: object x colour prompts.", DefaultValueFactory = _ => 80 };
         var otherObjects = new Option<int>("--other-objects") { Description = "--composition: other objects each object is ranked among.", DefaultValueFactory = _ => 9 };
         var judge = new Option<string?>("--judge") { Description = "R-precision, --composition and --regions: rank captions and recognise objects with this folder's alignment model (default: --model's), e.g. eval/judge, the independent judge." };
-        var baseSteps = new Option<int?>("--base-steps") { Description = "R-precision and speed: the base stage's steps (default: the stage's), to measure fewer steps." };
+        var baseSteps = new Option<int?>("--base-steps") { Description = "R-precision, speed, --composition and --regions: the base stage's steps (default: the stage's), to measure fewer steps." };
         var harmonization = new Option<bool>("--harmonization") { Description = "Measure brush & refine instead: how visible a refined region's border is, plain and with RePaint's resampling." };
         var pictures = new Option<int>("--pictures") { Description = "--harmonization: validation pictures (one region each).", DefaultValueFactory = _ => 16 };
         var regions = new Option<bool>("--regions") { Description = "Measure prompts by region instead: two-part layouts of colour-and-object pairs, as one plain prompt and as a layout." };
@@ -67,13 +67,13 @@ static class EvalCommand
                 using var composing = CascadeModel.Load(parse.GetValue(model)!, target);
                 using var judging = parse.GetValue(judge) is { } judgeDirectory ? CascadeModel.Load(judgeDirectory, target) : null;
                 return await Composition(composing, judging, dataDirectory, parse.GetValue(cases), parse.GetValue(otherObjects), parse.GetValue(weight),
-                    parse.GetValue(compositionSize), parse.GetValue(semanticScale), parse.GetValue(seed), OutFile("eval-composition.json"), output, cancellation);
+                    parse.GetValue(compositionSize), parse.GetValue(semanticScale), parse.GetValue(seed), OutFile("eval-composition.json"), output, cancellation, parse.GetValue(baseSteps));
             }
             if (parse.GetValue(regions))
             {
                 using var laying = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
                 using var regionJudge = parse.GetValue(judge) is { } regionJudgeDirectory ? CascadeModel.Load(regionJudgeDirectory, TorchRuntime.Resolve(parse.GetValue(device))) : null;
-                return await Regions(laying, regionJudge, parse.GetValue(layouts), parse.GetValue(diversity), parse.GetValue(seed), OutFile("eval-regions.json"), output, cancellation);
+                return await Regions(laying, regionJudge, parse.GetValue(layouts), parse.GetValue(diversity), parse.GetValue(seed), OutFile("eval-regions.json"), output, cancellation, parse.GetValue(baseSteps));
             }
             if (parse.GetValue(realign))
             {
@@ -168,7 +168,7 @@ static class EvalCommand
     }
 
     static async Task<int> Composition(CascadeModel cascade, CascadeModel? judge, string dataDirectory, int count, int otherObjects, double weight, int size, double? scale, long seed,
-        string path, TextWriter output, CancellationToken cancellation)
+        string path, TextWriter output, CancellationToken cancellation, int? baseSteps = null)
     {
         if (count < 1) throw new ArgumentException("--cases must be at least 1.");
         if (otherObjects < 1) throw new ArgumentException("--other-objects must be at least 1.");
@@ -176,7 +176,7 @@ static class EvalCommand
         var records = DatasetRecord.ReadManifest(TrainCommand.ManifestPath(dataDirectory));
         var cases = CompositionCases.FromManifest(records, count, otherObjects, seed);
         await output.WriteLineAsync($"Composition: {cases.Count} held-out object x colour prompts ({string.Join(", ", cases.CountBy(c => c.Colour).Select(g => $"{g.Value} {g.Key}"))}), weight {weight}");
-        var report = new CompositionEvaluator(cascade, judge: judge).Run(cases, weight, size, seed, line => output.WriteLine(line), scale);
+        var report = new CompositionEvaluator(cascade, judge: judge, baseSteps: baseSteps).Run(cases, weight, size, seed, line => output.WriteLine(line), scale);
         await output.WriteLineAsync(EvaluationTable.Format(report));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, Json), cancellation);
@@ -210,13 +210,14 @@ static class EvalCommand
         return 0;
     }
 
-    static async Task<int> Regions(CascadeModel cascade, CascadeModel? judge, int perKind, int diversityLayouts, long seed, string path, TextWriter output, CancellationToken cancellation)
+    static async Task<int> Regions(CascadeModel cascade, CascadeModel? judge, int perKind, int diversityLayouts, long seed, string path, TextWriter output, CancellationToken cancellation,
+        int? baseSteps = null)
     {
         if (perKind < 1) throw new ArgumentException("--layouts must be at least 1.");
         var cases = RegionsEvaluator.Cases(perKind, seed);
         await output.WriteLineAsync($"Regions: {cases.Count} two-part layouts ({perKind} of each kind), each as one plain prompt and as a layout, same seeds");
         if (diversityLayouts < 0) throw new ArgumentException("--diversity cannot be negative.");
-        var evaluator = new RegionsEvaluator(cascade, judge);
+        var evaluator = new RegionsEvaluator(cascade, judge, baseSteps);
         var report = evaluator.Run(cases, line => output.WriteLine(line));
         if (diversityLayouts > 0)
         {
@@ -246,7 +247,7 @@ static class EvaluationTable
     {
         var c = CultureInfo.InvariantCulture;
         var w = new StringWriter(c);
-        w.WriteLine($"Two-part layouts at {report.Resolution} px, judged by {report.Judge}: both parts their own colour (by kind), each part, the other part's colour covering a fifth or more of a part (leakage), time per image");
+        w.WriteLine($"Two-part layouts at {report.Resolution} px{(report.BaseSteps is { } steps ? $", {steps} base steps" : "")}, judged by {report.Judge}: both parts their own colour (by kind), each part, the other part's colour covering a fifth or more of a part (leakage), time per image");
         bool judged = report.Variants.Any(v => v.ObjectsRight is not null);
         w.WriteLine($"| asked as | layouts | both right | {string.Join(" | ", RegionsEvaluator.Kinds)} | first part | second part | leakage | {(judged ? "objects right (judge) | colour and object right | object leakage | " : "")}s/image |");
         w.WriteLine($"|---|---:|---:|{string.Concat(RegionsEvaluator.Kinds.Select(_ => "---:|"))}---:|---:|---:|{(judged ? "---:|---:|---:|" : "")}---:|");
@@ -317,8 +318,9 @@ static class EvaluationTable
     {
         var c = CultureInfo.InvariantCulture;
         var w = new StringWriter(c);
-        w.WriteLine(string.Format(c, "| Composition ({0}, {1} px, weight {2}, gradient scale {3}; objects judged by {4}) | prompts | object top-1 of {5}, greyscale | object top-3 | colour right | both |",
-            report.Model, report.Resolution, report.Weight, report.SemanticGuidanceScale, Path.GetFileName(report.Judge.TrimEnd('/')), report.OtherObjects + 1));
+        w.WriteLine(string.Format(c, "| Composition ({0}, {1} px{6}, weight {2}, gradient scale {3}; objects judged by {4}) | prompts | object top-1 of {5}, greyscale | object top-3 | colour right | both |",
+            report.Model, report.Resolution, report.Weight, report.SemanticGuidanceScale, Path.GetFileName(report.Judge.TrimEnd('/')), report.OtherObjects + 1,
+            report.BaseSteps is { } steps ? $", {steps} base steps" : ""));
         w.WriteLine("|---|---:|---:|---:|---:|---:|");
         foreach (var r in report.Conditions)
             w.WriteLine(string.Format(c, "| {0} | {1} | {2:F3} | {3:F3} | {4:F3} | {5:F3} |", r.Condition, r.Prompts, r.ObjectTop1, r.ObjectTop3, r.ColourAccuracy, r.Both));

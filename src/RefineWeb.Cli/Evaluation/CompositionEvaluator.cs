@@ -22,7 +22,7 @@ public sealed record CompositionSample(string Condition, string Prompt, long See
 
 /// <param name="Judge">The model folder whose alignment model recognised the objects.</param>
 public sealed record CompositionReport(string Model, string Judge, DateTimeOffset MeasuredAt, double Weight, double SemanticGuidanceScale, int Resolution, int OtherObjects,
-    IReadOnlyList<CompositionConditionResult> Conditions, IReadOnlyList<CompositionSample> Samples);
+    IReadOnlyList<CompositionConditionResult> Conditions, IReadOnlyList<CompositionSample> Samples, int? BaseSteps = null);
 
 /// <summary>
 /// Do colour and object compose? Every case is generated plain ("blue apple") and with the colour emphasized
@@ -33,7 +33,8 @@ public sealed record CompositionReport(string Model, string Judge, DateTimeOffse
 /// </summary>
 /// <param name="judge">The model whose alignment model recognises the objects (default: the evaluated one). A fixed
 /// judge keeps a before/after comparison fair when fine-tuning changed the alignment model too.</param>
-public sealed class CompositionEvaluator(CascadeModel model, int batchSize = 16, CascadeModel? judge = null)
+/// <param name="baseSteps">The base stage's steps (fewer steps, measured); null: the stage's default.</param>
+public sealed class CompositionEvaluator(CascadeModel model, int batchSize = 16, CascadeModel? judge = null, int? baseSteps = null)
 {
     readonly CascadePipeline pipeline = new(model);
     readonly AlignmentScorer scorer = new(judge ?? model);
@@ -69,6 +70,7 @@ public sealed class CompositionEvaluator(CascadeModel model, int batchSize = 16,
                     SemanticGuidanceScale = semanticScale,
                     Seeds = seeds,
                     StageCount = stageCount,
+                    StepsPerStage = baseSteps is { } steps ? [steps] : null,
                 });
                 var colours = ImageTensor.ToRgbBatch(images).Select(image => ColourPalette.Dominant(image.Pixels, channels: 3)).ToList();
                 using var grey = GreyscaleView.Of(images);
@@ -82,7 +84,7 @@ public sealed class CompositionEvaluator(CascadeModel model, int batchSize = 16,
             }
             results.Add(Summarize(name, outcomes));
         }
-        return new CompositionReport(model.Manifest.Name, judgeName, DateTimeOffset.UtcNow, weight, semanticScale ?? model.Manifest.SemanticGuidanceScale, size, cases[0].OtherObjects.Count, results, samples);
+        return new CompositionReport(model.Manifest.Name, judgeName, DateTimeOffset.UtcNow, weight, semanticScale ?? model.Manifest.SemanticGuidanceScale, size, cases[0].OtherObjects.Count, results, samples, baseSteps);
     }
 
     static CompositionConditionResult Summarize(string name, IReadOnlyList<(CompositionCase Case, string? Colour, int Rank)> outcomes)

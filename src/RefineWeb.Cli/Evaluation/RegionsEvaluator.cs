@@ -30,7 +30,7 @@ public sealed record RegionsResult(string Variant, int Layouts, double BothRight
 public sealed record RegionsDiversity(int Layouts, int Candidates, double Plain, double ByRegion);
 
 public sealed record RegionsReport(string Model, DateTimeOffset MeasuredAt, int Resolution, string Judge, IReadOnlyList<RegionsResult> Variants,
-    RegionsDiversity? Diversity = null);
+    RegionsDiversity? Diversity = null, int? BaseSteps = null);
 
 /// <summary>
 /// Do prompts by region put things where they were asked? Two-part layouts of colour-and-object pairs ("red heart" |
@@ -40,7 +40,8 @@ public sealed record RegionsReport(string Model, DateTimeOffset MeasuredAt, int 
 /// <paramref name="judge"/> (an alignment model that never guided anything: eval/judge), by its object: the part cut
 /// out alone on white (<see cref="RegionCrops"/>) ranked against every object's name.
 /// </summary>
-public sealed class RegionsEvaluator(CascadeModel model, CascadeModel? judge = null)
+/// <param name="baseSteps">The base stage's steps (fewer steps, measured); null: the stage's default.</param>
+public sealed class RegionsEvaluator(CascadeModel model, CascadeModel? judge = null, int? baseSteps = null)
 {
     public const double LeakShare = 0.2;
 
@@ -90,6 +91,7 @@ public sealed class RegionsEvaluator(CascadeModel model, CascadeModel? judge = n
                 using var images = pipeline.Generate(new CascadeRequest
                 {
                     Prompt = regions ? prompt : $"{c.First} and {c.Second}", Seeds = [c.Seed], Regions = regions ? layout : null,
+                    StepsPerStage = baseSteps is { } steps ? [steps] : null,
                 });
                 var picture = ImageTensor.ToRgbBatch(images)[0];
                 var (partA, partB) = Parts(picture, c.Kind);
@@ -114,7 +116,7 @@ public sealed class RegionsEvaluator(CascadeModel model, CascadeModel? judge = n
             log?.Invoke($"{variant}: both right {results[^1].BothRight:P0}, leakage {results[^1].Leakage:P0}, {seconds:F2} s/image");
         }
         return new RegionsReport(model.Manifest.Name, DateTimeOffset.UtcNow, size,
-            judge is null ? "colour of each part's pixels (no model)" : $"colour of each part's pixels; objects by {judge.Directory}", results);
+            judge is null ? "colour of each part's pixels (no model)" : $"colour of each part's pixels; objects by {judge.Directory}", results, BaseSteps: baseSteps);
     }
 
     /// <summary>
