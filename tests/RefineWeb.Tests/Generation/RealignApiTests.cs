@@ -65,11 +65,13 @@ public sealed class RealignApiTests : IAsyncLifetime
         Assert.Equal(!realigned, before.Bytes.SequenceEqual(after.Bytes));
     }
 
-    [Fact]
-    public async Task The_hub_streams_every_candidates_steps_with_progress_that_never_goes_back_then_the_account()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_hub_streams_every_candidates_steps_with_progress_that_never_goes_back_then_the_account(bool messagePack)
     {
         var sourceId = await GeneratedIdAsync("cat face");
-        await using var connection = await app.ConnectAsync();
+        await using var connection = await app.ConnectAsync(messagePack: messagePack ? HubMessagePack.Options : null);
         var events = new List<GenerationEvent>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await foreach (var update in connection.StreamAsync<GenerationEvent>("Realign", new RealignmentInput { ImageId = sourceId, Seed = 2 }, timeout.Token))
