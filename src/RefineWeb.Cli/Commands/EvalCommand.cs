@@ -46,13 +46,14 @@ static class EvalCommand
         var layouts = new Option<int>("--layouts") { Description = "--regions: layouts of each kind (left-right, top-bottom, centre-background).", DefaultValueFactory = _ => 20 };
         var diversity = new Option<int>("--diversity") { Description = "--regions: layouts asked for 4 candidates each, plain and by region, to measure how different a request's candidates are; 0 skips it.", DefaultValueFactory = _ => 10 };
         var realign = new Option<bool>("--realign") { Description = "Measure re-align instead: pictures of colour-and-object pairs with a phrase that scores low, re-aligned, each phrase judged on its region by --judge (required) and by its colour." };
+        var deepCache = new Option<int>("--deep-cache") { Description = "R-precision and speed: DeepCache on the base, a full network pass every N steps and the deep features reused in between (1: off).", DefaultValueFactory = _ => 1 };
         var minGain = new Option<double?>("--min-gain") { Description = "--realign: how much a candidate must raise its phrase's score to be kept (default: the engine's)." };
         var compositionSize = new Option<int>("--size") { Description = "--composition: stop the cascade at this size (px).", DefaultValueFactory = _ => 64 };
 
         var command = new Command("eval", "Measure the model: R-precision (train and validation captions), PSNR/SSIM of the refiners vs bicubic, speed.")
         {
             model, data, prompts, distractors, images, strength, baseSteps, refinerSteps, refinerGuidance, runs, seed, outFile, device, semantic, perCategory, weight, semanticScale,
-            composition, cases, otherObjects, compositionSize, judge, harmonization, pictures, regions, layouts, diversity, realign, minGain,
+            composition, cases, otherObjects, compositionSize, judge, harmonization, pictures, regions, layouts, diversity, realign, minGain, deepCache,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -104,7 +105,8 @@ static class EvalCommand
                 return await Semantic(cascade, train, validation, parse.GetValue(perCategory), parse.GetValue(weight), parse.GetValue(semanticScale),
                     parse.GetValue(distractors), parse.GetValue(seed), OutFile("eval-semantic.json"), output, cancellation);
             var evaluator = new CascadeEvaluator(cascade, refinerOverrides: new RefinerOverrides(
-                parse.GetValue(refinerSteps), parse.GetValue(refinerGuidance), parse.GetValue(strength)), judge: rankingJudge, baseSteps: parse.GetValue(baseSteps));
+                parse.GetValue(refinerSteps), parse.GetValue(refinerGuidance), parse.GetValue(strength)), judge: rankingJudge, baseSteps: parse.GetValue(baseSteps),
+                deepCache: parse.GetValue(deepCache) >= 1 ? parse.GetValue(deepCache) : throw new ArgumentException("--deep-cache must be at least 1."));
             long seedValue = parse.GetValue(seed);
 
             var alignment = new List<RPrecisionResult>();
@@ -292,7 +294,7 @@ static class EvaluationTable
         w.WriteLine("|---|---:|---:|---:|");
         foreach (var a in report.Alignment)
             w.WriteLine(string.Format(c, "| {0} captions, 1 of {1}{5}{6} | {2} | {3:F3} | {4:F3} |", a.Split, a.Distractors + 1, a.Prompts, a.Top1, a.MeanTrueSimilarity,
-                a.Judge is { } judge ? $", judged by {Path.GetFileName(judge.TrimEnd('/'))}" : "", a.BaseSteps is { } steps ? $", {steps} base steps" : ""));
+                a.Judge is { } judge ? $", judged by {Path.GetFileName(judge.TrimEnd('/'))}" : "", (a.BaseSteps is { } steps ? $", {steps} base steps" : "") + (a.DeepCache is { } interval ? $", DeepCache every {interval}" : "")));
         w.WriteLine();
         w.WriteLine("| Refinement fidelity | images | PSNR (dB) | bicubic PSNR | gain | SSIM | bicubic SSIM | gain |");
         w.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");

@@ -15,7 +15,9 @@ namespace RefineWeb.Engine.Evaluation;
 /// </summary>
 /// <param name="judge">The model folder whose alignment model ranks the captions (an independent judge); null: <paramref name="model"/>'s own.</param>
 /// <param name="baseSteps">R-precision's base stage steps (fewer steps, measured); null: the stage's default.</param>
-public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, RefinerOverrides? refinerOverrides = null, CascadeModel? judge = null, int? baseSteps = null)
+/// <param name="deepCache">R-precision's and speed's DeepCache interval on the base (<see cref="CascadeRequest.BaseDeepCacheInterval"/>); 1: off.</param>
+public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, RefinerOverrides? refinerOverrides = null, CascadeModel? judge = null, int? baseSteps = null,
+    int deepCache = 1)
 {
     readonly CascadePipeline pipeline = new(model);
     readonly CascadeModel judging = judge ?? model;
@@ -45,7 +47,7 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
                 Prompt = chunk[0],
                 ItemPrompts = chunk,
                 Seeds = [.. Enumerable.Range(start, chunk.Count).Select(i => seed + i)],
-                StepsPerStage = BaseSteps,
+                StepsPerStage = BaseSteps, BaseDeepCacheInterval = deepCache,
             });
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
@@ -65,7 +67,7 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
             }
         }
         return new RPrecisionResult(split, captions.Count, distractors, (double)hits / captions.Count, trueSimilarity / captions.Count,
-            judge?.Directory, baseSteps);
+            judge?.Directory, baseSteps) { DeepCache = deepCache > 1 ? deepCache : null };
     }
 
     /// <summary>
@@ -155,7 +157,7 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
             double? first = null;
             double last = 0;
             var steps = new List<(string Stage, double Ms)>();
-            using var result = pipeline.Generate(new CascadeRequest { Prompt = prompt, Seeds = [run + 1], StepsPerStage = BaseSteps }, preview =>
+            using var result = pipeline.Generate(new CascadeRequest { Prompt = prompt, Seeds = [run + 1], StepsPerStage = BaseSteps, BaseDeepCacheInterval = deepCache }, preview =>
             {
                 double now = clock.Elapsed.TotalMilliseconds;
                 first ??= now;
@@ -167,7 +169,7 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
             if (compare)
             {
                 var small = Stopwatch.StartNew();
-                using var stopped = pipeline.Generate(new CascadeRequest { Prompt = prompt, Seeds = [run + 1], StageCount = comparisonStages, StepsPerStage = BaseSteps });
+                using var stopped = pipeline.Generate(new CascadeRequest { Prompt = prompt, Seeds = [run + 1], StageCount = comparisonStages, StepsPerStage = BaseSteps, BaseDeepCacheInterval = deepCache });
                 if (run >= 0) smaller.Add(small.Elapsed.TotalMilliseconds);
             }
             if (run < 0) continue;

@@ -5,7 +5,11 @@ namespace RefineWeb.Engine.Evaluation;
 /// <see cref="Judge"/>: the folder whose alignment model ranked (null: the evaluated model's own); <see cref="BaseSteps"/>:
 /// the base stage's steps (null: its default).
 /// </summary>
-public sealed record RPrecisionResult(string Split, int Prompts, int Distractors, double Top1, double MeanTrueSimilarity, string? Judge = null, int? BaseSteps = null);
+public sealed record RPrecisionResult(string Split, int Prompts, int Distractors, double Top1, double MeanTrueSimilarity, string? Judge = null, int? BaseSteps = null)
+{
+    /// <summary>The base's DeepCache interval when measured with it (a full pass every that many steps); null: off.</summary>
+    public int? DeepCache { get; init; }
+}
 
 /// <summary>PSNR / SSIM of one upsampling path against the ground truth, beside bicubic upsampling of the same input.</summary>
 public sealed record FidelityResult(string Path, int FromResolution, int ToResolution, int Images,

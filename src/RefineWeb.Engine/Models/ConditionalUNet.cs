@@ -79,6 +79,13 @@ public sealed class ConditionalUNet : nn.Module<DenoiserInput, Tensor>
         var conditioning = new Conditioning(embedding, input.Text.Tokens, input.Text.Mask, input.TokenWeights, input.Probe);
 
         var h = conv_in.call(sample);
+        if (down_levels.Count > 1 && input.DeepCache?.For(sample.shape[0]) is { } deep)
+        {
+            // DeepCache: the finest level down, then up from the kept deep features.
+            var finest = down_levels[0].call(h, conditioning);
+            h = up_levels[0].call(cat([deep, finest], 1), conditioning);
+            return OutputConvolution(nn.functional.silu(norm_out.call(h)));
+        }
         var skips = new List<Tensor>();
         for (int l = 0; l < down_levels.Count; l++)
         {
@@ -89,6 +96,7 @@ public sealed class ConditionalUNet : nn.Module<DenoiserInput, Tensor>
         h = middle.call(h, conditioning);
         for (int l = up_levels.Count - 1; l >= 0; l--)
         {
+            if (l == 0) input.DeepCache?.Keep(h);
             h = up_levels[l].call(cat([h, skips[l]], 1), conditioning);
             if (l > 0) h = upsamplers[l - 1].call(nn.functional.interpolate(h, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest));
         }

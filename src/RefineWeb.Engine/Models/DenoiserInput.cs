@@ -5,7 +5,8 @@ namespace RefineWeb.Engine.Models;
 /// <summary>
 /// One U-Net call: the noisy image [B, C, H, W], its timesteps [B], the encoded prompt, and for refiners the
 /// upsampled lower-resolution image [B, C, H, W] with the noise level [B] it was augmented with; a probe that hears
-/// the cross-attention (<see cref="AttentionProbe"/>), when someone asks where the words land.
+/// the cross-attention (<see cref="AttentionProbe"/>), when someone asks where the words land; a DeepCache that keeps or
+/// reuses the deep features (<see cref="DeepFeatureCache"/>).
 /// </summary>
 public sealed record DenoiserInput(
     Tensor Sample,
@@ -14,7 +15,8 @@ public sealed record DenoiserInput(
     Tensor? LowResolution = null,
     Tensor? LowResolutionNoiseLevel = null,
     Tensor? TokenWeights = null,
-    AttentionProbe? Probe = null)
+    AttentionProbe? Probe = null,
+    DeepFeatureCache? DeepCache = null)
 {
     public long Rows => Sample.shape[0];
 
@@ -22,5 +24,5 @@ public sealed record DenoiserInput(
     public DenoiserInput Slice(long start, long count) => new(
         Sample.narrow(0, start, count), Timesteps.narrow(0, start, count),
         new TextEncoding(Text.Tokens.narrow(0, start, count), Text.Mask.narrow(0, start, count), Text.Pooled.narrow(0, start, count)),
-        LowResolution?.narrow(0, start, count), LowResolutionNoiseLevel?.narrow(0, start, count), TokenWeights?.narrow(0, start, count), Probe);
+        LowResolution?.narrow(0, start, count), LowResolutionNoiseLevel?.narrow(0, start, count), TokenWeights?.narrow(0, start, count), Probe, DeepCache);
 }

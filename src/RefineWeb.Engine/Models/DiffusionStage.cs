@@ -43,7 +43,7 @@ public sealed class DiffusionStage : nn.Module
     public Tensor Denoise(DenoiserInput input, long? rowsPerPass = null)
     {
         long rows = input.Rows, slice = rowsPerPass ?? MaxRowsPerPass;
-        if (rows <= slice || is_grad_enabled()) return unet.call(input);
+        if (rows <= slice || is_grad_enabled() || input.DeepCache is not null) return unet.call(input); // a cache holds one pass's rows
         var parts = new List<Tensor>();
         for (long start = 0; start < rows; start += slice) parts.Add(unet.call(input.Slice(start, Math.Min(slice, rows - start))));
         return cat(parts, 0);

@@ -41,6 +41,57 @@ public class ConditionalUNetTests
     }
 
     [Fact]
+    public void DeepCache_reuses_the_kept_deep_features_so_the_same_input_gives_the_same_prediction_and_a_new_one_moves_only_the_finest_level()
+    {
+        using var scope = NewDisposeScope();
+        using var stage = new DiffusionStage(Stage(0));
+        using (no_grad()) foreach (var p in stage.parameters()) p.add_(randn_like(p) * 0.05);
+        using var noGrad = no_grad();
+        var x = randn(2, 3, 16, 16);
+        var text = Text(stage, 2);
+        var early = tensor(new long[] { 900, 900 });
+        using var cache = new DeepFeatureCache();
+
+        var full = stage.Denoise(new DenoiserInput(x, early, text, DeepCache: cache)); // keeps the deep features
+        cache.Reuse = true;
+        var reused = stage.Denoise(new DenoiserInput(x, early, text, DeepCache: cache));
+        Assert.True(full.allclose(reused, rtol: 1e-5, atol: 1e-6), $"largest difference {(full - reused).abs().max().item<float>()}");
+
+        // At the next timestep the reused pass differs from a full one (the deep features are the earlier step's), and it
+        // differs from the earlier prediction (the finest level saw the new timestep).
+        var later = tensor(new long[] { 800, 800 });
+        var shallow = stage.Denoise(new DenoiserInput(x, later, text, DeepCache: cache));
+        var exact = stage.Denoise(new DenoiserInput(x, later, text));
+        Assert.False(shallow.allclose(exact, rtol: 1e-5, atol: 1e-6));
+        Assert.False(shallow.allclose(full, rtol: 1e-5, atol: 1e-6));
+
+        // A pass of other rows than the kept ones runs in full (and keeps its own).
+        var three = stage.Denoise(new DenoiserInput(randn(3, 3, 16, 16), tensor(new long[] { 800, 800, 800 }), Text(stage, 3), DeepCache: cache));
+        Assert.Equal([3L, 3, 16, 16], three.shape);
+    }
+
+    [Fact]
+    public void A_stage_sampled_with_a_deep_cache_interval_of_one_is_the_plain_stage_and_two_stays_close()
+    {
+        using var scope = NewDisposeScope();
+        using var stage = new DiffusionStage(Stage(0));
+        using (no_grad()) foreach (var p in stage.parameters()) p.add_(randn_like(p) * 0.05);
+        using var noGrad = no_grad();
+        var tokens = tensor(new long[] { 2, 5, 3, 0, 0, 0, 2, 3, 0, 0, 0, 0 }, [2, 6]);
+        Tensor Sample(int interval)
+        {
+            using var generator = new Generator(7);
+            return RefineWeb.Engine.Pipelines.Cascade.StageSampling.Run(stage, tokens, null, [generator],
+                new RefineWeb.Engine.Pipelines.Cascade.StageSamplingSettings(6, 3.0, DeepCacheInterval: interval));
+        }
+        var plain = Sample(1);
+        Assert.True(plain.allclose(Sample(1), rtol: 0, atol: 0)); // the same seed, the same samples
+        var cached = Sample(2);
+        Assert.False(cached.allclose(plain, rtol: 0, atol: 0)); // every other step reused the deep features
+        Assert.True((cached - plain).abs().mean().item<float>() < 0.5f, "DeepCache every 2 steps strays far from the plain samples");
+    }
+
+    [Fact]
     public void A_large_batch_runs_in_slices_with_the_same_prediction_and_the_slice_follows_the_stage_size()
     {
         using var scope = NewDisposeScope();

@@ -59,7 +59,8 @@ public sealed class CascadePipeline(CascadeModel model)
                 if (known is not null) hooks.Add(known.AtResolution(s, stage.Config.Resolution));
                 if (stageEmphasis?.Guide is { } guide) hooks.Add(new SemanticGuidanceHook(guide, stageEmphasis.GuideFactor));
                 var result = StageSampling.Run(stage, tokens, previous, generators,
-                    Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.GuidancePerStage, request.Sampler, request.Eta),
+                    Settings(stage, s, request.StepsPerStage, request.GuidanceScale, request.GuidancePerStage, request.Sampler, request.Eta)
+                        with { DeepCacheInterval = stage.Config.UNet.IsRefiner ? 1 : request.BaseDeepCacheInterval },
                     Preview(onStep, s, stageCount - first, first), cancellation, hooks, regionTokenWeights ?? stageEmphasis?.TokenWeights, regions);
                 previous = result.MoveToOuterDisposeScope();
             }

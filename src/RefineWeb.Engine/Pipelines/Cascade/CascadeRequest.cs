@@ -38,6 +38,11 @@ public sealed record CascadeRequest
     public RepaintRegion? Region { get; init; }
     /// <summary>Whether emphasized tokens get a larger share of cross-attention.</summary>
     public bool ReweightTokens { get; init; } = true;
+    /// <summary>
+    /// DeepCache on the base stage (the only one with many steps): a full network pass every this many steps, the deep
+    /// features reused in between; 1 (the default): every step in full. Measured in the model card before any use.
+    /// </summary>
+    public int BaseDeepCacheInterval { get; init; } = 1;
     /// <summary>Prompts by region (a layout): <see cref="Prompt"/> (or <see cref="ItemPrompts"/>) covers the rest. Null: none.</summary>
     public IReadOnlyList<Regions.PromptRegion>? Regions { get; init; }
 

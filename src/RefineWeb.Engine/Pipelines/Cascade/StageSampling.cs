@@ -8,9 +8,11 @@ namespace RefineWeb.Engine.Pipelines.Cascade;
 
 /// <summary>
 /// How one stage is sampled: steps, guidance, sampler, and for a refiner where it starts (null: the stage's
-/// <see cref="StageConfig.RefinerStartStrength"/>).
+/// <see cref="StageConfig.RefinerStartStrength"/>). <paramref name="DeepCacheInterval"/> above 1: DeepCache, a full
+/// network pass every that many steps and the deep features reused in between (<see cref="DeepFeatureCache"/>).
 /// </summary>
-public sealed record StageSamplingSettings(int Steps, double GuidanceScale, SamplerKind Sampler = SamplerKind.DpmSolverPlusPlus2M, double Eta = 0.0, double? Strength = null);
+public sealed record StageSamplingSettings(int Steps, double GuidanceScale, SamplerKind Sampler = SamplerKind.DpmSolverPlusPlus2M, double Eta = 0.0, double? Strength = null,
+    int DeepCacheInterval = 1);
 
 /// <summary>
 /// The denoising loop of one stage, shared by the cascade, the trainer's sample grids and the evaluation: from
@@ -62,8 +64,10 @@ public static class StageSampling
         foreach (var hook in hooks) x = hook.Begin(context, x);
 
         int timesPerStep = hooks.Select(h => h.TimesPerStep).DefaultIfEmpty(1).Max();
+        using var deepCache = settings.DeepCacheInterval > 1 ? new DeepFeatureCache() : null;
         for (int i = 0; i < sampler.Timesteps.Count; i++)
         {
+            if (deepCache is not null) deepCache.Reuse = i % settings.DeepCacheInterval != 0;
             // The last step is taken once: there is no noisier level left to resample from after it.
             int times = i + 1 < sampler.Timesteps.Count ? timesPerStep : 1;
             for (int time = 0; time < times; time++)
@@ -71,7 +75,8 @@ public static class StageSampling
                 cancellation.ThrowIfCancellationRequested();
                 using var stepScope = NewDisposeScope();
                 var timesteps = ScalarArguments.FullOf([passes * batch], sampler.Timesteps[i], ScalarType.Int64, device);
-                var output = FiniteForward.Run(() => stage.Denoise(new DenoiserInput(passes > 1 ? cat(Enumerable.Repeat(x, passes).ToArray(), 0) : x, timesteps, text, lowResolution, noiseLevel, tokenWeights)),
+                var output = FiniteForward.Run(() => stage.Denoise(new DenoiserInput(passes > 1 ? cat(Enumerable.Repeat(x, passes).ToArray(), 0) : x, timesteps, text, lowResolution, noiseLevel, tokenWeights,
+                    DeepCache: deepCache)),
                     $"Stage '{config.Name}'");
                 var combined = regionMasks is not null ? Regions.RegionalPrompts.Blend(output, regionMasks, batch, settings.GuidanceScale, guided, regions!.Weights, negatives)
                     : guided ? ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale) : output;
