@@ -12,7 +12,8 @@ namespace RefineWeb.Engine.Pipelines.Realign;
 /// of a plain prompt found by <see cref="PhraseLocator"/>) is scored on its own region by the alignment model; those
 /// that score low are re-refined in their region (masked, as brush &amp; refine, so the rest stays byte for byte) with
 /// the phrase emphasized: its tokens re-weighted in cross-attention and its semantic gradient. A candidate is kept
-/// only when the phrase's own score rises and no other phrase's score, nor the whole prompt's, falls.
+/// only when the phrase's own score rises (by <see cref="MinimumGain"/>) and no other phrase's score, nor the whole
+/// prompt's, falls.
 /// </summary>
 public sealed class Realigner(CascadeModel model)
 {
@@ -33,6 +34,7 @@ public sealed class Realigner(CascadeModel model)
     public double? MinimumGain { get; init; }
 
     double GainNeeded => Math.Max(0, MinimumGain ?? (model.ScoreCalibration?.MeaningfulDifference ?? 0) / 2);
+
     /// <summary>
     /// How far another phrase's score may move down and still count as "not lowered": the crops of neighbouring phrases
     /// can share a few feathered pixels, and a change in the fourth decimal is rounding, not harm.
