@@ -86,11 +86,7 @@ public sealed class RealignEvaluator(CascadeModel model, CascadeModel judge, dou
     bool[][] Masks(RgbImage picture, string prompt, IReadOnlyList<PromptRegion>? regions, long seed, int size)
     {
         if (regions is not null)
-            return [.. regions.Select(r =>
-            {
-                using var mask = r.MaskAt(size, TorchSharp.torch.CPU);
-                return mask.flatten().data<float>().ToArray().Select(v => v > 0).ToArray();
-            })];
+            return [.. regions.Select(r => r.Pixels(size))];
         using var image = ImageTensor.FromRgb(picture);
         var phrases = PromptPhrases.Of(prompt);
         return [.. new PhraseLocator(model).Locate(image, prompt, phrases, seed, size).Where(m => m is not null && m.Any(b => b)).Select(m => m!)];

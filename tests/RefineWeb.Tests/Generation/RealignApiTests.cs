@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using RefineWeb.Generation;
 using RefineWeb.Generation.Queueing;
+using RefineWeb.Tests.Security;
 using SkiaSharp;
 
 namespace RefineWeb.Tests.Generation;
@@ -24,16 +25,7 @@ public sealed class RealignApiTests : IAsyncLifetime
         return Path.GetFileNameWithoutExtension(done.GetProperty("images")[0].GetString()!);
     }
 
-    async Task<string> UploadedIdAsync(int side)
-    {
-        using var bitmap = new SKBitmap(side, side);
-        bitmap.Erase(SKColors.Green);
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        using var form = new MultipartFormDataContent { { new ByteArrayContent(data.ToArray()), "file", "plain.png" } };
-        using var response = await app.Client.PostAsync("/api/v1/uploads", form);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
+    Task<string> UploadedIdAsync(int side) => HostileRequests.UploadIdAsync(app.Client, HostileRequests.Png(side, side, SKColors.Green));
 
     [Fact]
     public async Task A_realignment_accounts_for_its_phrase_and_stores_a_realigned_child_of_the_image()
@@ -101,8 +93,7 @@ public sealed class RealignApiTests : IAsyncLifetime
             _ => new { imageId = await UploadedIdAsync(64), prompt = "red\u0001heart" },
         };
         using var response = await app.Client.PostAsJsonAsync("/api/v1/realignments", body);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var problem = await HostileRequests.AssertProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
         Assert.Equal(0, app.Service<GenerationQueue>().Length);
     }

@@ -91,7 +91,7 @@ public sealed class Realigner(CascadeModel model)
     List<Target> Targets(RealignRequest request, int size)
     {
         if (request.Regions is { Count: > 0 } regions)
-            return [.. regions.Select(region => new Target(region.Prompt, ToMask(region.MaskAt(size, CPU)), region.Prompt,
+            return [.. regions.Select(region => new Target(region.Prompt, region.Pixels(size), region.Prompt,
                 [new EmphasizedPhrase(region.Prompt, EmphasisWeight, 0)], region.NegativePrompt ?? request.NegativePrompt))];
         var phrases = PromptPhrases.Of(request.Prompt);
         using var image = ImageTensor.FromRgb(request.Source);
@@ -131,11 +131,6 @@ public sealed class Realigner(CascadeModel model)
         double whole = scorer.Similarities(image.unsqueeze(0), [[prompt]])[0][0];
         var regions = targets.Select(t => PromptRegion.Of(t.Phrase, t.Mask, picture.Width)).ToList();
         return new PictureScores(whole, scorer.RegionScores(image, regions));
-    }
-
-    static bool[] ToMask(Tensor mask)
-    {
-        using (mask) return [.. mask.flatten().cpu().data<float>().Select(v => v > 0)];
     }
 
     sealed record Target(string Phrase, bool[] Mask, string Prompt, IReadOnlyList<EmphasizedPhrase> Emphasis, string NegativePrompt);
