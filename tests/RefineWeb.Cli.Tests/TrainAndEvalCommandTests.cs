@@ -75,6 +75,25 @@ public sealed class TrainAndEvalCommandTests : IDisposable
         Assert.Equal("2", SafetensorsFile.Open(Path.Combine(Model, "refiner128.safetensors")).Metadata["trained_steps"]);
     }
 
+    [Fact]
+    public async Task A_small_stage_trains_on_the_vector_art_when_asked_and_a_size_that_cannot_reach_it_is_refused()
+    {
+        var larger = Path.Combine(root, "larger");
+        FixtureDataSet.Write(larger, larger: true);
+        var (exit, output, error) = await Cli.Run("train", "--stage", "refiner32", "--data", larger, "--model", Model, "--work", Path.Combine(root, "w"),
+            "--steps", "2", "--batch-size", "4", "--vector-art", "128", "--device", "cpu");
+        Assert.True(exit == 0, error);
+        Assert.Contains("12 training images", output); // the 12 of 18 that have a 128 px picture
+        Assert.Equal("2", SafetensorsFile.Open(Path.Combine(Model, "refiner32.safetensors")).Metadata["trained_steps"]);
+
+        var before = File.ReadAllBytes(Path.Combine(Model, "refiner64.safetensors"));
+        (exit, _, error) = await Cli.Run("train", "--stage", "refiner64", "--data", larger, "--model", Model, "--work", Path.Combine(root, "w64"),
+            "--steps", "2", "--vector-art", "96", "--device", "cpu");
+        Assert.Equal(1, exit);
+        Assert.Contains("--vector-art 96", error);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(Model, "refiner64.safetensors")));
+    }
+
     [Theory]
     [InlineData("refiner128", "--stage 'refiner128' is not in cascade.json")]
     [InlineData("base --resume", "no checkpoint")]
@@ -99,7 +118,7 @@ public sealed class TrainAndEvalCommandTests : IDisposable
         Assert.True(exit == 0, error);
         Assert.Contains("| train captions, 1 of 6 | 10 |", output);
         Assert.Contains("| validation captions, 1 of 6 | 6 |", output); // the fixture holds out 6
-        Assert.Contains("| x4 chain (16 -> 64 px) | 6 |", output);
+        Assert.Contains("| x4 chain (16 -> 64 px) | 64 px images | 6 |", output);
         Assert.Contains("| one 64 px image, default settings |", output);
 
         using var json = JsonDocument.Parse(File.ReadAllText(report));
@@ -110,6 +129,9 @@ public sealed class TrainAndEvalCommandTests : IDisposable
         Assert.Equal(["refiner32", "refiner64", "x4 chain"], fidelity.Select(f => f.GetProperty("path").GetString()));
         // Bicubic of a box-downsampled image is a real reconstruction: well above the PSNR of unrelated images.
         Assert.All(fidelity, f => Assert.InRange(f.GetProperty("bicubic_psnr").GetDouble(), 15, 60));
+        // Bicubic upsampling blurs: its edges are weaker than the truth's.
+        Assert.All(fidelity, f => Assert.InRange(f.GetProperty("bicubic_edge_fidelity").GetDouble(), 0.05, 0.99));
+        Assert.All(fidelity, f => Assert.True(f.GetProperty("edge_fidelity").GetDouble() > 0));
         Assert.True(json.RootElement.GetProperty("speed").GetProperty("median_image_ms").GetDouble() > 0);
     }
 

@@ -124,15 +124,15 @@ static class EvalCommand
             var fidelity = new List<FidelityResult>();
             if (fidelityExamples.Count > 0)
                 using (var truth = ImageBank.Load(fidelityExamples, cascade.Tokenizer))
-                    fidelity.AddRange(evaluator.Fidelity(truth, seedValue, reportAbove: 0 /* every refiner up to 64 px */));
-            // Refiners above 64 px are measured on the vector art rendered at the model's largest size.
+                    fidelity.AddRange(evaluator.Fidelity(truth, seedValue, truthName: "64 px images"));
+            // Every refiner again on the vector art rendered at the model's largest size (the only truth above 64 px).
             int largest = cascade.Stages[^1].Config.Resolution;
             if (largest > DatasetRecord.NativeSize && fidelityCount > 0)
             {
                 var large = TrainCommand.Examples(dataDirectory, DatasetRecord.Validation, resolution: largest).Take(fidelityCount).ToList();
                 await output.WriteLineAsync($"Fidelity at {largest} px: {large.Count} validation images (vector art)...");
                 using var truth = ImageBank.Load(large, cascade.Tokenizer, largest);
-                fidelity.AddRange(evaluator.Fidelity(truth, seedValue, reportAbove: DatasetRecord.NativeSize));
+                fidelity.AddRange(evaluator.Fidelity(truth, seedValue, truthName: "vector art"));
             }
 
             SpeedResult? speed = null;
@@ -296,11 +296,12 @@ static class EvaluationTable
             w.WriteLine(string.Format(c, "| {0} captions, 1 of {1}{5}{6} | {2} | {3:F3} | {4:F3} |", a.Split, a.Distractors + 1, a.Prompts, a.Top1, a.MeanTrueSimilarity,
                 a.Judge is { } judge ? $", judged by {Path.GetFileName(judge.TrimEnd('/'))}" : "", (a.BaseSteps is { } steps ? $", {steps} base steps" : "") + (a.DeepCache is { } interval ? $", DeepCache every {interval}" : "")));
         w.WriteLine();
-        w.WriteLine("| Refinement fidelity | images | PSNR (dB) | bicubic PSNR | gain | SSIM | bicubic SSIM | gain |");
-        w.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        w.WriteLine("| Refinement fidelity | truth | images | PSNR (dB) | bicubic PSNR | gain | SSIM | bicubic SSIM | gain | edge fidelity | bicubic's |");
+        w.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var f in report.Fidelity)
-            w.WriteLine(string.Format(c, "| {0} ({1} -> {2} px) | {3} | {4:F2} | {5:F2} | {6:+0.00;-0.00} | {7:F4} | {8:F4} | {9:+0.0000;-0.0000} |",
-                f.Path, f.FromResolution, f.ToResolution, f.Images, f.Psnr, f.BicubicPsnr, f.PsnrGain, f.Ssim, f.BicubicSsim, f.SsimGain));
+            w.WriteLine(string.Format(c, "| {0} ({1} -> {2} px) | {10} | {3} | {4:F2} | {5:F2} | {6:+0.00;-0.00} | {7:F4} | {8:F4} | {9:+0.0000;-0.0000} | {11:F3} | {12:F3} |",
+                f.Path, f.FromResolution, f.ToResolution, f.Images, f.Psnr, f.BicubicPsnr, f.PsnrGain, f.Ssim, f.BicubicSsim, f.SsimGain,
+                f.Truth ?? "", f.EdgeFidelity, f.BicubicEdgeFidelity));
         if (report.Speed is { } s)
         {
             w.WriteLine();

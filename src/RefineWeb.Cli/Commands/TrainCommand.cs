@@ -39,10 +39,11 @@ static class TrainCommand
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => 250 };
         var balance = new Option<bool>("--balance-variants") { Description = "Draw every emoji (all its styles and skin tones together) equally often instead of every image." };
         var limit = new Option<int?>("--limit") { Description = "Train on the first N training images only (smoke tests)." };
+        var vectorArt = new Option<int?>("--vector-art") { Description = "Train a stage of 64 px or less on the vector art rendered at this size (128 or 256, as `data build` makes it), box-filtered down as the fidelity evaluation does, instead of the 64 px images." };
 
         var command = new Command("train", "Train one cascade stage or the alignment model (resumable, EMA, CSV log, sample grids).")
         {
-            stage, data, model, work, steps, batch, learningRate, warmup, ema, crop, seed, resume, initFrom, threads, device, logEvery, sampleEvery, checkpointEvery, limit, balance,
+            stage, data, model, work, steps, batch, learningRate, warmup, ema, crop, seed, resume, initFrom, threads, device, logEvery, sampleEvery, checkpointEvery, limit, balance, vectorArt,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -76,7 +77,7 @@ static class TrainCommand
             manual_seed(options.Seed);
             var objective = CreateObjective(stageName, manifest, modelDirectory, tokenizer, target);
             using var module = objective.Module;
-            int resolution = ImageResolution(objective);
+            int resolution = ImageResolution(objective, parse.GetValue(vectorArt));
             var examples = TrainingSet(parse.GetValue(data)!, parse.GetValue(limit), resolution);
             using var bank = ImageBank.Load(examples, tokenizer, resolution, balanceGroups: parse.GetValue(balance));
             await output.WriteLineAsync($"{stageName}: {module.parameters().Sum(p => p.numel()):N0} parameters, {bank.Count} training images, {options.Steps} steps of {options.BatchSize} on {target.type.ToString().ToLowerInvariant()} ({get_num_threads()} threads)");
@@ -115,12 +116,23 @@ static class TrainCommand
 
     /// <summary>
     /// The side of the pictures a stage trains on: the data set's 64 px images up to 64 px stages (and the alignment
-    /// model), its vector art rendered at exactly the stage's resolution above that.
+    /// model), its vector art rendered at exactly the stage's resolution above that. <paramref name="vectorArtSize"/>:
+    /// a diffusion stage of 64 px or less trains on the vector art rendered at that size instead, box-filtered down.
     /// </summary>
-    static int ImageResolution(ITrainingObjective objective) =>
-        objective is DiffusionObjective diffusion && diffusion.Stage.Config.Resolution > DatasetRecord.NativeSize
-            ? diffusion.Stage.Config.Resolution
-            : DatasetRecord.NativeSize;
+    static int ImageResolution(ITrainingObjective objective, int? vectorArtSize = null)
+    {
+        if (objective is not DiffusionObjective diffusion)
+        {
+            if (vectorArtSize is not null) throw new ArgumentException("--vector-art applies to a diffusion stage, not to the alignment model.");
+            return DatasetRecord.NativeSize;
+        }
+        int resolution = diffusion.Stage.Config.Resolution;
+        if (resolution > DatasetRecord.NativeSize) return resolution;
+        if (vectorArtSize is { } size)
+            return size > DatasetRecord.NativeSize && size % resolution == 0 ? size
+                : throw new ArgumentException($"--vector-art {size}: the vector art is rendered above {DatasetRecord.NativeSize} px and must box-filter to stage '{diffusion.Stage.Config.Name}' ({resolution} px); use 128 or 256.");
+        return DatasetRecord.NativeSize;
+    }
 
     /// <summary>The data set's training split (validation images are held out for evaluation).</summary>
     internal static IReadOnlyList<TrainingExample> TrainingSet(string dataDirectory, int? limit = null, int resolution = DatasetRecord.NativeSize) =>

@@ -73,24 +73,28 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
     /// <summary>
     /// Box-downsamples validation images to each refiner's input size, refines them (prompt = their label) and
     /// compares with bicubic upsampling: every refiner alone, then the whole chain from the base resolution. Only the
-    /// refiners up to the bank's resolution run; rows are reported for outputs larger than <paramref name="reportAbove"/>
-    /// px (the 256 px vector-art bank reports the new refiners and the long chains, the 64 px bank the first two).
+    /// refiners up to the bank's resolution run. Each row also carries edge fidelity (sharpness against the truth's) and
+    /// <paramref name="truthName"/>, which pictures the bank holds.
     /// </summary>
-    public IReadOnlyList<FidelityResult> Fidelity(ImageBank truth, long seed = 0, int reportAbove = 0)
+    public IReadOnlyList<FidelityResult> Fidelity(ImageBank truth, long seed = 0, string? truthName = null)
     {
         var refiners = Enumerable.Range(0, model.Stages.Count)
             .Where(i => model.Stages[i].Config.UNet.IsRefiner && model.Stages[i].Config.Resolution <= truth.Resolution).ToList();
         if (refiners.Count == 0) return [];
-        var accumulators = new Dictionary<string, (int From, int To, double Psnr, double Ssim, double BicubicPsnr, double BicubicSsim, int Images)>();
+        var accumulators = new Dictionary<string, FidelitySums>();
         void Add(string path, int from, int to, Tensor output, Tensor input, Tensor reference)
         {
-            if (to <= reportAbove) return;
             using var bicubic = StageSampling.UpsampleForRefiner(input, to);
             int n = (int)output.shape[0];
-            var a = accumulators.GetValueOrDefault(path, (from, to, 0, 0, 0, 0, 0));
-            accumulators[path] = (from, to,
-                a.Psnr + n * ImageQuality.Psnr(output, reference), a.Ssim + n * ImageQuality.Ssim(output, reference),
-                a.BicubicPsnr + n * ImageQuality.Psnr(bicubic, reference), a.BicubicSsim + n * ImageQuality.Ssim(bicubic, reference), a.Images + n);
+            if (!accumulators.TryGetValue(path, out var sums)) accumulators[path] = sums = new FidelitySums(from, to);
+            sums.Psnr += n * ImageQuality.Psnr(output, reference);
+            sums.Ssim += n * ImageQuality.Ssim(output, reference);
+            sums.BicubicPsnr += n * ImageQuality.Psnr(bicubic, reference);
+            sums.BicubicSsim += n * ImageQuality.Ssim(bicubic, reference);
+            sums.Edges += n * ImageQuality.EdgeStrength(output);
+            sums.BicubicEdges += n * ImageQuality.EdgeStrength(bicubic);
+            sums.TruthEdges += n * ImageQuality.EdgeStrength(reference);
+            sums.Images += n;
         }
 
         using var noGrad = no_grad();
@@ -132,9 +136,21 @@ public sealed class CascadeEvaluator(CascadeModel model, int batchSize = 16, Ref
                 foreach (var g in generators) g.Dispose();
             }
         }
-        return accumulators.Select(kv => new FidelityResult(kv.Key, kv.Value.From, kv.Value.To, kv.Value.Images,
-            kv.Value.Psnr / kv.Value.Images, kv.Value.Ssim / kv.Value.Images,
-            kv.Value.BicubicPsnr / kv.Value.Images, kv.Value.BicubicSsim / kv.Value.Images)).ToList();
+        return accumulators.Select(kv => kv.Value.Result(kv.Key, truthName)).ToList();
+    }
+
+    /// <summary>One path's running sums over the batches (each figure weighted by its batch's size).</summary>
+    sealed class FidelitySums(int from, int to)
+    {
+        public double Psnr, Ssim, BicubicPsnr, BicubicSsim, Edges, BicubicEdges, TruthEdges;
+        public int Images;
+
+        public FidelityResult Result(string path, string? truth) => new(path, from, to, Images, Psnr / Images, Ssim / Images, BicubicPsnr / Images, BicubicSsim / Images)
+        {
+            EdgeFidelity = TruthEdges > 0 ? Edges / TruthEdges : null,
+            BicubicEdgeFidelity = TruthEdges > 0 ? BicubicEdges / TruthEdges : null,
+            Truth = truth,
+        };
     }
 
     /// <summary>

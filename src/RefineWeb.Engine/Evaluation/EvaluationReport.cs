@@ -11,12 +11,19 @@ public sealed record RPrecisionResult(string Split, int Prompts, int Distractors
     public int? DeepCache { get; init; }
 }
 
-/// <summary>PSNR / SSIM of one upsampling path against the ground truth, beside bicubic upsampling of the same input.</summary>
+/// <summary>
+/// PSNR / SSIM of one upsampling path against the ground truth, beside bicubic upsampling of the same input.
+/// <see cref="EdgeFidelity"/>: the output's mean gradient magnitude over the truth's (1 = as sharp; below 1 = blurred);
+/// <see cref="Truth"/>: which pictures were the ground truth (the 64 px images, or the vector art).
+/// </summary>
 public sealed record FidelityResult(string Path, int FromResolution, int ToResolution, int Images,
     double Psnr, double Ssim, double BicubicPsnr, double BicubicSsim)
 {
     public double PsnrGain => Psnr - BicubicPsnr;
     public double SsimGain => Ssim - BicubicSsim;
+    public double? EdgeFidelity { get; init; }
+    public double? BicubicEdgeFidelity { get; init; }
+    public string? Truth { get; init; }
 }
 
 /// <summary>

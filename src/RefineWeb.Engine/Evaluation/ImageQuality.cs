@@ -39,6 +39,19 @@ public static class ImageQuality
         return map.mean().item<double>();
     }
 
+    /// <summary>
+    /// Mean gradient magnitude over the batch: sqrt(dx² + dy²) of forward differences between neighbouring pixels,
+    /// per channel, in 8-bit levels scaled to [0, 1]. Blur lowers it; an output's over its reference's is its edge fidelity.
+    /// </summary>
+    public static double EdgeStrength(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var x = Quantize(images);
+        var dx = x[.., .., ..^1, 1..] - x[.., .., ..^1, ..^1];
+        var dy = x[.., .., 1.., ..^1] - x[.., .., ..^1, ..^1];
+        return (dx.square() + dy.square()).sqrt().mean().item<double>();
+    }
+
     /// <summary>[-1, 1] to 8-bit levels, then to [0, 1].</summary>
     static Tensor Quantize(Tensor images) =>
         ((images.detach().to(ScalarType.Float64) + 1) * 127.5).round().ClampTo(0, 255) / 255.0;

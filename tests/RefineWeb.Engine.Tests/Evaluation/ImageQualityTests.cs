@@ -29,4 +29,20 @@ public class ImageQualityTests
         Assert.InRange(noise, 0.01, 0.95);
         Assert.True(ImageQuality.Ssim(nn.functional.avg_pool2d(image, 5, 1, 2), image) < blur, "more blur must score lower");
     }
+
+    [Fact]
+    public void Edge_strength_of_a_hand_made_line_matches_the_count_and_blur_lowers_it()
+    {
+        using var scope = NewDisposeScope();
+        // A 5x5 black picture with one white column in the middle: of the 4x4 positions with both neighbours, each row
+        // steps up by the full range (1) into the line and down out of it, and nothing changes down a column.
+        var line = full(new long[] { 1, 3, 5, 5 }, -1f);
+        line[.., .., .., 2] = ones(1, 3, 5);
+        Assert.Equal(8.0 / 16, ImageQuality.EdgeStrength(line), 9);
+        Assert.Equal(0, ImageQuality.EdgeStrength(zeros(1, 3, 5, 5)));
+
+        // Blurred (3-wide box), the line is a third as bright and three times as wide: each row rises and falls by a third.
+        var blurred = nn.functional.avg_pool2d(line, 3, 1, 1, count_include_pad: false);
+        Assert.Equal(4 * 2 * (85 / 255.0) / 16, ImageQuality.EdgeStrength(blurred), 9);
+    }
 }
