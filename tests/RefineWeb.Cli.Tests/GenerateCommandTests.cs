@@ -34,6 +34,24 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Grid_of_the_everyday_set_draws_forty_cells_and_an_unknown_set_is_refused_with_nothing_written()
+    {
+        var outFile = Path.Combine(root, "everyday.png");
+        var (exit, output, error) = await Cli.Run("grid", "--set", "everyday", "--columns", "8", "--cell", "16", "--model", ModelDirectory, "--out", outFile);
+        Assert.True(exit == 0, error);
+        Assert.Contains("40 prompts", output);
+        Assert.Contains("row 5: snake | turtle", output);
+        using (var grid = SKBitmap.Decode(outFile))
+            Assert.Equal((8 * 18 + 2, 5 * 18 + 2), (grid.Width, grid.Height)); // 5 rows of 8 cells, 2 px gaps
+
+        var refused = Path.Combine(root, "none.png");
+        (exit, _, error) = await Cli.Run("grid", "--set", "everything", "--model", ModelDirectory, "--out", refused);
+        Assert.Equal(1, exit);
+        Assert.Contains("--set 'everything' is not a prompt set: choose card or everyday", error);
+        Assert.False(File.Exists(refused));
+    }
+
+    [Fact]
     public async Task Generate_writes_a_64_px_png_per_image()
     {
         var outFile = Path.Combine(root, "out", "heart.png");
