@@ -39,11 +39,12 @@ static class TrainCommand
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => 250 };
         var balance = new Option<bool>("--balance-variants") { Description = "Draw every emoji (all its styles and skin tones together) equally often instead of every image." };
         var limit = new Option<int?>("--limit") { Description = "Train on the first N training images only (smoke tests)." };
+        var edgeLoss = new Option<double>("--edge-loss") { Description = "Diffusion stages: weight of an edge loss (L1 between the predicted and true images' neighbour differences) added to the denoising loss; 0 = MSE alone.", DefaultValueFactory = _ => 0 };
         var vectorArt = new Option<int?>("--vector-art") { Description = "Train a stage of 64 px or less on the vector art rendered at this size (128 or 256, as `data build` makes it), box-filtered down as the fidelity evaluation does, instead of the 64 px images." };
 
         var command = new Command("train", "Train one cascade stage or the alignment model (resumable, EMA, CSV log, sample grids).")
         {
-            stage, data, model, work, steps, batch, learningRate, warmup, ema, crop, seed, resume, initFrom, threads, device, logEvery, sampleEvery, checkpointEvery, limit, balance, vectorArt,
+            stage, data, model, work, steps, batch, learningRate, warmup, ema, crop, seed, resume, initFrom, threads, device, logEvery, sampleEvery, checkpointEvery, limit, balance, vectorArt, edgeLoss,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -59,6 +60,7 @@ static class TrainCommand
                 LogEvery = parse.GetValue(logEvery),
                 SampleEvery = parse.GetValue(sampleEvery),
                 CheckpointEvery = parse.GetValue(checkpointEvery),
+                EdgeLossWeight = parse.GetValue(edgeLoss),
             };
             options.Validate();
             if (parse.GetValue(threads) is { } count)

@@ -129,6 +129,20 @@ public sealed class NoiseSchedule
         return (x0.MoveToOuterDisposeScope(), eps.MoveToOuterDisposeScope());
     }
 
+    /// <summary>The x0 estimate of network outputs at one timestep per batch item (training's view of <see cref="Split"/>).</summary>
+    public Tensor PredictedOriginal(Tensor modelOutput, Tensor timesteps, Tensor sample)
+    {
+        using var scope = NewDisposeScope();
+        var (alpha, sigma) = ScalesFor(timesteps, sample);
+        var x0 = Prediction switch
+        {
+            PredictionType.Epsilon => (sample - sigma * modelOutput) / alpha,
+            PredictionType.Sample => modelOutput.alias(),
+            _ => alpha * sample - sigma * modelOutput,
+        };
+        return x0.MoveToOuterDisposeScope();
+    }
+
     (Tensor Alpha, Tensor Sigma) ScalesFor(Tensor timesteps, Tensor like)
     {
         var cumprod = tensor(AlphasCumprod.ToArray(), dtype: ScalarType.Float64, device: like.device);

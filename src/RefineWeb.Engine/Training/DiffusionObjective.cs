@@ -11,7 +11,8 @@ namespace RefineWeb.Engine.Training;
 /// timesteps. A refiner is conditioned on the ground truth at half its resolution, box-downsampled then bicubic
 /// upsampled and noised to a random augmentation level (cascaded diffusion's noise-conditioning augmentation), and
 /// may train on random crops since it is fully convolutional. A residual refiner learns the scaled difference between
-/// the image and that bicubic upsampling (before the augmentation noise).
+/// the image and that bicubic upsampling (before the augmentation noise). With an edge loss weight, the predicted
+/// image's edges are pulled towards the truth's as well (<see cref="EdgeLoss"/>).
 /// </summary>
 public sealed class DiffusionObjective(DiffusionStage stage, Device? device = null) : ITrainingObjective
 {
@@ -28,21 +29,22 @@ public sealed class DiffusionObjective(DiffusionStage stage, Device? device = nu
         var captions = bank.Captions(indices, generator, options.CaptionDropout);
         var clean = bank.ImagesAt(indices, resolution);
 
-        Tensor? lowResolution = null, levels = null;
+        Tensor? lowResolution = null, levels = null, residualBase = null;
+        var image = clean; // the truth as a picture, for the edge loss
         if (config.UNet.IsRefiner)
         {
             var upsampled = StageSampling.UpsampleForRefiner(bank.ImagesAt(indices, resolution / 2), resolution);
             levels = randint(0, options.MaxAugmentationLevel + 1, [batch], dtype: ScalarType.Int64, generator: generator);
             lowResolution = schedule.AddNoise(upsampled, randn(upsampled.shape, generator: generator), levels);
-            if (config.DenoisesResidual) clean = (clean - upsampled) * config.ResidualScale;
+            if (config.DenoisesResidual) (clean, residualBase) = ((clean - upsampled) * config.ResidualScale, upsampled);
         }
         if (options.CropSize > 0 && options.CropSize < resolution)
         {
             int crop = options.CropSize, multiple = config.UNet.SizeMultiple;
             if (crop % multiple != 0) throw new ArgumentException($"The crop size must be a multiple of {multiple} for stage '{config.Name}'.");
             var offsets = randint(0, resolution - crop + 1, [2], dtype: ScalarType.Int64, generator: generator).data<long>().ToArray();
-            clean = clean[.., .., TensorIndex.Slice(offsets[0], offsets[0] + crop), TensorIndex.Slice(offsets[1], offsets[1] + crop)];
-            lowResolution = lowResolution?[.., .., TensorIndex.Slice(offsets[0], offsets[0] + crop), TensorIndex.Slice(offsets[1], offsets[1] + crop)];
+            Tensor? Crop(Tensor? t) => t?[.., .., TensorIndex.Slice(offsets[0], offsets[0] + crop), TensorIndex.Slice(offsets[1], offsets[1] + crop)];
+            (clean, lowResolution, residualBase, image) = (Crop(clean)!, Crop(lowResolution), Crop(residualBase), Crop(image)!);
         }
 
         var timesteps = randint(0, schedule.TrainTimesteps, [batch], dtype: ScalarType.Int64, generator: generator);
@@ -54,7 +56,20 @@ public sealed class DiffusionObjective(DiffusionStage stage, Device? device = nu
         var noisy = schedule.AddNoise(clean, noise, timesteps);
         var text = stage.EncodeText(captions);
         var prediction = stage.Denoise(new DenoiserInput(noisy, timesteps, text, lowResolution, levels));
-        return nn.functional.mse_loss(prediction, schedule.TrainingTarget(clean, noise, timesteps));
+        var loss = nn.functional.mse_loss(prediction, schedule.TrainingTarget(clean, noise, timesteps));
+        if (options.EdgeLossWeight <= 0) return loss;
+        var predicted = schedule.PredictedOriginal(prediction, timesteps, noisy);
+        if (residualBase is not null) predicted = residualBase.to(target) + predicted / config.ResidualScale;
+        return loss + options.EdgeLossWeight * EdgeLoss(predicted, image.to(target));
+    }
+
+    /// <summary>L1 distance between the images' horizontal and vertical neighbour differences (their edges).</summary>
+    public static Tensor EdgeLoss(Tensor predicted, Tensor truth)
+    {
+        static (Tensor X, Tensor Y) Edges(Tensor t) => (t[.., .., .., 1..] - t[.., .., .., ..^1], t[.., .., 1.., ..] - t[.., .., ..^1, ..]);
+        var (px, py) = Edges(predicted);
+        var (tx, ty) = Edges(truth);
+        return nn.functional.l1_loss(px, tx) + nn.functional.l1_loss(py, ty);
     }
 
     /// <summary>

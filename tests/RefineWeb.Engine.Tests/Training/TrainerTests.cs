@@ -165,6 +165,29 @@ public sealed class TrainerTests(SyntheticBank synthetic) : IClassFixture<Synthe
     }
 
     [Fact]
+    public void The_edge_loss_compares_neighbour_differences_and_adds_to_the_same_batch_s_denoising_loss()
+    {
+        using var scope = NewDisposeScope();
+        // A 1x1x2x3 picture (rows 0 1 2 and 3 1 2) against a flat one: horizontal differences 1, 1 | -2, 1 (mean |.| = 5/4);
+        // vertical 3, 0, 0 (mean 1).
+        var picture = tensor(new float[] { 0, 1, 2, 3, 1, 2 }).view(1, 1, 2, 3);
+        Assert.Equal(5.0 / 4 + 1, DiffusionObjective.EdgeLoss(picture, zeros_like(picture)).item<float>(), 5);
+        Assert.Equal(0, DiffusionObjective.EdgeLoss(picture, picture + 0.5f).item<float>()); // a shift has the same edges
+
+        var objective = (DiffusionObjective)Objective("refiner32");
+        using var module = objective.Module;
+        float Loss(double weight)
+        {
+            using var generator = new Generator(5);
+            using var noGrad = no_grad();
+            return objective.Loss(Bank, generator, TwoSteps with { EdgeLossWeight = weight }).item<float>();
+        }
+        float plain = Loss(0), withEdges = Loss(1), doubled = Loss(2);
+        Assert.True(withEdges > plain, $"{withEdges} <= {plain}");
+        Assert.Equal(withEdges - plain, (doubled - plain) / 2, 4); // the same batch: the edge term scales with its weight
+    }
+
+    [Fact]
     public void The_learning_rate_warms_up_linearly_then_decays_by_cosine_to_the_floor()
     {
         var options = new TrainingOptions { Steps = 110, WarmupSteps = 10, LearningRate = 1e-3, FinalLearningRateFraction = 0.1 };
