@@ -28,6 +28,11 @@ finetune() { # stage, work folder name, then its options
   if [[ "$RESUME" == "--resume" && -f runs/$work/checkpoint.safetensors ]]; then start=(--resume); fi
   "${CLI[@]}" --data "${DATA:-data/emoji}" --stage "$stage" --work "runs/$work" "${start[@]}" "$@" >> "runs/$work.out" 2>&1
 }
+# A fine-tuning run lengthened: continued from its checkpoint with more steps in all (the cosine schedule resumes).
+lengthen() { # stage, work folder name, then its options
+  local stage=$1 work=$2; shift 2
+  "${CLI[@]}" --data "${DATA:-data/emoji}" --stage "$stage" --work "runs/$work" --resume "$@" >> "runs/$work.out" 2>&1
+}
 BASE_FINETUNE=(--warmup 100 --batch-size 64 --sample-every 500 --balance-variants)
 
 {
@@ -59,9 +64,15 @@ BASE=$!
   train refiner128 --steps 1200 --batch-size 24 --crop 64 --learning-rate 8e-4 --sample-every 200
   train refiner256 --steps 1500 --batch-size 32 --crop 64 --learning-rate 8e-4 --sample-every 250
   # refiner32 and refiner64 fine-tuned on the vector art (rendered at 256 px, box-filtered down as the fidelity
-  # evaluation does), which they had never seen (model card: Refiners on the vector art).
-  finetune refiner32 refiner32-vector --vector-art 256 --warmup 100 --batch-size 32 --seed 6 --steps 1200 --learning-rate 4e-4 --sample-every 200
-  finetune refiner64 refiner64-vector --vector-art 256 --warmup 100 --batch-size 32 --crop 32 --seed 6 --steps 1000 --learning-rate 4e-4 --sample-every 200
+  # evaluation does), which they had never seen, then lengthened once; refiner256 fine-tuned with the edge loss
+  # (model card: Refiners on the vector art).
+  R32=(--vector-art 256 --warmup 100 --batch-size 32 --seed 6 --learning-rate 4e-4 --sample-every 200)
+  R64=(--vector-art 256 --warmup 100 --batch-size 32 --crop 32 --seed 6 --learning-rate 4e-4 --sample-every 200)
+  finetune refiner32 refiner32-vector "${R32[@]}" --steps 1200
+  lengthen refiner32 refiner32-vector "${R32[@]}" --steps 2400
+  finetune refiner64 refiner64-vector "${R64[@]}" --steps 1000
+  lengthen refiner64 refiner64-vector "${R64[@]}" --steps 2000
+  finetune refiner256 refiner256-edge --edge-loss 1 --warmup 50 --batch-size 32 --crop 64 --seed 6 --steps 600 --learning-rate 2e-4 --sample-every 200
 } &
 OTHERS=$!
 wait $BASE $OTHERS

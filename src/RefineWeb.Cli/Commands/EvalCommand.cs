@@ -296,8 +296,11 @@ static class EvaluationTable
             w.WriteLine(string.Format(c, "| {0} captions, 1 of {1}{5}{6} | {2} | {3:F3} | {4:F3} |", a.Split, a.Distractors + 1, a.Prompts, a.Top1, a.MeanTrueSimilarity,
                 a.Judge is { } judge ? $", judged by {Path.GetFileName(judge.TrimEnd('/'))}" : "", (a.BaseSteps is { } steps ? $", {steps} base steps" : "") + (a.DeepCache is { } interval ? $", DeepCache every {interval}" : "")));
         w.WriteLine();
-        w.WriteLine("| Refinement fidelity | truth | images | PSNR (dB) | bicubic PSNR | gain | SSIM | bicubic SSIM | gain | edge fidelity | bicubic's |");
-        w.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        if (report.Fidelity.Count > 0)
+        {
+            w.WriteLine("| Refinement fidelity | truth | images | PSNR (dB) | bicubic PSNR | gain | SSIM | bicubic SSIM | gain | edge fidelity | bicubic's |");
+            w.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        }
         foreach (var f in report.Fidelity)
             w.WriteLine(string.Format(c, "| {0} ({1} -> {2} px) | {10} | {3} | {4:F2} | {5:F2} | {6:+0.00;-0.00} | {7:F4} | {8:F4} | {9:+0.0000;-0.0000} | {11:F3} | {12:F3} |",
                 f.Path, f.FromResolution, f.ToResolution, f.Images, f.Psnr, f.BicubicPsnr, f.PsnrGain, f.Ssim, f.BicubicSsim, f.SsimGain,
