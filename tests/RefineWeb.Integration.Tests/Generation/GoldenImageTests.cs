@@ -18,13 +18,13 @@ public sealed class GoldenImageTests(ITestOutputHelper output, ShippedModelApp a
     {
         // Every picture changed on purpose by issue 38: refiner32 and refiner64 fine-tuned on the vector art, refiner256
         // with the edge loss (model card: Refiners on the vector art). Each request still runs through the same code.
-        ["text"] = "9cc3eccde47ceeab7842f2d24c703e6f28c38b692f86b994d9e5532af86b8b63",
-        ["text-emphasis-batch-1"] = "7c7fd256b9d46a29af48467105a5defaf71416668fb99f87a1c32fbf8952cf32",
-        ["text-emphasis-batch-2"] = "132e2b57bb3526d73fd251ba02f646506d6a79574aeda762573c94521a1cb59d",
-        ["text-settings"] = "ff15dc7eb06aa988e0cd303bc9f06b7a9e2d28b1017aa5171bd75c14bc909bdc",
-        ["refine-region"] = "15e7444402f54ddeea414ad399e149e3059d135ed343d0d3ca8365d56747a8cf",
-        ["refine-whole"] = "178df0f979203b01f3698c5e4f444246860929d9a15d70ac79bf9ea9d79acab9",
-        ["upscale"] = "4ee9707cfa91792bee992e0281ad78a40a7b77780138aa07e720439c55df9844",
+        ["text"] = "f567bb06e68388806fdcfd16c2a1f3848e4c09009193b036623235f4507fea8d",
+        ["text-emphasis-batch-1"] = "9b3811aaf0b6e08e1d3364a7e3dac3129b41a8a42b8a7dec54b717aae81adf24",
+        ["text-emphasis-batch-2"] = "9a81b8cee01f5804e456535b3ab1bd984eb824dd0386a006be376158035ad557",
+        ["text-settings"] = "75d7d4b9763a88901c5bb3c33c8579e5d7e2a63e6c219e7d6db3824420b6773b",
+        ["refine-region"] = "2c4a9b9ca9307272bc6be6a3648d5abc5daa4b7d99db207a97d026ae7c3eb610",
+        ["refine-whole"] = "5795203c6546f694d24ff026ac4b09debb1a8c7afe0db644b612754e890c3d28",
+        ["upscale"] = "f0860bf1a2f73a0473b7bed0737fd4dca620093b298bc4df5fabeafb1ed0266d",
     };
 
     [Fact]
