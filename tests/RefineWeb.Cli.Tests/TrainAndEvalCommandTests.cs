@@ -92,6 +92,13 @@ public sealed class TrainAndEvalCommandTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains("--vector-art 96", error);
         Assert.Equal(before, File.ReadAllBytes(Path.Combine(Model, "refiner64.safetensors")));
+
+        AddRefiner128(); // above 64 px a stage trains on the vector art at its own size: another size is refused
+        (exit, _, error) = await Cli.Run("train", "--stage", "refiner128", "--data", larger, "--model", Model, "--work", Path.Combine(root, "w128"),
+            "--steps", "2", "--vector-art", "256", "--device", "cpu");
+        Assert.Equal(1, exit);
+        Assert.Contains("trains on the vector art at its own size (128 px)", error);
+        Assert.False(File.Exists(Path.Combine(Model, "refiner128.safetensors")));
     }
 
     [Theory]

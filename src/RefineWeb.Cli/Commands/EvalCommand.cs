@@ -124,7 +124,7 @@ static class EvalCommand
             var fidelity = new List<FidelityResult>();
             if (fidelityExamples.Count > 0)
                 using (var truth = ImageBank.Load(fidelityExamples, cascade.Tokenizer))
-                    fidelity.AddRange(evaluator.Fidelity(truth, seedValue, truthName: "64 px images"));
+                    fidelity.AddRange(evaluator.Fidelity(truth, seedValue, truthName: $"{DatasetRecord.NativeSize} px images"));
             // Every refiner again on the vector art rendered at the model's largest size (the only truth above 64 px).
             int largest = cascade.Stages[^1].Config.Resolution;
             if (largest > DatasetRecord.NativeSize && fidelityCount > 0)

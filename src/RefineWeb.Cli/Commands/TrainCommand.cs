@@ -129,7 +129,9 @@ static class TrainCommand
             return DatasetRecord.NativeSize;
         }
         int resolution = diffusion.Stage.Config.Resolution;
-        if (resolution > DatasetRecord.NativeSize) return resolution;
+        if (resolution > DatasetRecord.NativeSize)
+            return vectorArtSize is null || vectorArtSize == resolution ? resolution
+                : throw new ArgumentException($"--vector-art {vectorArtSize}: stage '{diffusion.Stage.Config.Name}' trains on the vector art at its own size ({resolution} px); leave the option out.");
         if (vectorArtSize is { } size)
             return size > DatasetRecord.NativeSize && size % resolution == 0 ? size
                 : throw new ArgumentException($"--vector-art {size}: the vector art is rendered above {DatasetRecord.NativeSize} px and must box-filter to stage '{diffusion.Stage.Config.Name}' ({resolution} px); use 128 or 256.");
