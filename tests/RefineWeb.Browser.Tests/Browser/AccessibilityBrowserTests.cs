@@ -50,7 +50,7 @@ public sealed class AccessibilityBrowserTests
         await page.Locator("[data-testid=generate]").ClickAsync();
         await page.Locator("[data-testid=progress-text]").WaitForAsync();
         await AssertAccessibleAsync(page, "while generating");
-        await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 });
+        await BrowserApp.WaitForDoneAsync(page);
         await AssertAccessibleAsync(page, "a finished generation");
 
         await page.Locator("[data-testid=brush]").First.ClickAsync();

@@ -63,6 +63,35 @@ public sealed class BrowserApp : IAsyncDisposable
         return page;
     }
 
+    /// <summary>
+    /// Waits until the page's job says "Done". On a timeout it fails with what the page showed instead (the headline,
+    /// Blazor's error bar, the console) and leaves a screenshot, so a slow machine and a stuck page can be told apart.
+    /// </summary>
+    public static async Task WaitForDoneAsync(IPage page, int timeoutMilliseconds = 90_000)
+    {
+        var console = new List<string>();
+        void Heard(object? sender, IConsoleMessage message) => console.Add($"{message.Type}: {message.Text}");
+        page.Console += Heard;
+        try
+        {
+            await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = timeoutMilliseconds });
+        }
+        catch (TimeoutException)
+        {
+            string headline = await page.Locator("[data-testid=headline]").CountAsync() > 0 ? await page.Locator("[data-testid=headline]").InnerTextAsync() : "(no job shown)";
+            bool errorBar = await page.Locator("#blazor-error-ui").IsVisibleAsync();
+            var path = ScreenshotPath($"not-done-{Guid.NewGuid():N}.png");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+            Assert.Fail($"No \"Done\" after {timeoutMilliseconds / 1000} s. Headline: {headline}. Blazor's error bar shown: {errorBar}. " +
+                $"Console since the wait began: [{string.Join(" | ", console)}]. Screenshot: {path}");
+        }
+        finally
+        {
+            page.Console -= Heard;
+        }
+    }
+
     /// <summary>Fetches a URL as the page's browser session would (its cookies): images belong to a session.</summary>
     public async Task<byte[]> FetchAsync(IPage page, string? url)
     {

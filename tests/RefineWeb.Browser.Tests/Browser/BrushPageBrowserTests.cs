@@ -25,7 +25,7 @@ public sealed class BrushPageBrowserTests
 
         await page.Locator("textarea[data-testid=prompt], [data-testid=prompt] textarea").FillAsync("red heart");
         await page.Locator("[data-testid=generate]").ClickAsync();
-        await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 });
+        await BrowserApp.WaitForDoneAsync(page);
         var parentUrl = await page.Locator("img[data-testid=preview]").GetAttributeAsync("src");
         var parent = Rgb(await app.FetchAsync(page, parentUrl));
 
@@ -58,7 +58,7 @@ public sealed class BrushPageBrowserTests
         await page.Locator("[data-testid=refine]").ClickAsync();
         // The last generation's "Done" is on screen until the refinement's first event replaces it.
         await page.WaitForFunctionAsync("() => window.previewLog.length > 0", null, new() { Timeout = 60_000 });
-        await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 });
+        await BrowserApp.WaitForDoneAsync(page);
         int livePreviews = await page.EvaluateAsync<int>("() => window.previewLog.length");
         Assert.True(livePreviews >= 3, $"{livePreviews} live previews during the refinement");
 

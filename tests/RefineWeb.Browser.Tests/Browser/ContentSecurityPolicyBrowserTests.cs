@@ -24,7 +24,7 @@ public sealed class ContentSecurityPolicyBrowserTests
 
         await page.Locator("textarea[data-testid=prompt], [data-testid=prompt] textarea").FillAsync("red heart");
         await page.Locator("[data-testid=generate]").ClickAsync();
-        await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 });
+        await BrowserApp.WaitForDoneAsync(page);
         await page.Locator("[data-testid=brush]").First.ClickAsync();
         await page.Locator("canvas").First.WaitForAsync(new() { Timeout = 15_000 });
         Assert.Empty(await page.EvaluateAsync<string[]>("() => window.cspViolations"));

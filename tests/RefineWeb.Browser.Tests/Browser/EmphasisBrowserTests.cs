@@ -33,7 +33,7 @@ public sealed class EmphasisBrowserTests
         await prompt.FillAsync("blue heart");
         await page.Locator("[data-testid=emphasis-word]", new() { HasText = "blue" }).ClickAsync();
         await page.Locator("[data-testid=generate]").ClickAsync();
-        await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 });
+        await BrowserApp.WaitForDoneAsync(page);
 
         var phraseScore = page.Locator("[data-testid=phrase-score]");
         await Assertions.Expect(phraseScore).ToContainTextAsync("blue ×1.5");

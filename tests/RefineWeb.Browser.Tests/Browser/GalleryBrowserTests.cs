@@ -21,7 +21,7 @@ public sealed class GalleryBrowserTests
 
         await page.Locator("textarea[data-testid=prompt], [data-testid=prompt] textarea").FillAsync("red heart");
         await page.Locator("[data-testid=generate]").ClickAsync();
-        await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 });
+        await BrowserApp.WaitForDoneAsync(page);
 
         // It appears in the other tab without a reload.
         var card = galleryTab.Locator("[data-testid=gallery-card]");

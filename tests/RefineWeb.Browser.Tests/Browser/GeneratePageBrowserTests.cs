@@ -35,7 +35,7 @@ public sealed class GeneratePageBrowserTests
         var baseSteps = page.Locator("input[type=range][data-testid=steps-slider], [data-testid=steps-slider] input[type=range]").First;
         await SetToMaximumAsync(page, baseSteps);
         await page.Locator("[data-testid=generate]").ClickAsync();
-        await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 });
+        await BrowserApp.WaitForDoneAsync(page);
 
         // Live: the picture changed while the progress line still named a stage, before the final image.
         var log = (await page.EvaluateAsync<JsonElement>("() => window.previewLog")).EnumerateArray()
@@ -152,7 +152,7 @@ public sealed class GeneratePageBrowserTests
         var posted = await page.Context.APIRequest.PostAsync(app.Address + "/api/v1/generations", new() { DataObject = new { prompt = "red heart", count = 4, seed = 5 } });
         Assert.Equal(202, posted.Status);
         await page.ReloadAsync();
-        await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 90_000 });
+        await BrowserApp.WaitForDoneAsync(page);
         Assert.Equal(4, await page.Locator("[data-testid=result-actions]").CountAsync());
         foreach (var (width, height) in new[] { (1280, 800), (390, 844) })
         {

@@ -30,7 +30,7 @@ public sealed class KeyboardAndPhoneBrowserTests
         await page.WaitForSelectorAsync("[data-testid=generate]:not([disabled])");
         await page.Locator("textarea[data-testid=prompt], [data-testid=prompt] textarea").FillAsync("red heart");
         await page.Keyboard.PressAsync("Control+Enter");
-        await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 });
+        await BrowserApp.WaitForDoneAsync(page);
         await page.Locator("button[data-testid=thumbnail]").WaitForAsync(new() { Timeout = 15_000 });
 
         // Tab from the prompt onwards: the upload area and a recent image come up, each with a visible focus ring.

@@ -21,7 +21,7 @@ public sealed class LayoutBrowserTests
         await Assertions.Expect(page.Locator("[data-testid=layout-preview] rect")).ToHaveCountAsync(3);
 
         await page.Locator("[data-testid=generate]").ClickAsync();
-        await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 });
+        await BrowserApp.WaitForDoneAsync(page);
 
         var href = await page.Locator("a[download]").GetAttributeAsync("href");
         using (var bitmap = SKBitmap.Decode(await app.FetchAsync(page, href)))
@@ -79,8 +79,7 @@ public sealed class LayoutBrowserTests
         await page.Locator("input[data-testid=layout-region], [data-testid=layout-region] input").First.FillAsync("red heart");
 
         await page.Locator("[data-testid=generate]").ClickAsync();
-        try { await page.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 }); }
-        catch (TimeoutException) { Assert.Fail(await page.Locator("body").InnerTextAsync()); }
+        await BrowserApp.WaitForDoneAsync(page);
         await Assertions.Expect(page.Locator("[data-testid=region-score]")).ToHaveCountAsync(1);
 
         // The image keeps the painted mask: white on the left third, nothing on the right half.
@@ -107,8 +106,7 @@ public sealed class LayoutBrowserTests
         var page = await app.OpenAsync();
         await page.Locator("textarea[data-testid=prompt], [data-testid=prompt] textarea").FillAsync("green apple");
         await page.Locator("[data-testid=generate]").ClickAsync();
-        var done = page.Locator("[data-testid=progress-text]", new() { HasText = "Done" });
-        await done.WaitForAsync(new() { Timeout = 60_000 });
+        await BrowserApp.WaitForDoneAsync(page);
         var parentHref = await page.Locator("a[download]").GetAttributeAsync("href");
 
         // A centre region in the form, then the finished picture's editor draws it there.
@@ -119,7 +117,7 @@ public sealed class LayoutBrowserTests
         await Assertions.Expect(page.Locator("[data-testid=refine]")).ToContainTextAsync("Refine the layout's regions");
         await page.Locator("[data-testid=refine]").ClickAsync();
         await page.Locator("[data-testid=lineage]").WaitForAsync(new() { Timeout = 90_000 });
-        await done.WaitForAsync(new() { Timeout = 90_000 });
+        await BrowserApp.WaitForDoneAsync(page);
 
         using var parent = SKBitmap.Decode(await app.FetchAsync(page, parentHref));
         using var refined = SKBitmap.Decode(await app.FetchAsync(page, await page.Locator("a[download]").First.GetAttributeAsync("href")));

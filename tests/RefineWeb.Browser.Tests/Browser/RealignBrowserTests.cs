@@ -12,8 +12,7 @@ public sealed class RealignBrowserTests
         var page = await app.OpenAsync();
         await page.Locator("textarea[data-testid=prompt], [data-testid=prompt] textarea").FillAsync("cat face and pizza");
         await page.Locator("[data-testid=generate]").ClickAsync();
-        var done = page.Locator("[data-testid=progress-text]", new() { HasText = "Done" });
-        await done.WaitForAsync(new() { Timeout = 60_000 });
+        await BrowserApp.WaitForDoneAsync(page);
         var parentHref = await page.Locator("a[download]").GetAttributeAsync("href");
 
         await page.Locator("[data-testid=brush]").First.ClickAsync();

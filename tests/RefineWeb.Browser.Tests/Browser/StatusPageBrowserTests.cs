@@ -23,7 +23,7 @@ public sealed class StatusPageBrowserTests
         await maker.Locator("[data-testid=generate]").ClickAsync();
         // The engine shows as running while the job is under way, then idle with its images counted.
         await Assertions.Expect(status.Locator("[data-testid=worker-state]")).ToContainTextAsync("running", new() { Timeout = 30_000 });
-        await maker.Locator("[data-testid=progress-text]", new() { HasText = "Done" }).WaitForAsync(new() { Timeout = 60_000 });
+        await BrowserApp.WaitForDoneAsync(maker);
         int made = await maker.Locator("[data-testid=preview]").CountAsync(); // one picture per image made
 
         await Assertions.Expect(images).ToHaveTextAsync(made.ToString(), new() { Timeout = 15_000 });

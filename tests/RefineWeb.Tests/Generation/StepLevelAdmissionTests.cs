@@ -36,10 +36,13 @@ public sealed class StepLevelAdmissionTests
     }
 
     // Steps are compared by the engine's own stamps (At): two connections may deliver their events in another order.
-    static DateTimeOffset FirstStepAt(List<(GenerationEvent Event, long At)> events) => events.First(e => e.Event.Step is not null).Event.At!.Value;
+    // Only running events are steps: a job that stops early ends on an event that repeats where it stopped, unstamped.
+    static bool IsStep((GenerationEvent Event, long At) e) => e.Event is { Status: GenerationStatus.Running, Step: not null };
+
+    static DateTimeOffset FirstStepAt(List<(GenerationEvent Event, long At)> events) => events.First(IsStep).Event.At!.Value;
 
     /// <summary>When the job's last step was heard (its final event follows once its pictures are stored, off the engine's loop).</summary>
-    static DateTimeOffset LastStepAt(List<(GenerationEvent Event, long At)> events) => events.Last(e => e.Event.Step is not null).Event.At!.Value;
+    static DateTimeOffset LastStepAt(List<(GenerationEvent Event, long At)> events) => events.Last(IsStep).Event.At!.Value;
 
     [Fact]
     public async Task A_job_arriving_mid_run_previews_before_the_running_one_ends_shares_its_steps_and_gets_its_own_picture()
@@ -60,8 +63,8 @@ public sealed class StepLevelAdmissionTests
         var secondEvents = await StreamAsync(secondConnection, second, clock);
         var firstEvents = await firstStream;
 
-        Assert.Equal(GenerationStatus.Succeeded, firstEvents[^1].Event.Status);
-        Assert.Equal(GenerationStatus.Succeeded, secondEvents[^1].Event.Status);
+        AssertSucceeded(firstEvents);
+        AssertSucceeded(secondEvents);
         // It joined: two jobs share the steps, and its first preview came while the first was still running.
         Assert.Equal(2, secondEvents.First(e => e.Event.BatchJobs is not null).Event.BatchJobs);
         Assert.True(FirstStepAt(secondEvents) < LastStepAt(firstEvents), "the second job's first step came only after the first job's last");
@@ -86,7 +89,8 @@ public sealed class StepLevelAdmissionTests
         var secondEvents = await StreamAsync(secondConnection, new GenerationInput { Prompt = prompt, Seed = 22, Steps = LongSteps }, clock);
         var firstEvents = await firstStream;
 
-        Assert.Equal(GenerationStatus.Succeeded, secondEvents[^1].Event.Status);
+        AssertSucceeded(firstEvents);
+        AssertSucceeded(secondEvents);
         Assert.Equal(1, secondEvents.First(e => e.Event.BatchJobs is not null).Event.BatchJobs);
         Assert.True(FirstStepAt(secondEvents) > LastStepAt(firstEvents), "the second job stepped before the first job's last step");
     }
@@ -106,10 +110,13 @@ public sealed class StepLevelAdmissionTests
 
         var (firstEvents, secondEvents) = (await firstStream, await secondStream);
         Assert.Equal(GenerationStatus.Cancelled, firstEvents[^1].Event.Status);
-        Assert.Equal(GenerationStatus.Succeeded, secondEvents[^1].Event.Status);
+        AssertSucceeded(secondEvents);
         Assert.Equal(2, secondEvents.First(e => e.Event.BatchJobs is not null).Event.BatchJobs);
         AssertOwnStepsInOrder(secondEvents);
     }
+
+    static void AssertSucceeded(List<(GenerationEvent Event, long At)> events) =>
+        Assert.True(events[^1].Event.Status == GenerationStatus.Succeeded, $"the job ended {events[^1].Event.Status}: {events[^1].Event.Error}");
 
     /// <summary>The job's step events move forward only, within its own stages and step counts.</summary>
     static void AssertOwnStepsInOrder(List<(GenerationEvent Event, long At)> events)
