@@ -101,6 +101,29 @@ public sealed class TrainAndEvalCommandTests : IDisposable
         Assert.False(File.Exists(Path.Combine(Model, "refiner128.safetensors")));
     }
 
+    [Fact]
+    public async Task Layouts_train_a_base_given_a_layout_channel_from_its_weights_and_are_refused_on_a_base_without_one()
+    {
+        string weights = Path.Combine(Model, "base.safetensors"), original = Path.Combine(root, "base-before.safetensors");
+        File.Copy(weights, original);
+        var (exit, _, error) = await Cli.Run("train", "--stage", "base", "--data", Data, "--model", Model, "--work", Path.Combine(root, "w"),
+            "--steps", "2", "--layouts", "0.5", "--device", "cpu");
+        Assert.Equal(1, exit);
+        Assert.Contains("has no layout channel", error);
+        Assert.Equal(File.ReadAllBytes(original), File.ReadAllBytes(weights));
+
+        var config = Path.Combine(Model, "base.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!;
+        json["u_net"]!["layout_channels"] = 1;
+        File.WriteAllText(config, json.ToJsonString());
+        (exit, var output, error) = await Cli.Run("train", "--stage", "base", "--data", Data, "--model", Model, "--work", Path.Combine(root, "w"),
+            "--steps", "2", "--batch-size", "4", "--layouts", "1", "--init-from", original, "--device", "cpu");
+        Assert.True(exit == 0, error);
+        Assert.Contains("widened unet.conv_in.weight", output);
+        var conv = SafetensorsFile.Open(weights).Entries["unet.conv_in.weight"];
+        Assert.Equal(4, conv.Shape[1]); // the picture's 3 channels and the layout
+    }
+
     [Theory]
     [InlineData("refiner128", "--stage 'refiner128' is not in cascade.json")]
     [InlineData("base --resume", "no checkpoint")]

@@ -40,11 +40,12 @@ static class TrainCommand
         var balance = new Option<bool>("--balance-variants") { Description = "Draw every emoji (all its styles and skin tones together) equally often instead of every image." };
         var limit = new Option<int?>("--limit") { Description = "Train on the first N training images only (smoke tests)." };
         var edgeLoss = new Option<double>("--edge-loss") { Description = "Diffusion stages: weight of an edge loss (L1 between the predicted and true images' neighbour differences) added to the denoising loss; 0 = MSE alone.", DefaultValueFactory = _ => 0 };
+        var layouts = new Option<double>("--layouts") { Description = "A stage with a layout channel (\"layout_channels\": 1 in its config): the share of each batch drawn as synthetic layouts (two emoji on one canvas, each row's caption and loss on its own region).", DefaultValueFactory = _ => 0 };
         var vectorArt = new Option<int?>("--vector-art") { Description = "Train a stage of 64 px or less on the vector art rendered at this size (128 or 256, as `data build` makes it), box-filtered down as the fidelity evaluation does, instead of the 64 px images." };
 
         var command = new Command("train", "Train one cascade stage or the alignment model (resumable, EMA, CSV log, sample grids).")
         {
-            stage, data, model, work, steps, batch, learningRate, warmup, ema, crop, seed, resume, initFrom, threads, device, logEvery, sampleEvery, checkpointEvery, limit, balance, vectorArt, edgeLoss,
+            stage, data, model, work, steps, batch, learningRate, warmup, ema, crop, seed, resume, initFrom, threads, device, logEvery, sampleEvery, checkpointEvery, limit, balance, vectorArt, edgeLoss, layouts,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -61,6 +62,7 @@ static class TrainCommand
                 SampleEvery = parse.GetValue(sampleEvery),
                 CheckpointEvery = parse.GetValue(checkpointEvery),
                 EdgeLossWeight = parse.GetValue(edgeLoss),
+                LayoutShare = parse.GetValue(layouts),
             };
             options.Validate();
             if (parse.GetValue(threads) is { } count)
@@ -79,6 +81,8 @@ static class TrainCommand
             manual_seed(options.Seed);
             var objective = CreateObjective(stageName, manifest, modelDirectory, tokenizer, target);
             using var module = objective.Module;
+            if (options.LayoutShare > 0 && objective is not DiffusionObjective { Stage.Config.UNet.LayoutChannels: > 0 })
+                throw new ArgumentException($"--layouts: stage '{stageName}' has no layout channel; set \"layout_channels\": 1 in the u_net of its config and start from its weights with --init-from.");
             int resolution = ImageResolution(objective, parse.GetValue(vectorArt));
             var examples = TrainingSet(parse.GetValue(data)!, parse.GetValue(limit), resolution);
             using var bank = ImageBank.Load(examples, tokenizer, resolution, balanceGroups: parse.GetValue(balance));

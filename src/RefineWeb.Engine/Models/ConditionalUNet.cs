@@ -10,7 +10,8 @@ namespace RefineWeb.Engine.Models;
 /// random crops and run on whole images). As a refiner (<see cref="UNetConfig.IsRefiner"/>) it also takes the
 /// upsampled output of the stage below, concatenated to its input, and that image's augmentation noise level,
 /// embedded like the timestep (cascaded diffusion's noise-conditioning augmentation). Without attention levels the
-/// prompt reaches the network only through its pooled embedding, added to the timestep's.
+/// prompt reaches the network only through its pooled embedding, added to the timestep's. With a layout channel
+/// (<see cref="UNetConfig.LayoutChannels"/>) it is told where the row's prompt goes, as one more input channel.
 /// </summary>
 public sealed class ConditionalUNet : nn.Module<DenoiserInput, Tensor>
 {
@@ -32,7 +33,7 @@ public sealed class ConditionalUNet : nn.Module<DenoiserInput, Tensor>
         var channels = config.ChannelMultipliers.Select(m => config.BaseChannels * m).ToArray();
         int levels = channels.Length;
 
-        conv_in = nn.Conv2d(config.ImageChannels + config.ConditionChannels, channels[0], 3, padding: 1);
+        conv_in = nn.Conv2d(config.ImageChannels + config.ConditionChannels + config.LayoutChannels, channels[0], 3, padding: 1);
         time_embedding = Mlp(config.BaseChannels, embedding);
         text_embedding = Mlp(config.TextWidth, embedding);
         noise_level_embedding = config.IsRefiner ? Mlp(config.BaseChannels, embedding) : null;
@@ -76,6 +77,8 @@ public sealed class ConditionalUNet : nn.Module<DenoiserInput, Tensor>
             embedding = embedding + noise_level_embedding.call(SinusoidalEmbedding.Of(input.LowResolutionNoiseLevel, Config.BaseChannels));
             sample = cat([sample, input.LowResolution], 1);
         }
+        if (Config.LayoutChannels > 0)
+            sample = cat([sample, input.Layout ?? ones(sample.shape[0], 1, sample.shape[2], sample.shape[3], device: sample.device)], 1);
         var conditioning = new Conditioning(embedding, input.Text.Tokens, input.Text.Mask, input.TokenWeights, input.Probe);
 
         var h = conv_in.call(sample);

@@ -34,6 +34,11 @@ public sealed record UNetConfig
 {
     public int ImageChannels { get; init; } = 3;
     public int ConditionChannels { get; init; }
+    /// <summary>
+    /// 1: the network also takes a layout channel, 1 where the row's prompt should be drawn and 0 elsewhere (Cascaded
+    /// Refinement Networks condition on a layout the same way, as input channels); the whole picture when none is given.
+    /// </summary>
+    public int LayoutChannels { get; init; }
     public int BaseChannels { get; init; } = 64;
     public int[] ChannelMultipliers { get; init; } = [1, 2, 2];
     public int ResBlocksPerLevel { get; init; } = 1;
@@ -63,6 +68,7 @@ public sealed record UNetConfig
         TextEncoderConfig.Require(AttentionLevels.All(l => l >= 0 && l < ChannelMultipliers.Length), "attention_levels must name existing levels");
         TextEncoderConfig.Require(ChannelMultipliers.All(m => BaseChannels * m % AttentionHeads == 0), "every level's channels must be a multiple of attention_heads");
         TextEncoderConfig.Require(ResBlocksPerLevel >= 1, "res_blocks_per_level must be at least 1");
+        TextEncoderConfig.Require(LayoutChannels is 0 or 1, "layout_channels must be 0 or 1");
     }
 }
 

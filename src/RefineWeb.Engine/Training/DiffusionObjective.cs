@@ -12,7 +12,8 @@ namespace RefineWeb.Engine.Training;
 /// upsampled and noised to a random augmentation level (cascaded diffusion's noise-conditioning augmentation), and
 /// may train on random crops since it is fully convolutional. A residual refiner learns the scaled difference between
 /// the image and that bicubic upsampling (before the augmentation noise). With an edge loss weight, the predicted
-/// image's edges are pulled towards the truth's as well (<see cref="EdgeLoss"/>).
+/// image's edges are pulled towards the truth's as well (<see cref="EdgeLoss"/>). A stage with a layout channel trains
+/// on synthetic layouts as well (<see cref="TrainingOptions.LayoutShare"/>, <see cref="SyntheticLayouts"/>).
 /// </summary>
 public sealed class DiffusionObjective(DiffusionStage stage, Device? device = null) : ITrainingObjective
 {
@@ -29,7 +30,14 @@ public sealed class DiffusionObjective(DiffusionStage stage, Device? device = nu
         var captions = bank.Captions(indices, generator, options.CaptionDropout);
         var clean = bank.ImagesAt(indices, resolution);
 
-        Tensor? lowResolution = null, levels = null, residualBase = null;
+        Tensor? lowResolution = null, levels = null, residualBase = null, layout = null;
+        if (config.UNet.LayoutChannels > 0 && options.LayoutShare > 0)
+        {
+            var placements = SyntheticLayouts.Draw(batch, options.LayoutShare, generator);
+            var others = bank.SampleIndices(batch, generator);
+            (clean, layout) = SyntheticLayouts.Compose(clean, bank.ImagesAt(indices, resolution / 2), bank.ImagesAt(others, resolution),
+                bank.ImagesAt(others, resolution / 2), placements);
+        }
         var image = clean; // the truth as a picture, for the edge loss
         if (config.UNet.IsRefiner)
         {
@@ -52,11 +60,14 @@ public sealed class DiffusionObjective(DiffusionStage stage, Device? device = nu
         // Batches are drawn on the CPU (reproducible generators) and moved once to the training device.
         var target = device ?? CPU;
         (clean, noise, timesteps, captions) = (clean.to(target), noise.to(target), timesteps.to(target), captions.to(target));
-        (lowResolution, levels) = (lowResolution?.to(target), levels?.to(target));
+        (lowResolution, levels, layout) = (lowResolution?.to(target), levels?.to(target), layout?.to(target));
         var noisy = schedule.AddNoise(clean, noise, timesteps);
         var text = stage.EncodeText(captions);
-        var prediction = stage.Denoise(new DenoiserInput(noisy, timesteps, text, lowResolution, levels));
-        var loss = nn.functional.mse_loss(prediction, schedule.TrainingTarget(clean, noise, timesteps));
+        var prediction = stage.Denoise(new DenoiserInput(noisy, timesteps, text, lowResolution, levels, Layout: layout));
+        var truth = schedule.TrainingTarget(clean, noise, timesteps);
+        // A layout row's loss counts its own region only: what the rest of its canvas holds is another prompt's.
+        var loss = layout is null ? nn.functional.mse_loss(prediction, truth)
+            : ((prediction - truth).square() * layout).sum() / (layout.sum() * prediction.shape[1]);
         if (options.EdgeLossWeight <= 0) return loss;
         var predicted = schedule.PredictedOriginal(prediction, timesteps, noisy);
         if (residualBase is not null) predicted = residualBase.to(target) + predicted / config.ResidualScale;

@@ -124,7 +124,8 @@ public sealed class Trainer(ITrainingObjective objective, ImageBank bank, Traini
     static long LoadInitialWeights(nn.Module module, string path, Action<string>? onNote)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No initial weights at {Path.GetFullPath(path)}.", path);
-        TensorWeights.Load(module, path);
+        var widened = TensorWeights.Load(module, path, widenInputs: true);
+        if (widened.Count > 0) onNote?.Invoke($"widened {string.Join(", ", widened)} with new input channels at zero");
         long trained = long.TryParse(SafetensorsFile.Open(path).Metadata.GetValueOrDefault("trained_steps"), out long n) ? n : 0;
         onNote?.Invoke($"started from {path} ({trained} steps trained)");
         return trained;

@@ -23,6 +23,12 @@ public sealed record TrainingOptions
     /// of the truth. MSE alone rewards the blurred mean of the sharp answers; 0 trains with MSE alone.
     /// </summary>
     public double EdgeLossWeight { get; init; }
+    /// <summary>
+    /// A stage with a layout channel: the share of each batch drawn as synthetic layouts (<see cref="SyntheticLayouts"/>:
+    /// two emoji on one canvas, the row's caption and layout naming one of them, the loss on its region alone); the
+    /// rest trains as before, on whole pictures with the whole picture as layout.
+    /// </summary>
+    public double LayoutShare { get; init; }
     public long Seed { get; init; }
     public int LogEvery { get; init; } = 10;
     public int SampleEvery { get; init; } = 500;
@@ -38,6 +44,7 @@ public sealed record TrainingOptions
         if (CaptionDropout is < 0 or >= 1) throw new ArgumentException("Caption dropout must be in [0, 1).");
         if (CropSize < 0) throw new ArgumentException("The crop size cannot be negative.");
         if (EdgeLossWeight < 0) throw new ArgumentException("The edge loss weight cannot be negative.");
+        if (LayoutShare is < 0 or > 1) throw new ArgumentException("The share of layouts must be in [0, 1].");
         if (LogEvery < 1 || SampleEvery < 1 || CheckpointEvery < 1) throw new ArgumentException("Log, sample and checkpoint intervals must be at least 1.");
     }
 

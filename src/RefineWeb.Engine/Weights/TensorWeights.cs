@@ -30,7 +30,11 @@ public static class TensorWeights
     /// Copies the file's tensors into the module's parameters and buffers. Every state-dict entry must be in the
     /// file with the same shape; the error names the file and every missing or mismatched key.
     /// </summary>
-    public static void Load(nn.Module module, string path)
+    /// <param name="widenInputs">Fine-tuning a network that takes more input channels than the file's (a layout channel
+    /// added): a convolution weight with fewer input channels but otherwise the same shape fills the first ones, and the
+    /// new ones start at zero, so the network computes exactly what the file's did until training moves them. Returns
+    /// the names of the weights widened.</param>
+    public static IReadOnlyList<string> Load(nn.Module module, string path, bool widenInputs = false)
     {
         var file = SafetensorsFile.Open(path);
         var state = module.state_dict();
@@ -38,7 +42,7 @@ public static class TensorWeights
         foreach (var (name, target) in state)
         {
             if (!file.Entries.TryGetValue(name, out var entry)) problems.Add($"missing '{name}'");
-            else if (!entry.Shape.SequenceEqual(target.shape))
+            else if (!entry.Shape.SequenceEqual(target.shape) && !(widenInputs && Widens(entry.Shape, target.shape)))
                 problems.Add($"'{name}' has shape [{string.Join(", ", entry.Shape)}], the model expects [{string.Join(", ", target.shape)}]");
         }
         var unexpected = file.Entries.Keys.Where(k => !state.ContainsKey(k)).ToList();
@@ -47,10 +51,23 @@ public static class TensorWeights
             throw new SafetensorsFormatException($"{path} does not match this model: {string.Join("; ", problems.Take(8))}.");
 
         using var noGrad = no_grad();
+        var widened = new List<string>();
         foreach (var (name, target) in state)
         {
             using var loaded = Read(file, name);
-            target.copy_(loaded.to(target.dtype, target.device));
+            if (loaded.shape.SequenceEqual(target.shape))
+            {
+                target.copy_(loaded.to(target.dtype, target.device));
+                continue;
+            }
+            target.zero_();
+            target.narrow(1, 0, loaded.shape[1]).copy_(loaded.to(target.dtype, target.device));
+            widened.Add(name);
         }
+        return widened;
     }
+
+    /// <summary>A 4-D convolution weight that differs only in having more input channels (the second axis).</summary>
+    static bool Widens(long[] stored, long[] wanted) =>
+        stored.Length == 4 && wanted.Length == 4 && stored[1] < wanted[1] && stored[0] == wanted[0] && stored[2] == wanted[2] && stored[3] == wanted[3];
 }

@@ -23,6 +23,37 @@ public class ConditionalUNetTests
     }
 
     [Fact]
+    public void A_layout_channel_widened_from_a_trained_base_changes_nothing_until_trained_and_no_layout_means_the_whole_picture()
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDirectory();
+        var config = Stage(0);
+        using var plain = new DiffusionStage(config);
+        using (no_grad()) foreach (var p in plain.parameters()) p.add_(randn_like(p) * 0.05);
+        var path = dir.File("base.safetensors");
+        RefineWeb.Engine.Weights.TensorWeights.Save(plain, path);
+        using var withLayout = new DiffusionStage(config with { UNet = config.UNet with { LayoutChannels = 1 } });
+        Assert.Equal(["unet.conv_in.weight"], RefineWeb.Engine.Weights.TensorWeights.Load(withLayout, path, widenInputs: true));
+
+        using var noGrad = no_grad();
+        var x = randn(2, 3, 16, 16);
+        var t = tensor(new long[] { 300, 700 });
+        var text = Text(plain, 2);
+        var left = zeros(2, 1, 16, 16);
+        left[.., .., .., TensorIndex.Slice(0, 8)].fill_(1);
+        var before = plain.Denoise(new DenoiserInput(x, t, text));
+        Assert.True(before.equal(withLayout.Denoise(new DenoiserInput(x, t, text))).all().item<bool>());
+        Assert.True(before.equal(withLayout.Denoise(new DenoiserInput(x, t, text, Layout: left))).all().item<bool>());
+
+        // Once the layout channel has weights, the layout matters, and none given is the whole picture.
+        var convIn = withLayout.named_parameters().Single(p => p.name == "unet.conv_in.weight").parameter;
+        convIn.select(1, 3).copy_(randn_like(convIn.select(1, 3)) * 0.5);
+        var whole = withLayout.Denoise(new DenoiserInput(x, t, text, Layout: ones(2, 1, 16, 16)));
+        Assert.True(whole.equal(withLayout.Denoise(new DenoiserInput(x, t, text))).all().item<bool>());
+        Assert.False(whole.allclose(withLayout.Denoise(new DenoiserInput(x, t, text, Layout: left))));
+    }
+
+    [Fact]
     public void Refiner_needs_and_uses_the_low_resolution_image()
     {
         using var scope = NewDisposeScope();

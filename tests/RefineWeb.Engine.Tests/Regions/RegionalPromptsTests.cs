@@ -51,6 +51,20 @@ public sealed class RegionalPromptsTests(ShippedModelFixture fixture) : IClassFi
     }
 
     [Fact]
+    public void A_network_with_a_layout_channel_hears_each_regions_whole_region_on_its_rows_and_the_whole_picture_elsewhere()
+    {
+        var layout = new RegionalPrompts([new PromptRegion("left", 0, 0, 0.75, 1), new PromptRegion("top right", 0.5, 0, 0.5, 0.5)]);
+        var rows = layout.LayoutRows(4, batch: 2, negatives: 1, CPU);
+        Assert.Equal([8L, 1, 4, 4], rows.shape); // (3 prompts + 1 unconditional) x 2 samples
+        float[] whole = [.. Enumerable.Repeat(1f, 16)];
+        float[] left = [1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0]; // all of it, the part the later region wins too
+        float[] topRight = [0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+        float[][] expected = [whole, whole, left, left, topRight, topRight, whole, whole];
+        for (int row = 0; row < 8; row++) Assert.Equal(expected[row], Flat(rows[row]));
+        Assert.Equal(6, layout.LayoutRows(4, batch: 2, negatives: 0, CPU).shape[0]); // unguided: the conditional rows alone
+    }
+
+    [Fact]
     public void A_step_takes_each_prompts_guided_prediction_inside_its_region()
     {
         var layout = new RegionalPrompts([new PromptRegion("left", 0, 0, 0.5, 1), new PromptRegion("right", 0.5, 0, 0.5, 1)]);

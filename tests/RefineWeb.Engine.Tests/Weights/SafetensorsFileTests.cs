@@ -96,6 +96,28 @@ public class SafetensorsFileTests
     }
 
     [Fact]
+    public void A_convolution_with_more_input_channels_is_widened_only_when_asked_the_new_channels_at_zero()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("conv.safetensors");
+        using var narrow = nn.Conv2d(3, 2, 3);
+        TensorWeights.Save(narrow, path);
+        using var wide = nn.Conv2d(4, 2, 3);
+        var error = Assert.Throws<SafetensorsFormatException>(() => TensorWeights.Load(wide, path));
+        Assert.Contains("'weight' has shape [2, 3, 3, 3], the model expects [2, 4, 3, 3]", error.Message);
+
+        Assert.Equal(["weight"], TensorWeights.Load(wide, path, widenInputs: true));
+        Assert.True(wide.weight!.narrow(1, 0, 3).equal(narrow.weight!).all().item<bool>());
+        Assert.Equal(0, wide.weight!.select(1, 3).abs().sum().item<float>());
+        Assert.True(wide.bias!.equal(narrow.bias!).all().item<bool>());
+        // Fewer channels than the file's, or another kernel size, is still a mismatch.
+        using var narrower = nn.Conv2d(2, 2, 3);
+        Assert.Throws<SafetensorsFormatException>(() => TensorWeights.Load(narrower, path, widenInputs: true));
+        using var otherKernel = nn.Conv2d(4, 2, 5);
+        Assert.Throws<SafetensorsFormatException>(() => TensorWeights.Load(otherKernel, path, widenInputs: true));
+    }
+
+    [Fact]
     public void Missing_file_is_named()
     {
         var error = Assert.Throws<FileNotFoundException>(() => SafetensorsFile.Open("/nonexistent/x.safetensors"));

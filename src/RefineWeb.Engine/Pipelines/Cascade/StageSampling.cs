@@ -54,6 +54,8 @@ public static class StageSampling
         tokenWeights = guided ? tokenWeights : tokenWeights?.narrow(0, 0, prompts * batch);
         int passes = prompts + (guided ? negatives : 0);
         var regionMasks = regions?.Masks(resolution, device);
+        // A network with a layout channel hears where each region's prompt goes (null: the whole picture, every row).
+        var layout = regions is not null && config.UNet.LayoutChannels > 0 ? regions.LayoutRows(resolution, batch, passes - prompts, device) : null;
         var text = stage.EncodeText(conditional);
         var start = Start(config, schedule, lowerStage, generators, sampler.Timesteps[0], strength, device);
         var x = start.Sample;
@@ -76,7 +78,7 @@ public static class StageSampling
                 using var stepScope = NewDisposeScope();
                 var timesteps = ScalarArguments.FullOf([passes * batch], sampler.Timesteps[i], ScalarType.Int64, device);
                 var output = FiniteForward.Run(() => stage.Denoise(new DenoiserInput(passes > 1 ? cat(Enumerable.Repeat(x, passes).ToArray(), 0) : x, timesteps, text, lowResolution, noiseLevel, tokenWeights,
-                    DeepCache: deepCache)),
+                    DeepCache: deepCache, Layout: layout)),
                     $"Stage '{config.Name}'");
                 var combined = regionMasks is not null ? Regions.RegionalPrompts.Blend(output, regionMasks, batch, settings.GuidanceScale, guided, regions!.Weights, negatives)
                     : guided ? ClassifierFreeGuidance.CombineBatch(output, settings.GuidanceScale) : output;

@@ -57,6 +57,22 @@ public sealed class RegionalPrompts(IReadOnlyList<PromptRegion> regions)
     }
 
     /// <summary>
+    /// Each row's layout for a network with a layout channel (<see cref="Models.UNetConfig.LayoutChannels"/>):
+    /// [(Prompts + <paramref name="negatives"/>) B, 1, r, r] in the order of the rows. A region's rows are its whole region
+    /// (where it overlaps a later one too: it draws there, and the blend keeps the later one's); the global prompt's and
+    /// the unconditional rows are the whole picture.
+    /// </summary>
+    public Tensor LayoutRows(int resolution, int batch, int negatives, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var whole = ones(1, 1, resolution, resolution, device: device);
+        var rows = new[] { whole }.Concat(Regions.Select(r => r.MaskAt(resolution, device).view(1, 1, resolution, resolution)))
+            .Concat(Enumerable.Repeat(whole, negatives))
+            .Select(mask => mask.expand(batch, 1, resolution, resolution));
+        return cat(rows.ToArray(), 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// Blends a step's predictions into one: <paramref name="output"/> is [(Prompts + N) B, ...] laid out as the
     /// prompts' conditional rows (B each, global first) then N x B unconditional rows when <paramref name="guided"/>
     /// (N = <paramref name="negatives"/>: 1 shared, or one per prompt in the same order), else [Prompts B, ...]
