@@ -11,21 +11,19 @@ public sealed class SyntheticLayoutsTests
     static (Tensor Own, Tensor OwnSmall, Tensor Other, Tensor OtherSmall) Pictures(int rows, int side) =>
         (full(rows, 3, side, side, 0.5f), full(rows, 3, side / 2, side / 2, 0.5f), full(rows, 3, side, side, -0.5f), full(rows, 3, side / 2, side / 2, -0.5f));
 
-    /// <summary>The first channel of row <paramref name="row"/> as text, one line per pixel row: o own, x other, . white.</summary>
-    static string Drawn(Tensor pictures, int row)
+    /// <summary>A [r, r] plane as text, one line per pixel row, each pixel as <paramref name="symbol"/> names it.</summary>
+    static string Grid(Tensor plane, Func<float, char> symbol)
     {
-        var values = pictures[row, 0].data<float>().ToArray();
-        int side = (int)pictures.shape[2];
-        return string.Join("\n", Enumerable.Range(0, side).Select(y => new string([.. Enumerable.Range(0, side)
-            .Select(x => values[y * side + x] switch { 0.5f => 'o', -0.5f => 'x', 1f => '.', _ => '?' })])));
+        var values = plane.data<float>().ToArray();
+        int side = (int)plane.shape[0];
+        return string.Join("\n", Enumerable.Range(0, side).Select(y => new string([.. Enumerable.Range(0, side).Select(x => symbol(values[y * side + x]))])));
     }
 
-    static string Region(Tensor layout, int row)
-    {
-        var values = layout[row, 0].data<float>().ToArray();
-        int side = (int)layout.shape[2];
-        return string.Join("\n", Enumerable.Range(0, side).Select(y => new string([.. Enumerable.Range(0, side).Select(x => values[y * side + x] == 1 ? '#' : '.')])));
-    }
+    /// <summary>The first channel of a row: o own, x other, . white.</summary>
+    static string Drawn(Tensor pictures, int row) => Grid(pictures[row, 0], v => v switch { 0.5f => 'o', -0.5f => 'x', 1f => '.', _ => '?' });
+
+    /// <summary>A row's region: # inside.</summary>
+    static string Region(Tensor layout, int row) => Grid(layout[row, 0], v => v == 1 ? '#' : '.');
 
     [Fact]
     public void Side_by_side_each_emoji_is_centred_in_its_half_and_the_row_owns_its_own_half()
