@@ -272,9 +272,12 @@ public sealed class TrainAndEvalCommandTests : IDisposable
     [Fact]
     public async Task Regions_eval_asks_each_layout_as_one_prompt_and_by_region_with_the_same_seeds()
     {
-        var report = Path.Combine(root, "regions.json");
-        var (exit, output, error) = await Cli.Run("eval", "--regions", "--model", Model, "--layouts", "1", "--diversity", "1", "--out", report, "--device", "cpu");
+        string report = Path.Combine(root, "regions.json"), grid = Path.Combine(root, "layouts.png");
+        var (exit, output, error) = await Cli.Run("eval", "--regions", "--model", Model, "--layouts", "1", "--diversity", "1", "--out", report, "--grid", grid, "--device", "cpu");
         Assert.True(exit == 0, error);
+        // The grid: one layout of each kind, per kind a plain row and a row by region, 128 px cells with 2 px gaps.
+        var header = File.ReadAllBytes(grid);
+        Assert.Equal((132, 6 * 130 + 2), (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(20))));
         Assert.Contains("| one plain prompt | 3 |", output);
         Assert.Contains("Diversity (1 layouts, 4 candidates each)", output);
         Assert.Contains("| prompts by region | 3 |", output);

@@ -44,6 +44,7 @@ static class EvalCommand
         var pictures = new Option<int>("--pictures") { Description = "--harmonization: validation pictures (one region each).", DefaultValueFactory = _ => 16 };
         var regions = new Option<bool>("--regions") { Description = "Measure prompts by region instead: two-part layouts of colour-and-object pairs, as one plain prompt and as a layout." };
         var layouts = new Option<int>("--layouts") { Description = "--regions: layouts of each kind (left-right, top-bottom, centre-background).", DefaultValueFactory = _ => 20 };
+        var grid = new Option<string?>("--grid") { Description = "--regions: also write the first 8 layouts of each kind as a PNG grid (per kind, a row asked as one plain prompt above a row asked by region)." };
         var diversity = new Option<int>("--diversity") { Description = "--regions: layouts asked for 4 candidates each, plain and by region, to measure how different a request's candidates are; 0 skips it.", DefaultValueFactory = _ => 10 };
         var realign = new Option<bool>("--realign") { Description = "Measure re-align instead: pictures of colour-and-object pairs with a phrase that scores low, re-aligned, each phrase judged on its region by --judge (required) and by its colour." };
         var deepCache = new Option<int>("--deep-cache") { Description = "R-precision and speed: DeepCache on the base, a full network pass every N steps and the deep features reused in between (1: off).", DefaultValueFactory = _ => 1 };
@@ -53,7 +54,7 @@ static class EvalCommand
         var command = new Command("eval", "Measure the model: R-precision (train and validation captions), PSNR/SSIM of the refiners vs bicubic, speed.")
         {
             model, data, prompts, distractors, images, strength, baseSteps, refinerSteps, refinerGuidance, runs, seed, outFile, device, semantic, perCategory, weight, semanticScale,
-            composition, cases, otherObjects, compositionSize, judge, harmonization, pictures, regions, layouts, diversity, realign, minGain, deepCache,
+            composition, cases, otherObjects, compositionSize, judge, harmonization, pictures, regions, layouts, diversity, grid, realign, minGain, deepCache,
         };
         command.SetAction((parse, cancellation) => CliErrors.Guard(async () =>
         {
@@ -74,7 +75,7 @@ static class EvalCommand
             {
                 using var laying = CascadeModel.Load(parse.GetValue(model)!, TorchRuntime.Resolve(parse.GetValue(device)));
                 using var regionJudge = parse.GetValue(judge) is { } regionJudgeDirectory ? CascadeModel.Load(regionJudgeDirectory, TorchRuntime.Resolve(parse.GetValue(device))) : null;
-                return await Regions(laying, regionJudge, parse.GetValue(layouts), parse.GetValue(diversity), parse.GetValue(seed), OutFile("eval-regions.json"), output, cancellation, parse.GetValue(baseSteps));
+                return await Regions(laying, regionJudge, parse.GetValue(layouts), parse.GetValue(diversity), parse.GetValue(seed), OutFile("eval-regions.json"), output, cancellation, parse.GetValue(baseSteps), parse.GetValue(grid));
             }
             if (parse.GetValue(realign))
             {
@@ -213,14 +214,29 @@ static class EvalCommand
     }
 
     static async Task<int> Regions(CascadeModel cascade, CascadeModel? judge, int perKind, int diversityLayouts, long seed, string path, TextWriter output, CancellationToken cancellation,
-        int? baseSteps = null)
+        int? baseSteps = null, string? gridPath = null)
     {
         if (perKind < 1) throw new ArgumentException("--layouts must be at least 1.");
         var cases = RegionsEvaluator.Cases(perKind, seed);
         await output.WriteLineAsync($"Regions: {cases.Count} two-part layouts ({perKind} of each kind), each as one plain prompt and as a layout, same seeds");
         if (diversityLayouts < 0) throw new ArgumentException("--diversity cannot be negative.");
         var evaluator = new RegionsEvaluator(cascade, judge, baseSteps);
-        var report = evaluator.Run(cases, line => output.WriteLine(line));
+        // The grid's cells, kept on the CPU: per kind, the plain row then the row by region.
+        var cells = RegionsEvaluator.Kinds.SelectMany(kind => new[] { (kind, false), (kind, true) }).ToDictionary(k => k, _ => new List<TorchSharp.torch.Tensor>());
+        const int GridColumns = 8;
+        var report = evaluator.Run(cases, line => output.WriteLine(line), gridPath is null ? null : (c, byRegion, picture) =>
+        {
+            var row = cells[(c.Kind, byRegion)];
+            if (row.Count < GridColumns) row.Add(picture.detach().cpu().clone());
+        });
+        if (gridPath is not null)
+        {
+            var rows = cells.Values.Where(row => row.Count > 0).Select(row => TorchSharp.torch.cat(row.ToArray(), 0)).ToList();
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(gridPath))!);
+            await File.WriteAllBytesAsync(gridPath, Engine.Imaging.ImageGrid.ToPng(rows, cell: 128), cancellation);
+            foreach (var tensor in rows.Concat(cells.Values.SelectMany(row => row))) tensor.Dispose();
+            await output.WriteLineAsync($"wrote {gridPath}");
+        }
         if (diversityLayouts > 0)
         {
             await output.WriteLineAsync($"Diversity: {Math.Min(diversityLayouts, cases.Count)} layouts, 4 candidates each, plain and by region...");

@@ -74,7 +74,8 @@ public sealed class RegionsEvaluator(CascadeModel model, CascadeModel? judge = n
         _ => (c.Second, [new(c.First, 0.25, 0.25, 0.5, 0.5)]),
     };
 
-    public RegionsReport Run(IReadOnlyList<RegionLayoutCase> cases, Action<string>? log = null)
+    /// <param name="onPicture">Hears every picture made: its case, whether it was asked by region, and the picture [1, 3, r, r] (valid during the call).</param>
+    public RegionsReport Run(IReadOnlyList<RegionLayoutCase> cases, Action<string>? log = null, Action<RegionLayoutCase, bool, TorchSharp.torch.Tensor>? onPicture = null)
     {
         int size = model.Stages[^1].Config.Resolution;
         var results = new List<RegionsResult>();
@@ -93,6 +94,7 @@ public sealed class RegionsEvaluator(CascadeModel model, CascadeModel? judge = n
                     Prompt = regions ? prompt : $"{c.First} and {c.Second}", Seeds = [c.Seed], Regions = regions ? layout : null,
                     StepsPerStage = baseSteps is { } steps ? [steps] : null,
                 });
+                onPicture?.Invoke(c, regions, images);
                 var picture = ImageTensor.ToRgbBatch(images)[0];
                 var (partA, partB) = Parts(picture, c.Kind);
                 bool aRight = ColourPalette.Dominant(partA, 3) == c.FirstColour, bRight = ColourPalette.Dominant(partB, 3) == c.SecondColour;
