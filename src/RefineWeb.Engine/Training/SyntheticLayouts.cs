@@ -5,7 +5,7 @@ namespace RefineWeb.Engine.Training;
 /// <summary>
 /// Layouts made from the data set, with exact ground truth for free (the Cascaded Refinement Networks paper trains on
 /// layouts; here they are composed): a row becomes two emoji on one white canvas at half size, side by side or one
-/// above the other, or one emoji at half size in the centre of another drawn whole. The row keeps its own caption; its
+/// above the other, or one emoji at half size drawn over the centre of another drawn whole (its white ground left out). The row keeps its own caption; its
 /// layout is the region its own emoji fills (a half, or the centre square) and its loss counts that region alone, so
 /// the network learns to draw the caption there whatever the rest of the picture holds, which is how prompts by
 /// region use it (each region's prediction is kept inside its region only).
@@ -39,7 +39,7 @@ public static class SyntheticLayouts
             if (placement == Placement.Centre)
             {
                 picture.copy_(others[b]);
-                Paste(picture, small[b], quarter, quarter);
+                Paste(picture, small[b], quarter, quarter, overWhite: false);
                 region.zero_();
                 region[.., TensorIndex.Slice(quarter, quarter + half), TensorIndex.Slice(quarter, quarter + half)].fill_(1);
                 continue;
@@ -51,8 +51,8 @@ public static class SyntheticLayouts
             (long Top, long Left) Corner(bool firstHalf) => sideBySide ? (quarter, firstHalf ? 0 : half) : (firstHalf ? 0 : half, quarter);
             var (ownTop, ownLeft) = Corner(first);
             var (otherTop, otherLeft) = Corner(!first);
-            Paste(picture, small[b], ownTop, ownLeft);
-            Paste(picture, othersSmall[b], otherTop, otherLeft);
+            Paste(picture, small[b], ownTop, ownLeft, overWhite: true);
+            Paste(picture, othersSmall[b], otherTop, otherLeft, overWhite: true);
             region.zero_();
             if (sideBySide) region[.., .., TensorIndex.Slice(ownLeft, ownLeft + half)].fill_(1);
             else region[.., TensorIndex.Slice(ownTop, ownTop + half), ..].fill_(1);
@@ -60,8 +60,22 @@ public static class SyntheticLayouts
         return (pictures.MoveToOuterDisposeScope(), layout.MoveToOuterDisposeScope());
     }
 
-    static void Paste(Tensor canvas, Tensor picture, long top, long left) =>
-        canvas[.., TensorIndex.Slice(top, top + picture.shape[1]), TensorIndex.Slice(left, left + picture.shape[2])].copy_(picture);
+    /// <summary>
+    /// Puts <paramref name="picture"/> (on white) on the canvas at (top, left). Over another emoji only its drawing goes
+    /// down, not its white ground: the emoji's coverage of a pixel is how far its darkest channel is from white (full
+    /// from a tenth of the range on), so the emoji beneath shows around it instead of a white box the network would learn.
+    /// </summary>
+    static void Paste(Tensor canvas, Tensor picture, long top, long left, bool overWhite)
+    {
+        var target = canvas[.., TensorIndex.Slice(top, top + picture.shape[1]), TensorIndex.Slice(left, left + picture.shape[2])];
+        if (overWhite)
+        {
+            target.copy_(picture);
+            return;
+        }
+        using var coverage = ((1 - picture.amin([0], keepdim: true)) / 0.2).clamp(0, 1);
+        target.copy_(coverage * picture + (1 - coverage) * target);
+    }
 
     /// <summary>Each row's placement: a layout with probability <paramref name="share"/>, its kind uniform among the five.</summary>
     public static IReadOnlyList<Placement> Draw(int batch, double share, Generator generator)

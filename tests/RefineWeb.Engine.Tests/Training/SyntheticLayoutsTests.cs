@@ -78,11 +78,12 @@ public sealed class SyntheticLayoutsTests
     {
         using var scope = NewDisposeScope();
         var (own, ownSmall, other, otherSmall) = Pictures(2, 8);
+        ownSmall[0, .., 0, 0].fill_(1); // a corner of white ground: the emoji beneath shows there, not a white box
         var (pictures, layout) = SyntheticLayouts.Compose(own, ownSmall, other, otherSmall, [Placement.Centre, Placement.Whole]);
         Assert.Equal("""
             xxxxxxxx
             xxxxxxxx
-            xxooooxx
+            xxxoooxx
             xxooooxx
             xxooooxx
             xxooooxx
