@@ -64,16 +64,18 @@ BASE=$!
   train refiner128 --steps 1200 --batch-size 24 --crop 64 --learning-rate 8e-4 --sample-every 200
   train refiner256 --steps 1500 --batch-size 32 --crop 64 --learning-rate 8e-4 --sample-every 250
   # refiner32 and refiner64 fine-tuned on the vector art (rendered at 256 px, box-filtered down as the fidelity
-  # evaluation does), which they had never seen, then lengthened twice; refiner256 fine-tuned with the edge loss
+  # evaluation does), which they had never seen, then lengthened three times; refiner256 fine-tuned with the edge loss
   # (model card: Refiners on the vector art).
   R32=(--vector-art 256 --warmup 100 --batch-size 32 --seed 6 --learning-rate 4e-4 --sample-every 200)
   R64=(--vector-art 256 --warmup 100 --batch-size 32 --crop 32 --seed 6 --learning-rate 4e-4 --sample-every 200)
   finetune refiner32 refiner32-vector "${R32[@]}" --steps 1200
   lengthen refiner32 refiner32-vector "${R32[@]}" --steps 2400
   lengthen refiner32 refiner32-vector "${R32[@]}" --steps 3600
+  lengthen refiner32 refiner32-vector "${R32[@]}" --steps 4800
   finetune refiner64 refiner64-vector "${R64[@]}" --steps 1000
   lengthen refiner64 refiner64-vector "${R64[@]}" --steps 2000
   lengthen refiner64 refiner64-vector "${R64[@]}" --steps 3000
+  lengthen refiner64 refiner64-vector "${R64[@]}" --steps 4000
   finetune refiner256 refiner256-edge --edge-loss 1 --warmup 50 --batch-size 32 --crop 64 --seed 6 --steps 600 --learning-rate 2e-4 --sample-every 200
 } &
 OTHERS=$!

@@ -16,15 +16,16 @@ public sealed class GoldenImageTests(ITestOutputHelper output, ShippedModelApp a
 {
     static readonly Dictionary<string, string> Expected = new()
     {
-        // Every picture changed on purpose by issue 38: refiner32 and refiner64 fine-tuned on the vector art, refiner256
-        // with the edge loss (model card: Refiners on the vector art). Each request still runs through the same code.
-        ["text"] = "f567bb06e68388806fdcfd16c2a1f3848e4c09009193b036623235f4507fea8d",
-        ["text-emphasis-batch-1"] = "9b3811aaf0b6e08e1d3364a7e3dac3129b41a8a42b8a7dec54b717aae81adf24",
-        ["text-emphasis-batch-2"] = "9a81b8cee01f5804e456535b3ab1bd984eb824dd0386a006be376158035ad557",
-        ["text-settings"] = "75d7d4b9763a88901c5bb3c33c8579e5d7e2a63e6c219e7d6db3824420b6773b",
-        ["refine-region"] = "2c4a9b9ca9307272bc6be6a3648d5abc5daa4b7d99db207a97d026ae7c3eb610",
-        ["refine-whole"] = "5795203c6546f694d24ff026ac4b09debb1a8c7afe0db644b612754e890c3d28",
-        ["upscale"] = "f0860bf1a2f73a0473b7bed0737fd4dca620093b298bc4df5fabeafb1ed0266d",
+        // Every picture changed on purpose by issue 38: refiner32 and refiner64 fine-tuned on the vector art (lengthened to
+        // 4800 / 4000 steps), refiner256 with the edge loss (model card: Refiners on the vector art). Each request still
+        // runs through the same code.
+        ["text"] = "473ed7353356d8f7a7ba3d1df588dd9a13e8ed4b69b3f01ea4474ef9471e41a6",
+        ["text-emphasis-batch-1"] = "3da2abcb60ede60b6e6e82d9cd2502fc0e4e5cd357384b51dde4774ed9bd899a",
+        ["text-emphasis-batch-2"] = "7242d67daf7fc44fb38b0daa6396594fb864652db6d0d7c9e4ae2660a5ad28b2",
+        ["text-settings"] = "d350a39f73abdcb561b684c81ae8dee464da4de69eb804a41f0f9296d5cac937",
+        ["refine-region"] = "b52e8d68b9677524b84a153315725c02e8a523129ac511bb0a45a889fb963170",
+        ["refine-whole"] = "47e3d7f5447e61f29ca32bd611c29a57c35d458f1b64ae2810ba91fca3e631fa",
+        ["upscale"] = "6beef0b767d734649cf9be2d25f3dcf799255fbd1282514fa663ea60e07d6ac7",
     };
 
     [Fact]
