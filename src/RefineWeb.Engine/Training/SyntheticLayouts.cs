@@ -5,10 +5,10 @@ namespace RefineWeb.Engine.Training;
 /// <summary>
 /// Layouts made from the data set, with exact ground truth for free (the Cascaded Refinement Networks paper trains on
 /// layouts; here they are composed): a row becomes two emoji on one white canvas at half size, side by side or one
-/// above the other, or one emoji at half size drawn over the centre of another drawn whole (its white ground left out). The row keeps its own caption; its
-/// layout is the region its own emoji fills (a half, or the centre square) and its loss counts that region alone, so
-/// the network learns to draw the caption there whatever the rest of the picture holds, which is how prompts by
-/// region use it (each region's prediction is kept inside its region only).
+/// above the other, or one emoji at half size drawn over the centre of another drawn whole (its white ground left
+/// out). The row keeps its own caption; its layout is the region its own emoji fills (a half, or the centre square)
+/// and its loss counts that region alone, so the network learns to draw the caption there whatever the rest of the
+/// picture holds, which is how prompts by region use it (each region's prediction is kept inside its region only).
 /// </summary>
 public static class SyntheticLayouts
 {
