@@ -14,8 +14,8 @@ public static class ImageQuality
     public static double Psnr(Tensor images, Tensor references)
     {
         using var scope = NewDisposeScope();
-        var mse = (Quantize(images) - Quantize(references)).square().mean([1, 2, 3]);
-        var psnr = (10 * (1.0 / mse.AtLeast(1e-10)).log10()).AtMost(100);
+        var mse = (Quantize(images) - Quantize(references)).Power(2).mean([1, 2, 3]);
+        var psnr = mse.AtLeast(1e-10).DividedInto(1.0).log10().Times(10).AtMost(100);
         return psnr.mean().item<double>();
     }
 
@@ -35,7 +35,7 @@ public static class ImageQuality
         var sigmaX = Blur(x * x) - muX * muX;
         var sigmaY = Blur(y * y) - muY * muY;
         var sigmaXy = Blur(x * y) - muX * muY;
-        var map = (2 * muX * muY + c1) * (2 * sigmaXy + c2) / ((muX * muX + muY * muY + c1) * (sigmaX + sigmaY + c2));
+        var map = (muX.Times(2) * muY).Plus(c1) * sigmaXy.Times(2).Plus(c2) / ((muX * muX).Plus(muY * muY).Plus(c1) * sigmaX.Plus(sigmaY).Plus(c2));
         return map.mean().item<double>();
     }
 
@@ -49,17 +49,17 @@ public static class ImageQuality
         var x = Quantize(images);
         var dx = x[.., .., ..^1, 1..] - x[.., .., ..^1, ..^1];
         var dy = x[.., .., 1.., ..^1] - x[.., .., ..^1, ..^1];
-        return (dx.square() + dy.square()).sqrt().mean().item<double>();
+        return dx.Power(2).Plus(dy.Power(2)).sqrt().mean().item<double>();
     }
 
     /// <summary>[-1, 1] to 8-bit levels, then to [0, 1].</summary>
     static Tensor Quantize(Tensor images) =>
-        ((images.detach().to(ScalarType.Float64) + 1) * 127.5).round().ClampTo(0, 255) / 255.0;
+        images.detach().to(ScalarType.Float64).Plus(1).Times(127.5).round().ClampTo(0, 255).Over(255.0);
 
     static Tensor GaussianWindow(int size, double sigma)
     {
-        var coordinates = ScalarArguments.Range(0, size, ScalarType.Float64) - (size - 1) / 2.0;
-        var g = (-(coordinates * coordinates) / (2 * sigma * sigma)).exp();
+        var coordinates = ScalarArguments.Range(0, size, ScalarType.Float64).Minus((size - 1) / 2.0);
+        var g = (-(coordinates * coordinates)).Over(2 * sigma * sigma).exp();
         g = g / g.sum();
         return g.outer(g).view(1, 1, size, size);
     }

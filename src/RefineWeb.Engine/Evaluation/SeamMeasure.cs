@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Evaluation;
@@ -29,40 +30,40 @@ public static class SeamMeasure
         using var scope = NewDisposeScope();
         if (image.dim() != 3 || mask.dim() != 2 || image.shape[1] != mask.shape[0] || image.shape[2] != mask.shape[1])
             throw new ArgumentException("The image must be [3, H, W] and the mask [H, W] of the same size.");
-        var inside = (mask > 0).to(ScalarType.Float32);
-        var levels = image.to(ScalarType.Float32) * 127.5; // [-1, 1] spans 255 levels
+        var inside = mask.GreaterThan(0).to(ScalarType.Float32);
+        var levels = image.to(ScalarType.Float32).Times(127.5); // [-1, 1] spans 255 levels
 
         // Steps between horizontal and vertical neighbours (mean over channels), and which pairs straddle the border.
         var stepX = (levels[.., .., 1..] - levels[.., .., ..^1]).abs().mean([0]);
         var stepY = (levels[.., 1.., ..] - levels[.., ..^1, ..]).abs().mean([0]);
         var acrossX = (inside[.., 1..] - inside[.., ..^1]).abs();
         var acrossY = (inside[1.., ..] - inside[..^1, ..]).abs();
-        double borderPairs = (acrossX.sum() + acrossY.sum()).item<float>();
+        double borderPairs = acrossX.sum().Plus(acrossY.sum()).item<float>();
         if (borderPairs == 0) throw new ArgumentException("The mask has no border inside the picture (it is empty or covers everything).");
 
         // Pixels on the border, widened into a band on both sides.
         var onBorder = zeros_like(inside);
-        onBorder[.., 1..] += acrossX;
-        onBorder[.., ..^1] += acrossX;
-        onBorder[1.., ..] += acrossY;
-        onBorder[..^1, ..] += acrossY;
-        var band = nn.functional.max_pool2d((onBorder > 0).to(ScalarType.Float32).unsqueeze(0).unsqueeze(0), 2 * Band + 1, stride: 1, padding: Band).squeeze(0).squeeze(0);
-        var sameSideX = band[.., 1..] * band[.., ..^1] * (1 - acrossX);
-        var sameSideY = band[1.., ..] * band[..^1, ..] * (1 - acrossY);
+        onBorder[.., 1..].PlusInPlace(acrossX);
+        onBorder[.., ..^1].PlusInPlace(acrossX);
+        onBorder[1.., ..].PlusInPlace(acrossY);
+        onBorder[..^1, ..].PlusInPlace(acrossY);
+        var band = nn.functional.max_pool2d(onBorder.GreaterThan(0).to(ScalarType.Float32).unsqueeze(0).unsqueeze(0), 2 * Band + 1, stride: 1, padding: Band).squeeze(0).squeeze(0);
+        var sameSideX = band[.., 1..] * band[.., ..^1] * acrossX.SubtractedFrom(1);
+        var sameSideY = band[1.., ..] * band[..^1, ..] * acrossY.SubtractedFrom(1);
 
-        double seam = ((stepX * acrossX).sum() + (stepY * acrossY).sum()).item<float>() / borderPairs;
-        double texturePairs = (sameSideX.sum() + sameSideY.sum()).item<float>();
-        double texture = texturePairs == 0 ? 0 : ((stepX * sameSideX).sum() + (stepY * sameSideY).sum()).item<float>() / texturePairs;
+        double seam = (stepX * acrossX).sum().Plus((stepY * acrossY).sum()).item<float>() / borderPairs;
+        double texturePairs = sameSideX.sum().Plus(sameSideY.sum()).item<float>();
+        double texture = texturePairs == 0 ? 0 : (stepX * sameSideX).sum().Plus((stepY * sameSideY).sum()).item<float>() / texturePairs;
 
         var bandInside = band * inside;
-        var bandOutside = band * (1 - inside);
-        var meanInside = (levels * bandInside).sum([1, 2]) / bandInside.sum().clamp_min(1);
-        var meanOutside = (levels * bandOutside).sum([1, 2]) / bandOutside.sum().clamp_min(1);
+        var bandOutside = band * inside.SubtractedFrom(1);
+        var meanInside = (levels * bandInside).sum([1, 2]) / bandInside.sum().AtLeast(1);
+        var meanOutside = (levels * bandOutside).sum([1, 2]) / bandOutside.sum().AtLeast(1);
         double gap = (meanInside - meanOutside).abs().mean().item<float>();
         var insideX = inside[.., 1..] * inside[.., ..^1];
         var insideY = inside[1.., ..] * inside[..^1, ..];
-        double insidePairs = (insideX.sum() + insideY.sum()).item<float>();
-        double insideStep = insidePairs == 0 ? 0 : ((stepX * insideX).sum() + (stepY * insideY).sum()).item<float>() / insidePairs;
+        double insidePairs = insideX.sum().Plus(insideY.sum()).item<float>();
+        double insideStep = insidePairs == 0 ? 0 : (stepX * insideX).sum().Plus((stepY * insideY).sum()).item<float>() / insidePairs;
         return new SeamScore(seam, texture, gap, insideStep);
     }
 }

@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Imaging;
@@ -9,7 +10,7 @@ public static class GreyscaleView
     public static Tensor Of(Tensor images)
     {
         using var scope = NewDisposeScope();
-        var luma = images[.., 0..1] * 0.299 + images[.., 1..2] * 0.587 + images[.., 2..3] * 0.114;
+        var luma = images[.., 0..1].Times(0.299).Plus(images[.., 1..2].Times(0.587)).Plus(images[.., 2..3].Times(0.114));
         return luma.expand(-1, 3, -1, -1).contiguous().MoveToOuterDisposeScope();
     }
 }

@@ -28,7 +28,7 @@ public static class ImageTensor
         byte[] all;
         using (NewDisposeScope())
         {
-            var bytes = ((images.detach().cpu().to(ScalarType.Float32) + 1) * 127.5).round().ClampTo(0, 255).to(ScalarType.Byte);
+            var bytes = images.detach().cpu().to(ScalarType.Float32).Plus(1).Times(127.5).round().ClampTo(0, 255).to(ScalarType.Byte);
             all = bytes.permute(0, 2, 3, 1).contiguous().data<byte>().ToArray();
         }
         int size = height * width * 3;
@@ -39,7 +39,7 @@ public static class ImageTensor
     public static Tensor FromRgb(RgbImage image)
     {
         using var scope = NewDisposeScope();
-        var result = tensor(image.Pixels, [image.Height, image.Width, 3]).permute(2, 0, 1).to(ScalarType.Float32) / 127.5 - 1;
+        var result = tensor(image.Pixels, [image.Height, image.Width, 3]).permute(2, 0, 1).to(ScalarType.Float32).Over(127.5).Minus(1);
         return result.contiguous().MoveToOuterDisposeScope();
     }
 
@@ -66,7 +66,7 @@ public static class ImageTensor
             rgb[j + 2] = pixels[i + 2];
         }
         using var scope = NewDisposeScope();
-        var result = tensor(rgb, [height, width, 3]).permute(2, 0, 1).to(ScalarType.Float32) / 127.5 - 1;
+        var result = tensor(rgb, [height, width, 3]).permute(2, 0, 1).to(ScalarType.Float32).Over(127.5).Minus(1);
         return result.contiguous().MoveToOuterDisposeScope();
     }
 }

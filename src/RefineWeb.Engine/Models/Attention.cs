@@ -36,7 +36,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         var k = to_k.call(context).view(batch, keys, heads, headWidth).transpose(1, 2);
         var v = to_v.call(context).view(batch, keys, heads, headWidth).transpose(1, 2);
 
-        var scores = q.matmul(k.transpose(-2, -1)) * (1.0 / Math.Sqrt(headWidth));
+        var scores = q.matmul(k.transpose(-2, -1)).Times(1.0 / Math.Sqrt(headWidth));
         if (keyMask is not null)
             scores = scores.MaskedFill(keyMask.logical_not().view(batch, 1, 1, keys), double.NegativeInfinity);
         var probabilities = scores.softmax(-1);

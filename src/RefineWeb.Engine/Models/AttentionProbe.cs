@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Models;
@@ -22,14 +23,14 @@ public sealed class AttentionProbe(int resolution) : IDisposable
         var maps = probabilities.detach().mean([1]).transpose(1, 2).reshape(batch, tokens, height, width);
         if (height != Resolution || width != Resolution)
             maps = nn.functional.interpolate(maps, [Resolution, Resolution], mode: InterpolationMode.Bilinear, align_corners: false);
-        var total = sum is null ? maps.clone() : sum + maps;
+        var total = sum is null ? maps.clone() : sum.Plus(maps);
         sum?.Dispose();
         sum = total.DetachFromDisposeScope();
         layers++;
     }
 
     /// <summary>[B, L, r, r]: each token's mean attention per position, or null before any layer was heard.</summary>
-    public Tensor? Maps() => sum is null ? null : sum / layers;
+    public Tensor? Maps() => sum?.Over(layers);
 
     public void Dispose() => sum?.Dispose();
 }

@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -69,12 +70,12 @@ public sealed class ConditionalUNet : nn.Module<DenoiserInput, Tensor>
             throw new ArgumentException($"Image sides must be multiples of {Config.SizeMultiple}; got {sample.shape[2]}x{sample.shape[3]}.");
 
         var embedding = time_embedding.call(SinusoidalEmbedding.Of(input.Timesteps, Config.BaseChannels))
-            + text_embedding.call(input.Text.Pooled);
+            .Plus(text_embedding.call(input.Text.Pooled));
         if (noise_level_embedding is not null)
         {
             if (input.LowResolution is null || input.LowResolutionNoiseLevel is null)
                 throw new ArgumentException("A refiner needs the upsampled lower-resolution image and its noise level.");
-            embedding = embedding + noise_level_embedding.call(SinusoidalEmbedding.Of(input.LowResolutionNoiseLevel, Config.BaseChannels));
+            embedding = embedding.Plus(noise_level_embedding.call(SinusoidalEmbedding.Of(input.LowResolutionNoiseLevel, Config.BaseChannels)));
             sample = cat([sample, input.LowResolution], 1);
         }
         if (Config.LayoutChannels > 0)
@@ -117,7 +118,7 @@ public sealed class ConditionalUNet : nn.Module<DenoiserInput, Tensor>
         long batch = h.shape[0], height = h.shape[2], width = h.shape[3];
         var columns = nn.functional.unfold(h, 3, padding: 1); // [B, C*9, H*W]
         var weight = conv_out.weight!.view(conv_out.weight.shape[0], -1); // [out, C*9]
-        var output = weight.matmul(columns) + conv_out.bias!.view(1, -1, 1);
+        var output = weight.matmul(columns).Plus(conv_out.bias!.view(1, -1, 1));
         return output.view(batch, -1, height, width);
     }
 }

@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -38,8 +39,8 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor, Tensor>
     {
         var h = conv1.call(nn.functional.silu(norm1.call(x)));
         var scaleShift = embedding_projection.call(nn.functional.silu(embedding)).unsqueeze(-1).unsqueeze(-1).chunk(2, 1);
-        h = norm2.call(h) * (1 + scaleShift[0]) + scaleShift[1];
+        h = (norm2.call(h) * scaleShift[0].Plus(1)).Plus(scaleShift[1]);
         h = conv2.call(dropout.call(nn.functional.silu(h)));
-        return skip.call(x) + h;
+        return skip.call(x).Plus(h);
     }
 }

@@ -10,7 +10,7 @@ public static class SinusoidalEmbedding
     public static Tensor Of(Tensor values, int width)
     {
         int half = width / 2;
-        var frequencies = exp(ScalarArguments.Range(0, half, ScalarType.Float32, values.device) * (-Math.Log(10000.0) / half));
+        var frequencies = exp(ScalarArguments.Range(0, half, ScalarType.Float32, values.device).Times(-Math.Log(10000.0) / half));
         var angles = values.to(ScalarType.Float32).unsqueeze(1) * frequencies.unsqueeze(0);
         return cat([angles.sin(), angles.cos()], 1);
     }

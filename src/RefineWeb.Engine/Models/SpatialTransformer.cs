@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -41,10 +42,10 @@ public sealed class SpatialTransformer : nn.Module<Tensor, Conditioning, Tensor>
         long batch = x.shape[0], channels = x.shape[1], height = x.shape[2], width = x.shape[3];
         var tokens = proj_in.call(norm_in.call(x).flatten(2).transpose(1, 2)); // [B, HW, C]
         var normed = norm_self.call(tokens);
-        tokens = tokens + self_attention.call(normed, normed, null);
-        tokens = tokens + cross_attention.Forward(norm_cross.call(tokens), conditioning.TextTokens, conditioning.TextMask, conditioning.TokenWeights,
-            conditioning.Probe is { } probe ? probabilities => probe.Record(probabilities, height, width) : null);
-        tokens = tokens + mlp.call(norm_mlp.call(tokens));
-        return x + proj_out.call(tokens).transpose(1, 2).reshape(batch, channels, height, width);
+        tokens = tokens.Plus(self_attention.call(normed, normed, null));
+        tokens = tokens.Plus(cross_attention.Forward(norm_cross.call(tokens), conditioning.TextTokens, conditioning.TextMask, conditioning.TokenWeights,
+            conditioning.Probe is { } probe ? probabilities => probe.Record(probabilities, height, width) : null));
+        tokens = tokens.Plus(mlp.call(norm_mlp.call(tokens)));
+        return x.Plus(proj_out.call(tokens).transpose(1, 2).reshape(batch, channels, height, width));
     }
 }

@@ -24,8 +24,8 @@ public sealed class TransformerLayer : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor mask)
     {
         var normed = norm1.call(x);
-        x = x + attention.call(normed, normed, mask);
-        return x + mlp.call(norm2.call(x));
+        x = x.Plus(attention.call(normed, normed, mask));
+        return x.Plus(mlp.call(norm2.call(x)));
     }
 }
 
@@ -47,7 +47,7 @@ public sealed class TextEncoder : nn.Module<Tensor, TextEncoding>
         config.Validate();
         Config = config;
         token_embedding = nn.Embedding(config.VocabularySize, config.Width);
-        position_embedding = nn.Parameter(randn(config.MaxLength, config.Width) * 0.02);
+        position_embedding = nn.Parameter(randn(config.MaxLength, config.Width).Times(0.02));
         layers = nn.ModuleList(Enumerable.Range(0, config.Layers)
             .Select(i => new TransformerLayer($"layer{i}", config.Width, config.Heads)).ToArray());
         final_norm = nn.LayerNorm(config.Width);
@@ -60,7 +60,7 @@ public sealed class TextEncoder : nn.Module<Tensor, TextEncoding>
         if (length > Config.MaxLength)
             throw new ArgumentException($"{length} tokens exceed the text encoder's maximum of {Config.MaxLength}.");
         var mask = tokenIds.NotEqualTo(0);
-        var x = token_embedding.call(tokenIds) + position_embedding.narrow(0, 0, length).unsqueeze(0);
+        var x = token_embedding.call(tokenIds).Plus(position_embedding.narrow(0, 0, length).unsqueeze(0));
         foreach (var layer in layers) x = layer.call(x, mask);
         x = final_norm.call(x);
         var weights = mask.unsqueeze(-1).to(x.dtype);

@@ -4,13 +4,59 @@ using static TorchSharp.torch;
 namespace RefineWeb.Engine.Runtime;
 
 /// <summary>
-/// The tensor methods this engine calls with a plain number, each handing libtorch a Scalar it owns and disposes.
-/// TorchSharp 0.107 converts a number to a Scalar implicitly and leaves that Scalar to the finalizer, which may free
-/// it while libtorch still reads it (a training run died once in AdamW on a garbage scalar). TorchSharp's arithmetic
-/// operators (<c>x * 0.5</c>) already dispose their own; these cover the methods that do not.
+/// Tensor arithmetic with plain numbers, each handing libtorch a Scalar that stays alive until libtorch is done.
+/// TorchSharp 0.107 converts a number to a Scalar implicitly, and its operators with a number (<c>x * 0.5</c>,
+/// <c>1 - x</c>) and even <c>a + b</c> of two tensors (an alpha of 1) make one inside: none is disposed, so once
+/// the call has read its handle the finalizer may free it while libtorch still reads it. Under garbage collection
+/// from other threads that made a garbage scalar: wrong numbers, or "Expected false to be true" from
+/// <c>c10::Scalar::toFloat</c> (seen as a rare engine failure on a busy machine, and in training once, in AdamW).
+/// build/BannedSymbols.txt makes those calls build errors; these are what to write instead. Written here because no
+/// TorchSharp release served here disposes them.
 /// </summary>
 public static class ScalarArguments
 {
+    /// <summary>1, for the alpha of an addition: held by this class for the life of the process, so never finalized
+    /// (libtorch only reads a Scalar, so one shared across threads is safe).</summary>
+    static readonly Scalar One = 1.ToScalar();
+
+    /// <summary><c>a + b</c>.</summary>
+    public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
+
+    /// <summary>In place <c>x += value</c> for a Scalar the caller holds.</summary>
+    public static Tensor PlusInPlace(this Tensor x, Scalar value) => x.add_(value, One);
+
+    /// <summary>In place <c>a += b</c>.</summary>
+    public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, One);
+
+    /// <summary><c>x + value</c> (and <c>value + x</c>: the same sum).</summary>
+    public static Tensor Plus(this Tensor x, double value) => With(value.ToScalar(), v => x.add(v, One));
+
+    /// <summary><c>x - value</c>.</summary>
+    public static Tensor Minus(this Tensor x, double value) => With(value.ToScalar(), x.sub);
+
+    /// <summary><c>value - x</c>, as TorchSharp computes it (the negation plus the value).</summary>
+    public static Tensor SubtractedFrom(this Tensor x, double value)
+    {
+        using var negated = x.negative();
+        return With(value.ToScalar(), v => negated.add(v, One));
+    }
+
+    /// <summary><c>x * value</c> (and <c>value * x</c>).</summary>
+    public static Tensor Times(this Tensor x, double value) => With(value.ToScalar(), x.mul);
+
+    /// <summary><c>x / value</c>.</summary>
+    public static Tensor Over(this Tensor x, double value) => With(value.ToScalar(), v => x.div(v));
+
+    /// <summary><c>value / x</c>, as TorchSharp computes it (the reciprocal times the value).</summary>
+    public static Tensor DividedInto(this Tensor x, double value)
+    {
+        using var reciprocal = x.reciprocal();
+        return With(value.ToScalar(), reciprocal.mul);
+    }
+
+    /// <summary><c>x ** exponent</c> (<c>square()</c> is <c>pow(2)</c>).</summary>
+    public static Tensor Power(this Tensor x, double exponent) => With(exponent.ToScalar(), x.pow);
+
     /// <summary><c>clamp(min, max)</c>.</summary>
     public static Tensor ClampTo(this Tensor x, double min, double max)
     {

@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Schedulers;
@@ -9,7 +10,7 @@ namespace RefineWeb.Engine.Schedulers;
 public static class ClassifierFreeGuidance
 {
     public static Tensor Combine(Tensor conditional, Tensor unconditional, double scale) =>
-        unconditional + scale * (conditional - unconditional);
+        unconditional.Plus((conditional - unconditional).Times(scale));
 
     /// <summary>Splits a doubled batch [cond; uncond] and combines it.</summary>
     public static Tensor CombineBatch(Tensor doubled, double scale)

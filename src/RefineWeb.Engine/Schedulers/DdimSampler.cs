@@ -34,12 +34,12 @@ public sealed class DdimSampler(NoiseSchedule schedule, double eta = 0.0, bool c
         {
             x0 = x0.ClampTo(-1, 1);
             // Keep eps consistent with the clipped x0 so the step stays on the same trajectory.
-            eps = (sample - Math.Sqrt(abT) * x0) / Math.Sqrt(1 - abT);
+            eps = (sample - x0.Times(Math.Sqrt(abT))).Over(Math.Sqrt(1 - abT));
         }
         double sigma = Eta * Math.Sqrt((1 - abPrev) / (1 - abT)) * Math.Sqrt(1 - abT / abPrev);
-        var previous = Math.Sqrt(abPrev) * x0 + Math.Sqrt(Math.Max(1 - abPrev - sigma * sigma, 0)) * eps;
+        var previous = x0.Times(Math.Sqrt(abPrev)).Plus(eps.Times(Math.Sqrt(Math.Max(1 - abPrev - sigma * sigma, 0))));
         if (sigma > 0)
-            previous = previous + sigma * randn(sample.shape, sample.dtype, sample.device, generator: generator);
+            previous = previous.Plus(randn(sample.shape, sample.dtype, sample.device, generator: generator).Times(sigma));
         return new SamplerStep(previous.MoveToOuterDisposeScope(), x0.MoveToOuterDisposeScope());
     }
 

@@ -53,9 +53,9 @@ public sealed class DpmSolverPlusPlusSampler(NoiseSchedule schedule, bool clipSa
             {
                 double hPrevious = Lambda(t) - Lambda(timesteps[index - 1]);
                 double r = hPrevious / h;
-                d = x0 + (x0 - previousOriginal) / (2 * r);
+                d = x0.Plus((x0 - previousOriginal).Over(2 * r));
             }
-            result = sigmaNext / Schedule.NoiseScale(t) * sample - alphaNext * (Math.Exp(-h) - 1) * d;
+            result = sample.Times(sigmaNext / Schedule.NoiseScale(t)) - d.Times(alphaNext * (Math.Exp(-h) - 1));
         }
 
         previousOriginal?.Dispose();

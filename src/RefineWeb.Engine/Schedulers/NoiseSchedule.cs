@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -62,7 +63,7 @@ public sealed class NoiseSchedule
     {
         using var scope = NewDisposeScope();
         var (alpha, sigma) = ScalesFor(timesteps, original);
-        return (alpha * original + sigma * noise).MoveToOuterDisposeScope();
+        return (alpha * original).Plus(sigma * noise).MoveToOuterDisposeScope();
     }
 
     /// <summary>What the network is trained to output for <see cref="Prediction"/>.</summary>
@@ -92,12 +93,12 @@ public sealed class NoiseSchedule
     {
         double alpha = SignalScale(t), sigma = NoiseScale(t);
         using var scope = NewDisposeScope();
-        var eps = (sample - alpha * original) / sigma;
+        var eps = (sample - original.Times(alpha)).Over(sigma);
         var output = Prediction switch
         {
             PredictionType.Epsilon => eps,
             PredictionType.Sample => original.alias(),
-            _ => alpha * eps - sigma * original,
+            _ => eps.Times(alpha) - original.Times(sigma),
         };
         return output.MoveToOuterDisposeScope();
     }
@@ -114,16 +115,16 @@ public sealed class NoiseSchedule
         {
             case PredictionType.Epsilon:
                 eps = modelOutput.alias();
-                x0 = (sample - sigma * modelOutput) / alpha;
+                x0 = (sample - modelOutput.Times(sigma)).Over(alpha);
                 break;
             case PredictionType.Sample:
                 x0 = modelOutput.alias();
-                eps = (sample - alpha * modelOutput) / sigma;
+                eps = (sample - modelOutput.Times(alpha)).Over(sigma);
                 break;
             default:
                 // x0 = alpha x_t - sigma v ; eps = sigma x_t + alpha v   (alpha^2 + sigma^2 = 1)
-                x0 = alpha * sample - sigma * modelOutput;
-                eps = sigma * sample + alpha * modelOutput;
+                x0 = sample.Times(alpha) - modelOutput.Times(sigma);
+                eps = sample.Times(sigma).Plus(modelOutput.Times(alpha));
                 break;
         }
         return (x0.MoveToOuterDisposeScope(), eps.MoveToOuterDisposeScope());
@@ -150,6 +151,6 @@ public sealed class NoiseSchedule
         var shape = new long[like.dim()];
         Array.Fill(shape, 1L);
         shape[0] = -1;
-        return (ab.sqrt().reshape(shape), (1 - ab).sqrt().reshape(shape));
+        return (ab.sqrt().reshape(shape), ab.SubtractedFrom(1).sqrt().reshape(shape));
     }
 }

@@ -207,7 +207,7 @@ public sealed class ContinuousBatch<TKey>(ImageEngine engine) : IDisposable wher
         }
 
         /// <summary>What the stage denoises as pictures in [-1, 1] (a residual over the upsampled stage below, or the picture).</summary>
-        public Tensor AsImage(Tensor denoised) => Config.DenoisesResidual ? (Upsampled! + denoised / Config.ResidualScale).ClampTo(-1, 1) : denoised;
+        public Tensor AsImage(Tensor denoised) => Config.DenoisesResidual ? Upsampled!.Plus(denoised.Over(Config.ResidualScale)).ClampTo(-1, 1) : denoised;
 
         /// <summary>The stage's result as pictures, its own tensor kept out of every scope (the next stage's input, or the final pictures).</summary>
         public Tensor Image() => Keep(Config.DenoisesResidual ? AsImage(Sample!) : Sample!.clone());

@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -58,7 +59,7 @@ public sealed class AdamW : IDisposable
             first.mul_(beta1Scalar).add_(grad, alpha: oneMinusBeta1);
             second.mul_(beta2Scalar).addcmul_(grad, grad, value: oneMinusBeta2);
             if (weightDecay > 0) p.mul_(decay);
-            var denominator = second.div(secondCorrection).sqrt_().add_(epsilonScalar);
+            var denominator = second.div(secondCorrection).sqrt_().PlusInPlace(epsilonScalar);
             p.addcdiv_(first, denominator, value: stepSize);
         }
     }

@@ -37,7 +37,7 @@ public sealed class AlignmentObjective(AlignmentModel model, Device? device = nu
         var targets = same / same.sum(1, keepdim: true);
         var imageToText = -(targets * logits.log_softmax(1)).sum(1).mean();
         var textToImage = -(targets * logits.t().log_softmax(1)).sum(1).mean();
-        return (imageToText + textToImage) / 2;
+        return imageToText.Plus(textToImage).Over(2);
     }
 
     /// <summary>For eight fixed captions: the true image, then the four best-matching images among 512 of the set.</summary>

@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Models;
 using RefineWeb.Engine.Pipelines.Cascade;
@@ -44,7 +45,7 @@ public sealed class DiffusionObjective(DiffusionStage stage, Device? device = nu
             var upsampled = StageSampling.UpsampleForRefiner(bank.ImagesAt(indices, resolution / 2), resolution);
             levels = randint(0, options.MaxAugmentationLevel + 1, [batch], dtype: ScalarType.Int64, generator: generator);
             lowResolution = schedule.AddNoise(upsampled, randn(upsampled.shape, generator: generator), levels);
-            if (config.DenoisesResidual) (clean, residualBase) = ((clean - upsampled) * config.ResidualScale, upsampled);
+            if (config.DenoisesResidual) (clean, residualBase) = ((clean - upsampled).Times(config.ResidualScale), upsampled);
         }
         if (options.CropSize > 0 && options.CropSize < resolution)
         {
@@ -67,11 +68,11 @@ public sealed class DiffusionObjective(DiffusionStage stage, Device? device = nu
         var truth = schedule.TrainingTarget(clean, noise, timesteps);
         // A layout row's loss counts its own region only: what the rest of its canvas holds is another prompt's.
         var loss = layout is null ? nn.functional.mse_loss(prediction, truth)
-            : ((prediction - truth).square() * layout).sum() / (layout.sum() * prediction.shape[1]);
+            : ((prediction - truth).Power(2) * layout).sum() / layout.sum().Times(prediction.shape[1]);
         if (options.EdgeLossWeight <= 0) return loss;
         var predicted = schedule.PredictedOriginal(prediction, timesteps, noisy);
-        if (residualBase is not null) predicted = residualBase.to(target) + predicted / config.ResidualScale;
-        return loss + options.EdgeLossWeight * EdgeLoss(predicted, image.to(target));
+        if (residualBase is not null) predicted = residualBase.to(target).Plus(predicted.Over(config.ResidualScale));
+        return loss.Plus(EdgeLoss(predicted, image.to(target)).Times(options.EdgeLossWeight));
     }
 
     /// <summary>L1 distance between the images' horizontal and vertical neighbour differences (their edges).</summary>
@@ -80,7 +81,7 @@ public sealed class DiffusionObjective(DiffusionStage stage, Device? device = nu
         static (Tensor X, Tensor Y) Edges(Tensor t) => (t[.., .., .., 1..] - t[.., .., .., ..^1], t[.., .., 1.., ..] - t[.., .., ..^1, ..]);
         var (px, py) = Edges(predicted);
         var (tx, ty) = Edges(truth);
-        return nn.functional.l1_loss(px, tx) + nn.functional.l1_loss(py, ty);
+        return nn.functional.l1_loss(px, tx).Plus(nn.functional.l1_loss(py, ty));
     }
 
     /// <summary>

@@ -111,7 +111,7 @@ public sealed class ImageBank : IDisposable
     public Tensor ImagesAt(Tensor indices, int resolution)
     {
         using var scope = NewDisposeScope();
-        var batch = images.index_select(0, indices).to(ScalarType.Float32) / 127.5 - 1;
+        var batch = images.index_select(0, indices).to(ScalarType.Float32).Over(127.5).Minus(1);
         return Downsample(batch, resolution).MoveToOuterDisposeScope();
     }
 

@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Training;
@@ -41,10 +42,10 @@ public static class SyntheticLayouts
                 picture.copy_(others[b]);
                 Paste(picture, small[b], quarter, quarter, overWhite: false);
                 region.zero_();
-                region[.., TensorIndex.Slice(quarter, quarter + half), TensorIndex.Slice(quarter, quarter + half)].fill_(1);
+                region[.., TensorIndex.Slice(quarter, quarter + half), TensorIndex.Slice(quarter, quarter + half)].Fill(1);
                 continue;
             }
-            picture.fill_(1); // white
+            picture.Fill(1); // white
             bool sideBySide = placement is Placement.Left or Placement.Right;
             bool first = placement is Placement.Left or Placement.Top;
             // Each emoji is centred in its half: (top, left) of the row's own, then of the other's.
@@ -54,8 +55,8 @@ public static class SyntheticLayouts
             Paste(picture, small[b], ownTop, ownLeft, overWhite: true);
             Paste(picture, othersSmall[b], otherTop, otherLeft, overWhite: true);
             region.zero_();
-            if (sideBySide) region[.., .., TensorIndex.Slice(ownLeft, ownLeft + half)].fill_(1);
-            else region[.., TensorIndex.Slice(ownTop, ownTop + half), ..].fill_(1);
+            if (sideBySide) region[.., .., TensorIndex.Slice(ownLeft, ownLeft + half)].Fill(1);
+            else region[.., TensorIndex.Slice(ownTop, ownTop + half), ..].Fill(1);
         }
         return (pictures.MoveToOuterDisposeScope(), layout.MoveToOuterDisposeScope());
     }
@@ -73,8 +74,8 @@ public static class SyntheticLayouts
             target.copy_(picture);
             return;
         }
-        using var coverage = ((1 - picture.amin([0], keepdim: true)) / 0.2).clamp(0, 1);
-        target.copy_(coverage * picture + (1 - coverage) * target);
+        using var coverage = picture.amin([0], keepdim: true).SubtractedFrom(1).Over(0.2).ClampTo(0, 1);
+        target.copy_((coverage * picture).Plus(coverage.SubtractedFrom(1) * target));
     }
 
     /// <summary>Each row's placement: a layout with probability <paramref name="share"/>, its kind uniform among the five.</summary>

@@ -105,7 +105,7 @@ public sealed partial class GenerationWorker
             var unfinished = running.Keys;
             logger.LogWarning(e, "A step of {Jobs} jobs failed; running them one by one", unfinished.Count);
             foreach (var job in unfinished) End(job, "its step failed; run again alone");
-            foreach (var job in unfinished) RunBatch(engine, [job], stopping);
+            foreach (var job in unfinished) RunBatch(engine, [job], stopping, lastTry: true);
         }
         finally
         {

@@ -178,7 +178,14 @@ public sealed partial class GenerationWorker(IJobSource jobs, EventPublisher pub
 
     const string ShuttingDown = "The server stopped before this generation finished; submit it again.";
 
-    void RunBatch(ImageEngine engine, List<GenerationJob> batch, CancellationToken stopping)
+    /// <summary>
+    /// Runs a whole batch and publishes its outcome. Every job gets two tries before it fails: a batch that fails runs
+    /// again job by job, so only the culprit fails; a job that fails alone (<paramref name="lastTry"/> false) runs once
+    /// more. A failure that does not come back (a one-off, such as the garbage TorchSharp Scalars ScalarArguments now
+    /// prevents) then costs a job its time, not its picture, as it already did a job run step by step (whose failed
+    /// step reruns it alone).
+    /// </summary>
+    void RunBatch(ImageEngine engine, List<GenerationJob> batch, CancellationToken stopping, bool lastTry = false)
     {
         var settings = batch[0].Request.Settings;
         // The batch stops only when every job in it is cancelled (or the host stops); a cancelled job alone just stops hearing about it.
@@ -223,13 +230,13 @@ public sealed partial class GenerationWorker(IJobSource jobs, EventPublisher pub
         {
             Stopped(batch, stopping);
         }
-        catch (Exception e) when (batch.Count > 1)
+        catch (Exception e) when (batch.Count > 1 || !lastTry)
         {
-            // One bad request must not take its batch-mates down: run each alone, so only the culprit fails.
-            logger.LogWarning(e, "A batch of {Jobs} jobs failed; running them one by one", batch.Count);
-            foreach (var job in batch) JobTracing.Ended(job, "its batch failed; run again alone");
+            if (batch.Count > 1) logger.LogWarning(e, "A batch of {Jobs} jobs failed; running them one by one", batch.Count);
+            else logger.LogWarning(e, "Generation {Job} failed; running it once more", batch[0].Id);
+            foreach (var job in batch) JobTracing.Ended(job, "it failed; run again alone");
             foreach (var registration in registrations) registration.Dispose();
-            foreach (var job in batch) RunBatch(engine, [job], stopping);
+            foreach (var job in batch) RunBatch(engine, [job], stopping, lastTry: true);
         }
         catch (Exception e)
         {

@@ -84,24 +84,19 @@ public sealed class StepLevelAdmissionTests(ITestOutputHelper output)
     [InlineData(true, "(blue:1.4) heart")] // emphasis runs as a whole batch: it waits, nothing overtakes it
     public async Task A_job_that_cannot_join_starts_after_the_running_one_ends(bool admission, string prompt)
     {
-        var (firstEvents, secondEvents, errors) = await RunOneAfterTheOtherAsync(admission, prompt);
-        // Known and not yet found: on CI, about one run in four, the first job (admission off) has ended Failed with the
-        // engine's error, which this scenario does not exercise. The scenario runs once more then, and the engine's
-        // logged exception is written to the test's output for whoever hunts it; a second failure fails the test.
-        if (firstEvents[^1].Event.Status == GenerationStatus.Failed || secondEvents[^1].Event.Status == GenerationStatus.Failed)
-        {
-            output.WriteLine("A job failed; running the scenario once more. The app's errors:\n" + string.Join("\n", errors));
-            (firstEvents, secondEvents, errors) = await RunOneAfterTheOtherAsync(admission, prompt);
-        }
+        var (firstEvents, secondEvents, problems) = await RunOneAfterTheOtherAsync(admission, prompt);
+        // This scenario is where CI saw jobs fail on a garbage TorchSharp Scalar (freed by the finalizer mid-call; see
+        // ScalarArguments). Whatever the engine logged goes to the output.
+        if (problems.Count > 0) output.WriteLine("The engine's warnings and errors:\n" + string.Join("\n", problems));
 
-        AssertSucceeded(firstEvents, errors);
-        AssertSucceeded(secondEvents, errors);
+        AssertSucceeded(firstEvents, problems);
+        AssertSucceeded(secondEvents, problems);
         Assert.Equal(1, secondEvents.First(e => e.Event.BatchJobs is not null).Event.BatchJobs);
         Assert.True(FirstStepAt(secondEvents) > LastStepAt(firstEvents), "the second job stepped before the first job's last step");
     }
 
-    /// <summary>The long first job, and a second that cannot join it sent while it runs: both jobs' events, and the app's logged errors.</summary>
-    static async Task<(List<(GenerationEvent Event, long At)> First, List<(GenerationEvent Event, long At)> Second, List<string> Errors)> RunOneAfterTheOtherAsync(
+    /// <summary>The long first job, and a second that cannot join it sent while it runs: both jobs' events, and the engine's logged warnings and errors.</summary>
+    static async Task<(List<(GenerationEvent Event, long At)> First, List<(GenerationEvent Event, long At)> Second, List<string> Problems)> RunOneAfterTheOtherAsync(
         bool admission, string prompt)
     {
         var logs = new LogCapture();
@@ -113,7 +108,8 @@ public sealed class StepLevelAdmissionTests(ITestOutputHelper output)
         var (_, firstStream) = await StartFirstAsync(firstConnection, clock);
         var secondEvents = await StreamAsync(secondConnection, new GenerationInput { Prompt = prompt, Seed = 22, Steps = LongSteps }, clock);
         var firstEvents = await firstStream;
-        return (firstEvents, secondEvents, [.. logs.Entries.Where(e => e.Contains(" Error: ") || e.Contains(" Critical: "))]);
+        return (firstEvents, secondEvents, [.. logs.Entries.Where(e => e.StartsWith(typeof(GenerationWorker).FullName!)
+            && (e.Contains(" Warning: ") || e.Contains(" Error: ") || e.Contains(" Critical: ")))]);
     }
 
     [Fact]

@@ -146,7 +146,8 @@ public sealed class ResourceTests
     [Fact]
     public async Task An_engine_failure_tells_the_client_it_failed_without_the_exception_text()
     {
-        await using var app = await TinyModelApp.StartAsync();
+        var logs = new LogCapture();
+        await using var app = await TinyModelApp.StartAsync(configure: b => b.ConfigureLogging(l => l.AddProvider(logs)));
         int side = app.Service<ModelHost>().Resolutions[^1];
         // A refinement whose editable region does not match its picture: the pipeline throws deep inside libtorch.
         var broken = new ImageEdit(EditKind.RefineWhole, "none", new RgbImage(side, side, new byte[side * side * 3]), 0.5, [true], [true]);
@@ -155,6 +156,11 @@ public sealed class ResourceTests
         await Eventually(() => job.Latest.IsFinal, "the job never ended");
         Assert.Equal(GenerationStatus.Failed, job.Latest.Status);
         Assert.StartsWith("The engine failed on this request; it has been logged.", job.Latest.Error);
+        // It failed twice before it was told: a job failing alone gets one more try (a one-off failure costs time, not the picture).
+        var worker = logs.Entries.Where(e => e.StartsWith(typeof(GenerationWorker).FullName!) && e.Contains(job.Id)).ToList();
+        Assert.Equal(2, worker.Count);
+        Assert.Contains("Warning: Generation " + job.Id + " failed; running it once more", worker[0]);
+        Assert.Contains("Error: Generation " + job.Id + " failed", worker[1]);
 
         // The engine goes on: the next job succeeds.
         var next = await app.PostAsync(new { prompt = "red heart" });

@@ -1,4 +1,5 @@
 using RefineWeb.Engine.Pipelines.Hooks;
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Pipelines.Cascade;
@@ -11,14 +12,14 @@ namespace RefineWeb.Engine.Pipelines.Cascade;
 sealed class KnownPicture(Tensor parent, Tensor mask, double strength, int timesPerStep, int resampledStages, double? refinerStrength)
 {
     public static KnownPicture Of(RepaintRegion region, Device device) => new(region.Parent.to(device).unsqueeze(0),
-        (region.Mask.to(device) > 0).to(ScalarType.Float32).unsqueeze(0).unsqueeze(0), region.Strength, region.TimesPerStep, region.ResampledStages, region.RefinerStrength);
+        region.Mask.to(device).GreaterThan(0).to(ScalarType.Float32).unsqueeze(0).unsqueeze(0), region.Strength, region.TimesPerStep, region.ResampledStages, region.RefinerStrength);
 
     /// <summary>The RePaint hook of stage <paramref name="stageIndex"/> (0 = base), working at <paramref name="resolution"/> px.</summary>
     public KnownRegionHook AtResolution(int stageIndex, int resolution)
     {
         bool full = resolution == parent.shape[^1];
         return new KnownRegionHook(full ? parent : nn.functional.adaptive_avg_pool2d(parent, [resolution, resolution]),
-            1 - (full ? mask : nn.functional.adaptive_max_pool2d(mask, [resolution, resolution])), stageIndex > 0 ? refinerStrength ?? strength : strength,
+            (full ? mask : nn.functional.adaptive_max_pool2d(mask, [resolution, resolution])).SubtractedFrom(1), stageIndex > 0 ? refinerStrength ?? strength : strength,
             stageIndex < resampledStages ? timesPerStep : 1);
     }
 }

@@ -124,7 +124,7 @@ public static class StageSampling
     static Tensor NoiseBack(NoiseSchedule schedule, Tensor sample, int from, int to, IReadOnlyList<Generator> generators, Device device)
     {
         double ratio = schedule.AlphasCumprod[to] / (from < 0 ? 1.0 : schedule.AlphasCumprod[from]);
-        return Math.Sqrt(ratio) * sample + Math.Sqrt(1 - ratio) * PerItemNoise(generators, [.. sample.shape.Skip(1)], device);
+        return sample.Times(Math.Sqrt(ratio)).Plus(PerItemNoise(generators, [.. sample.shape.Skip(1)], device).Times(Math.Sqrt(1 - ratio)));
     }
 
     /// <summary>The refiner's view of the stage below: bicubic upsampling to its resolution, clamped to the image range.</summary>

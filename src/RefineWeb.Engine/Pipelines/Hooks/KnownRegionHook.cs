@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Schedulers;
 using static TorchSharp.torch;
 
@@ -33,7 +34,7 @@ public sealed class KnownRegionHook(Tensor image, Tensor keep, double strength, 
         var knownNext = step + 1 < context.Timesteps.Count
             ? context.Schedule.AddNoise(knownDenoised!, context.Noise(), context.TimestepsOf(context.Timesteps[step + 1]))
             : knownDenoised!;
-        return new SamplerStep(keepOnDevice! * knownNext + (1 - keepOnDevice!) * result.PreviousSample,
-            keepOnDevice! * knownDenoised! + (1 - keepOnDevice!) * result.PredictedOriginal);
+        return new SamplerStep((keepOnDevice! * knownNext).Plus(keepOnDevice!.SubtractedFrom(1) * result.PreviousSample),
+            (keepOnDevice! * knownDenoised!).Plus(keepOnDevice!.SubtractedFrom(1) * result.PredictedOriginal));
     }
 }

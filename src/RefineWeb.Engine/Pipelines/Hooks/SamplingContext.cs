@@ -23,11 +23,11 @@ public sealed class SamplingContext(StageConfig config, NoiseSchedule schedule, 
     public Tensor TimestepsOf(int t) => ScalarArguments.FullOf([Batch], t, ScalarType.Int64, device);
 
     /// <summary>What the stage denoises (a residual over the upsampled picture, or the picture), as a picture in [-1, 1].</summary>
-    public Tensor AsImage(Tensor denoised) => Config.DenoisesResidual ? (upsampled! + denoised / Config.ResidualScale).ClampTo(-1, 1) : denoised;
+    public Tensor AsImage(Tensor denoised) => Config.DenoisesResidual ? upsampled!.Plus(denoised.Over(Config.ResidualScale)).ClampTo(-1, 1) : denoised;
 
     /// <summary>A picture as what the stage denoises (the inverse of <see cref="AsImage"/> inside the image range).</summary>
-    public Tensor AsDenoised(Tensor image) => Config.DenoisesResidual ? (image - upsampled!) * Config.ResidualScale : image;
+    public Tensor AsDenoised(Tensor image) => Config.DenoisesResidual ? (image - upsampled!).Times(Config.ResidualScale) : image;
 
     /// <summary>A clean estimate of what the stage denoises as a picture, unclamped (the guidance's view).</summary>
-    public Tensor AsImageUnclamped(Tensor denoised) => Config.DenoisesResidual ? upsampled! + denoised / Config.ResidualScale : denoised;
+    public Tensor AsImageUnclamped(Tensor denoised) => Config.DenoisesResidual ? upsampled!.Plus(denoised.Over(Config.ResidualScale)) : denoised;
 }

@@ -1,4 +1,5 @@
 using RefineWeb.Engine.Pipelines.Semantic;
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Pipelines.Hooks;
@@ -19,7 +20,7 @@ public sealed class SemanticGuidanceHook(SemanticGuide guide, double factor) : I
         var (original, _) = context.Schedule.Split(output, t, sample);
         var image = context.AsImageUnclamped(original);
         double sigma = context.Schedule.NoiseScale(t);
-        var moved = image + guide.Gradient(image) * (guide.Scale * factor * sigma * sigma);
+        var moved = image.Plus(guide.Gradient(image).Times(guide.Scale * factor * sigma * sigma));
         return where(guide.Active, context.Schedule.OutputFor(context.AsDenoised(moved), t, sample), output);
     }
 }

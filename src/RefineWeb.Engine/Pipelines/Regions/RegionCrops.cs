@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Pipelines.Regions;
@@ -19,7 +20,7 @@ public static class RegionCrops
         foreach (var region in regions)
         {
             var inside = region.MaskAt(size, image.device);
-            var kept = image * inside + (1 - inside); // white outside the region
+            var kept = (image * inside).Plus(inside.SubtractedFrom(1)); // white outside the region
             var (left, top, right, bottom) = region.PixelBox(size);
             int width = right - left, height = bottom - top, side = Math.Max(width, height);
             var square = ones(3, side, side, device: image.device);

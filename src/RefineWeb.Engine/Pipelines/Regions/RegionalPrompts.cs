@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Pipelines.Regions;
@@ -50,10 +51,10 @@ public sealed class RegionalPrompts(IReadOnlyList<PromptRegion> regions)
         var own = new Tensor[Regions.Count];
         for (int r = Regions.Count - 1; r >= 0; r--) // later regions first: what they cover is theirs
         {
-            own[r] = Regions[r].MaskAt(resolution, device) * (1 - covered);
-            covered = covered + own[r];
+            own[r] = Regions[r].MaskAt(resolution, device) * covered.SubtractedFrom(1);
+            covered = covered.Plus(own[r]);
         }
-        return stack([1 - covered, .. own], 0).view(Prompts, 1, 1, resolution, resolution).MoveToOuterDisposeScope();
+        return stack([covered.SubtractedFrom(1), .. own], 0).view(Prompts, 1, 1, resolution, resolution).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -93,7 +94,7 @@ public sealed class RegionalPrompts(IReadOnlyList<PromptRegion> regions)
         {
             var global = predictions[0];
             // A weight of 1 keeps the region's own prediction untouched (the same bytes as no weight at all).
-            predictions = stack([global, .. weights.Select((w, r) => w == 1 ? predictions[r + 1] : global + w * (predictions[r + 1] - global))], 0);
+            predictions = stack([global, .. weights.Select((w, r) => w == 1 ? predictions[r + 1] : global.Plus((predictions[r + 1] - global).Times(w)))], 0);
         }
         return (predictions * masks).sum([0]).MoveToOuterDisposeScope(); // sum([0]), not sum(0): a bare 0 binds to the dtype overload
     }

@@ -99,7 +99,7 @@ public sealed class SemanticGuide : IDisposable
     {
         using var scope = NewDisposeScope();
         var text = alignment.EncodeText(model.Tokenize(phrases));
-        var target = model.References is { } index ? nn.functional.normalize(text + index.Retrieve(text, ReferencesPerPhrase), dim: 1) : text;
+        var target = model.References is { } index ? nn.functional.normalize(text.Plus(index.Retrieve(text, ReferencesPerPhrase)), dim: 1) : text;
         return target.MoveToOuterDisposeScope();
     }
 
@@ -120,7 +120,7 @@ public sealed class SemanticGuide : IDisposable
         using var scope = NewDisposeScope();
         var gradient = prompts is null ? PhraseGradient(images) : PhraseGradientKeepingPrompt(images, prompts, keepsPrompt!);
         double perPixel = Math.Pow((double)images.shape[^1] / alignment.Config.InputResolution, 2);
-        return (gradient * perPixel).MoveToOuterDisposeScope();
+        return gradient.Times(perPixel).MoveToOuterDisposeScope();
     }
 
     Tensor PhraseGradient(Tensor images)
@@ -137,17 +137,17 @@ public sealed class SemanticGuide : IDisposable
         var embeddings = alignment.EncodeImage(input, zeros([2 * batch], ScalarType.Int64, images.device));
         var phraseScore = PhraseScores(embeddings[..(int)batch]).sum();
         var promptScore = (embeddings[(int)batch..] * prompts).sum();
-        var both = autograd.grad([phraseScore + promptScore], [input])[0];
+        var both = autograd.grad([phraseScore.Plus(promptScore)], [input])[0];
         var (phrase, prompt) = (both[..(int)batch], both[(int)batch..]);
         var agreement = (phrase * prompt).sum([1, 2, 3]);
-        var conflict = agreement.clamp_max(0) * keepsPrompt / ((prompt * prompt).sum([1, 2, 3]) + 1e-20);
+        var conflict = agreement.AtMost(0) * keepsPrompt / (prompt * prompt).sum([1, 2, 3]).Plus(1e-20);
         var adjusted = phrase - conflict.view(-1, 1, 1, 1) * prompt;
         if (anchor == 0) return adjusted;
         // The anchor moves brightness only (the same change in R, G and B): the kept words hold the shape, and their
         // own colours (an apple's red) would fight the colour that was asked for and, at this alignment model's size,
         // paint rainbow speckles.
         var shape = prompt.mean([1], keepdim: true).expand_as(prompt);
-        return adjusted + (anchor * keepsPrompt).view(-1, 1, 1, 1) * shape;
+        return adjusted.Plus(keepsPrompt.Times(anchor).view(-1, 1, 1, 1) * shape);
     }
 
     public void Dispose()
