@@ -70,6 +70,12 @@ public static class ScalarArguments
     /// <summary><c>clamp_max(max)</c>: every element at most <paramref name="max"/>.</summary>
     public static Tensor AtMost(this Tensor x, double max) => With(max.ToScalar(), x.clamp_max);
 
+    /// <summary><c>eq(value)</c>.</summary>
+    public static Tensor EqualTo(this Tensor x, double value) => With(value.ToScalar(), x.eq);
+
+    /// <summary><c>le(value)</c>: where the elements are at most <paramref name="value"/>.</summary>
+    public static Tensor NotAbove(this Tensor x, double value) => With(value.ToScalar(), x.le);
+
     /// <summary><c>gt(value)</c>.</summary>
     public static Tensor GreaterThan(this Tensor x, double value) => With(value.ToScalar(), x.gt);
 
@@ -87,6 +93,10 @@ public static class ScalarArguments
 
     /// <summary><c>torch.full(shape, value)</c> of an integer type (timesteps, noise levels).</summary>
     public static Tensor FullOf(long[] shape, long value, ScalarType dtype, Device device) =>
+        With(value.ToScalar(), v => full(shape, v, dtype, device));
+
+    /// <summary><c>torch.full(shape, value)</c> of a floating type.</summary>
+    public static Tensor Full(long[] shape, double value, ScalarType dtype = ScalarType.Float32, Device? device = null) =>
         With(value.ToScalar(), v => full(shape, v, dtype, device));
 
     /// <summary><c>torch.arange(start, stop)</c>: the integers in [start, stop) as <paramref name="dtype"/>.</summary>

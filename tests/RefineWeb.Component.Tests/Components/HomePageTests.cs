@@ -9,6 +9,7 @@ using RefineWeb.Components.Pages.Home;
 using RefineWeb.Components.Shared;
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Text;
 using System.Security.Claims;
 using RefineWeb.Extensions;
@@ -165,7 +166,7 @@ public sealed class HomePageTests : IAsyncLifetime
         page.WaitForAssertion(() => Assert.Contains("Queued: 2 ahead of you", page.Markup));
 
         byte[] png;
-        using (var red = full([3, 16, 16], 0.0f).index_put_(tensor(1.0f), 0)) png = ImageTensor.ToPng(red);
+        using (var red = ScalarArguments.Full([3, 16, 16], 0.0).index_put_(tensor(1.0f), 0)) png = ImageTensor.ToPng(red);
         job.Publish(new GenerationEvent
         {
             JobId = job.Id, Status = GenerationStatus.Running, StageIndex = 0, StageCount = 3, StageName = "base", Resolution = 16,
@@ -264,7 +265,7 @@ public sealed class HomePageTests : IAsyncLifetime
         page.Find("[data-testid=generate]").Click();
         var job = QueuedJob();
         byte[] png;
-        using (var red = full([3, 16, 16], 0.0f).index_put_(tensor(1.0f), 0)) png = ImageTensor.ToPng(red);
+        using (var red = ScalarArguments.Full([3, 16, 16], 0.0).index_put_(tensor(1.0f), 0)) png = ImageTensor.ToPng(red);
         job.Publish(new GenerationEvent
         {
             JobId = job.Id, Status = GenerationStatus.Running, StageIndex = 0, StageCount = 3, StageName = "base", Resolution = 16,

@@ -1,4 +1,5 @@
 using RefineWeb.Engine.Evaluation;
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Tests.Evaluation;
@@ -10,7 +11,7 @@ public class ImageQualityTests
     {
         using var scope = NewDisposeScope();
         var reference = zeros(1, 3, 8, 8); // level 127.5 -> rounds to 128
-        var shifted = full(new long[] { 1, 3, 8, 8 }, 10 / 127.5f); // +10 levels everywhere
+        var shifted = ScalarArguments.Full([1, 3, 8, 8], 10 / 127.5f); // +10 levels everywhere
         Assert.Equal(20 * Math.Log10(255.0 / 10), ImageQuality.Psnr(shifted, reference), 6);
         Assert.Equal(100, ImageQuality.Psnr(reference, reference));
     }
@@ -20,9 +21,9 @@ public class ImageQualityTests
     {
         using var scope = NewDisposeScope();
         manual_seed(1);
-        var image = (rand(2, 3, 32, 32) * 2 - 1).sign(); // high-contrast texture
+        var image = rand(2, 3, 32, 32).Times(2).Minus(1).sign(); // high-contrast texture
         var blurred = nn.functional.avg_pool2d(image, 3, 1, 1);
-        var noisy = (image + randn_like(image) * 0.5).clamp(-1, 1);
+        var noisy = image.Plus(randn_like(image).Times(0.5)).ClampTo(-1, 1);
         Assert.Equal(1.0, ImageQuality.Ssim(image, image), 9);
         double blur = ImageQuality.Ssim(blurred, image), noise = ImageQuality.Ssim(noisy, image);
         Assert.InRange(blur, 0.01, 0.95);
@@ -36,7 +37,7 @@ public class ImageQualityTests
         using var scope = NewDisposeScope();
         // A 5x5 black picture with one white column in the middle: of the 4x4 positions with both neighbours, each row
         // steps up by the full range (1) into the line and down out of it, and nothing changes down a column.
-        var line = full(new long[] { 1, 3, 5, 5 }, -1f);
+        var line = ScalarArguments.Full([1, 3, 5, 5], -1);
         line[.., .., .., 2] = ones(1, 3, 5);
         Assert.Equal(8.0 / 16, ImageQuality.EdgeStrength(line), 9);
         Assert.Equal(0, ImageQuality.EdgeStrength(zeros(1, 3, 5, 5)));

@@ -1,4 +1,5 @@
 using RefineWeb.Engine.Evaluation;
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Tests.Evaluation;
@@ -15,10 +16,10 @@ public sealed class SeamMeasureTests
     [Fact]
     public void A_flat_patch_pasted_on_a_flat_picture_has_a_seam_of_the_colour_step_and_no_texture()
     {
-        var red = stack([full(32, 32, 1f), full(32, 32, -1f), full(32, 32, -1f)]);
+        var red = stack([ScalarArguments.Full([32, 32], 1), ScalarArguments.Full([32, 32], -1), ScalarArguments.Full([32, 32], -1)]);
         var mask = Square(32, 8, 24);
         var pasted = red.clone();
-        pasted[.., 8..24, 8..24] = stack([full(16, 16, -0.2f), full(16, 16, -0.2f), full(16, 16, 0.6f)]); // a grey-blue square
+        pasted[.., 8..24, 8..24] = stack([ScalarArguments.Full([16, 16], -0.2f), ScalarArguments.Full([16, 16], -0.2f), ScalarArguments.Full([16, 16], 0.6f)]); // a grey-blue square
         var score = SeamMeasure.Of(pasted, mask);
         // Red (255, 0, 0) against (102, 102, 204): steps of 153, 102 and 204 levels, 153 on average.
         Assert.Equal(153, score.Seam, 0.5);

@@ -1,4 +1,5 @@
 using RefineWeb.Engine.Models;
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Tests.Models;
@@ -29,7 +30,7 @@ public class AttentionProbeTests
         Assert.Equal(heard![0, .., 2, 0].mean().item<float>(), maps[0, 0, 1, 0].item<float>(), 5);
 
         // A second layer at a coarser size is brought to the probe's size and averaged in.
-        probe.Record(full(new long[] { 1, 2, 1, 3 }, 0.5f).index_put_(tensor(0f), TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Single(2)), 1, 1);
+        probe.Record(ScalarArguments.Full([1, 2, 1, 3], 0.5).index_put_(tensor(0f), TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Single(2)), 1, 1);
         var averaged = probe.Maps()!;
         Assert.Equal((maps[0, 0, 1, 0].item<float>() + 0.5f) / 2, averaged[0, 0, 1, 0].item<float>(), 5);
     }

@@ -1,5 +1,6 @@
 using RefineWeb.Engine.Models;
 using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Tests.Models;
@@ -29,7 +30,7 @@ public class ConditionalUNetTests
         using var dir = new TempDirectory();
         var config = Stage(0);
         using var plain = new DiffusionStage(config);
-        using (no_grad()) foreach (var p in plain.parameters()) p.add_(randn_like(p) * 0.05);
+        using (no_grad()) foreach (var p in plain.parameters()) p.PlusInPlace(randn_like(p).Times(0.05));
         var path = dir.File("base.safetensors");
         RefineWeb.Engine.Weights.TensorWeights.Save(plain, path);
         using var withLayout = new DiffusionStage(config with { UNet = config.UNet with { LayoutChannels = 1 } });
@@ -40,14 +41,14 @@ public class ConditionalUNetTests
         var t = tensor(new long[] { 300, 700 });
         var text = Text(plain, 2);
         var left = zeros(2, 1, 16, 16);
-        left[.., .., .., TensorIndex.Slice(0, 8)].fill_(1);
+        left[.., .., .., TensorIndex.Slice(0, 8)].Fill(1);
         var before = plain.Denoise(new DenoiserInput(x, t, text));
         Assert.True(before.equal(withLayout.Denoise(new DenoiserInput(x, t, text))).all().item<bool>());
         Assert.True(before.equal(withLayout.Denoise(new DenoiserInput(x, t, text, Layout: left))).all().item<bool>());
 
         // Once the layout channel has weights, the layout matters, and none given is the whole picture.
         var convIn = withLayout.named_parameters().Single(p => p.name == "unet.conv_in.weight").parameter;
-        convIn.select(1, 3).copy_(randn_like(convIn.select(1, 3)) * 0.5);
+        convIn.select(1, 3).copy_(randn_like(convIn.select(1, 3)).Times(0.5));
         var whole = withLayout.Denoise(new DenoiserInput(x, t, text, Layout: ones(2, 1, 16, 16)));
         Assert.True(whole.equal(withLayout.Denoise(new DenoiserInput(x, t, text))).all().item<bool>());
         Assert.False(whole.allclose(withLayout.Denoise(new DenoiserInput(x, t, text, Layout: left))));
@@ -59,7 +60,7 @@ public class ConditionalUNetTests
         using var scope = NewDisposeScope();
         using var stage = new DiffusionStage(Stage(1));
         // The output layer starts at zero; give it weights so the output depends on the inputs.
-        using (no_grad()) foreach (var p in stage.parameters()) p.add_(randn_like(p) * 0.05);
+        using (no_grad()) foreach (var p in stage.parameters()) p.PlusInPlace(randn_like(p).Times(0.05));
         var x = randn(1, 3, 32, 32);
         var t = tensor(new long[] { 500 });
         var text = Text(stage, 1);
@@ -76,7 +77,7 @@ public class ConditionalUNetTests
     {
         using var scope = NewDisposeScope();
         using var stage = new DiffusionStage(Stage(0));
-        using (no_grad()) foreach (var p in stage.parameters()) p.add_(randn_like(p) * 0.05);
+        using (no_grad()) foreach (var p in stage.parameters()) p.PlusInPlace(randn_like(p).Times(0.05));
         using var noGrad = no_grad();
         var x = randn(2, 3, 16, 16);
         var text = Text(stage, 2);
@@ -106,7 +107,7 @@ public class ConditionalUNetTests
     {
         using var scope = NewDisposeScope();
         using var stage = new DiffusionStage(Stage(0));
-        using (no_grad()) foreach (var p in stage.parameters()) p.add_(randn_like(p) * 0.05);
+        using (no_grad()) foreach (var p in stage.parameters()) p.PlusInPlace(randn_like(p).Times(0.05));
         using var noGrad = no_grad();
         var tokens = tensor(new long[] { 2, 5, 3, 0, 0, 0, 2, 3, 0, 0, 0, 0 }, [2, 6]);
         Tensor Sample(int interval)
@@ -127,7 +128,7 @@ public class ConditionalUNetTests
     {
         using var scope = NewDisposeScope();
         using var stage = new DiffusionStage(Stage(1));
-        using (no_grad()) foreach (var p in stage.parameters()) p.add_(randn_like(p) * 0.05);
+        using (no_grad()) foreach (var p in stage.parameters()) p.PlusInPlace(randn_like(p).Times(0.05));
         var input = new DenoiserInput(randn(5, 3, 32, 32), tensor(new long[] { 10, 200, 400, 600, 900 }), Text(stage, 5), randn(5, 3, 32, 32), tensor(new long[] { 100, 100, 50, 0, 100 }));
         using var noGrad = no_grad();
         var whole = stage.Denoise(input, rowsPerPass: 5);
@@ -172,9 +173,9 @@ public class NormalizationTests
         for (int i = 0; i < 5; i++) // uninitialized memory differs between allocations: try several
         {
             var norm = Normalization.Group(4, 8);
-            Assert.True(norm.weight!.eq(1).all().item<bool>());
-            Assert.True(norm.bias!.eq(0).all().item<bool>());
-            var y = norm.call(randn(2, 8, 4, 4) * 3 + 5);
+            Assert.True(norm.weight!.EqualTo(1).all().item<bool>());
+            Assert.True(norm.bias!.EqualTo(0).all().item<bool>());
+            var y = norm.call(randn(2, 8, 4, 4).Times(3).Plus(5));
             Assert.False(y.isnan().any().item<bool>());
             Assert.Equal(0, y.mean().item<float>(), 3);
         }

@@ -1,6 +1,7 @@
 using RefineWeb.Engine.Models;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Cascade;
+using RefineWeb.Engine.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,7 +29,7 @@ public class HighResolutionRefinerTests
         manual_seed(3);
         using var stage = new DiffusionStage(Emoji[4]);
         Assert.DoesNotContain(stage.UNet.modules(), m => m is SpatialTransformer);
-        using (no_grad()) foreach (var p in stage.parameters()) p.add_(randn_like(p) * 0.02);
+        using (no_grad()) foreach (var p in stage.parameters()) p.PlusInPlace(randn_like(p).Times(0.02));
         var text = stage.EncodeText(tensor(new long[] { 2, 7, 3, 0 }, [1, 4]));
         // A 64 px training crop and the whole 256 px picture through the same weights.
         foreach (var side in new[] { 64, 256 })
@@ -46,11 +47,11 @@ public class HighResolutionRefinerTests
         manual_seed(4);
         var config = CascadeBlueprint.Stages(CascadePreset.Tiny, 60)[1];
         using var stage = new DiffusionStage(config);
-        using (no_grad()) foreach (var p in stage.parameters()) p.add_(randn_like(p) * 0.05);
+        using (no_grad()) foreach (var p in stage.parameters()) p.PlusInPlace(randn_like(p).Times(0.05));
         stage.eval();
         // Different conditional and unconditional captions, so that real guidance would differ from no guidance.
         var tokens = tensor(new long[] { 2, 7, 3, 0, 2, 3, 0, 0 }, [2, 4]);
-        var lower = rand(1, 3, 16, 16) * 2 - 1;
+        var lower = rand(1, 3, 16, 16).Times(2).Minus(1);
         Tensor Sample(double guidance)
         {
             using var generator = new Generator(11);

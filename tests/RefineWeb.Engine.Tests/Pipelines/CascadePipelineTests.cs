@@ -1,6 +1,7 @@
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Cascade;
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Text;
 using RefineWeb.Engine.Weights;
 using TorchSharp;
@@ -24,7 +25,7 @@ public sealed class TinyModelFixture : IDisposable
         {
             manual_seed(5);
             foreach (var stage in Model.Stages)
-                foreach (var p in stage.parameters()) p.add_(randn_like(p) * 0.05);
+                foreach (var p in stage.parameters()) p.PlusInPlace(randn_like(p).Times(0.05));
         }
     }
 
@@ -58,7 +59,7 @@ public class CascadePipelineTests(TinyModelFixture fixture) : IClassFixture<Tiny
         using var directory = new TempDirectory();
         CascadeBlueprint.Write(directory.Path, WordTokenizer.BuildVocabulary(["red heart"]), CascadePreset.Tiny, seed: 1);
         using var model = CascadeModel.Load(directory.Path, CPU);
-        using (no_grad()) model.Stages[0].parameters().First().fill_(double.NaN); // NaN on every path, oneDNN or not
+        using (no_grad()) model.Stages[0].parameters().First().Fill(double.NaN); // NaN on every path, oneDNN or not
         long before = Engine.Runtime.FiniteForward.Retries;
         var error = Assert.Throws<InvalidOperationException>(() => new CascadePipeline(model).Generate(new CascadeRequest { Prompt = "red heart", Seeds = [1] }).Dispose());
         Assert.Contains("'base' returned non-finite values, with and without oneDNN", error.Message);

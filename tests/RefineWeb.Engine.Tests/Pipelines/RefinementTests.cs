@@ -1,6 +1,7 @@
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines.Cascade;
 using RefineWeb.Engine.Pipelines.Hooks;
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Tests.Pipelines;
@@ -89,7 +90,7 @@ public sealed class RefinementTests(TinyModelFixture fixture) : IClassFixture<Ti
         Assert.Equal(plain.Previews, plain.Passes);
         Assert.Equal(plain.Previews, resampled.Previews); // the page's progress counts steps, not passes
         Assert.Equal(2 * (plain.Previews - 1) + 1, resampled.Passes);
-        var outside = keep.expand(1, 3, size, size) > 0;
+        var outside = keep.expand(1, 3, size, size).GreaterThan(0);
         Assert.True((resampled.Image - parent).abs().masked_select(outside).max().item<float>() < 1e-5, "the kept region moved");
         Assert.True((resampled.Image - plain.Image).abs().masked_select(outside.logical_not()).max().item<float>() > 0.05, "resampling changed nothing inside");
         Assert.True(Run(2).Image.allclose(resampled.Image, 0, 0), "the same seed resampled twice differs");

@@ -1,6 +1,7 @@
 using RefineWeb.Engine.Models;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Cascade;
+using RefineWeb.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace RefineWeb.Engine.Tests.Pipelines;
@@ -25,7 +26,7 @@ public sealed class ResidualRefinerTests
     {
         var refiner = CascadeBlueprint.Stages(CascadePreset.Tiny, 10)[1];
         manual_seed(1);
-        using var lower = rand([1, 3, 16, 16]) * 2 - 1;
+        using var lower = rand([1, 3, 16, 16]).Times(2).Minus(1);
         using var bicubic = StageSampling.UpsampleForRefiner(lower, 32);
 
         using var plain = Refine(refiner, lower);

@@ -1,6 +1,7 @@
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Cascade;
 using RefineWeb.Engine.Pipelines.Semantic;
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Text;
 using static TorchSharp.torch;
 
@@ -12,7 +13,7 @@ public class SemanticEmphasisTests(ShippedModelFixture fixture) : IClassFixture<
     static IReadOnlyList<IReadOnlyList<EmphasizedPhrase>> One(params (string Text, double Weight)[] phrases) =>
         [[.. phrases.Select(p => new EmphasizedPhrase(p.Text, p.Weight, 0))]];
 
-    static Tensor FixedImage(int size, long seed) => rand([1, 3, size, size], generator: new Generator((ulong)seed)) * 2 - 1;
+    static Tensor FixedImage(int size, long seed) => rand([1, 3, size, size], generator: new Generator((ulong)seed)).Times(2).Minus(1);
 
     double PhraseSimilarity(Tensor images, string phrase) => new AlignmentScorer(fixture.Model).Similarities(images, [[phrase]])[0][0];
 
@@ -27,7 +28,7 @@ public class SemanticEmphasisTests(ShippedModelFixture fixture) : IClassFixture<
         var gradient = guide.Gradient(image);
         Assert.True(gradient.abs().max().item<float>() > 0, "the gradient is zero");
 
-        var stepped = image + gradient * (0.05 / gradient.abs().max().item<float>());
+        var stepped = image.Plus(gradient.Times(0.05 / gradient.abs().max().item<float>()));
         double before = guide.Score(image).item<float>(), after = guide.Score(stepped).item<float>();
         Assert.True(after > before + 0.01, $"the guide's score went from {before:F4} to {after:F4}");
         // The phrase's own text similarity (without the reference images) rises too.
@@ -42,7 +43,7 @@ public class SemanticEmphasisTests(ShippedModelFixture fixture) : IClassFixture<
         using var both = SemanticGuide.Create(fixture.Model, One(("blue", 1.5), ("heart", 1.8)), scale: 1)!;
         using var blue = SemanticGuide.Create(fixture.Model, One(("blue", 1.5)), scale: 1)!;
         using var heart = SemanticGuide.Create(fixture.Model, One(("heart", 1.8)), scale: 1)!;
-        var sum = blue.Gradient(image) + heart.Gradient(image);
+        var sum = blue.Gradient(image).Plus(heart.Gradient(image));
         var combined = both.Gradient(image);
         double relative = ((combined - sum).norm() / sum.norm()).item<float>();
         Assert.True(relative < 1e-4, $"combined gradient differs from the sum by {relative:E2} (relative)");
@@ -57,7 +58,7 @@ public class SemanticEmphasisTests(ShippedModelFixture fixture) : IClassFixture<
         var image = FixedImage(32, 5);
         using var up = SemanticGuide.Create(fixture.Model, One(("red", 1.5)), scale: 1)!;
         using var down = SemanticGuide.Create(fixture.Model, One(("red", 0.5)), scale: 1)!;
-        Assert.True((up.Gradient(image) + down.Gradient(image)).abs().max().item<float>() < 1e-6);
+        Assert.True(up.Gradient(image).Plus(down.Gradient(image)).abs().max().item<float>() < 1e-6);
         Assert.Null(SemanticGuide.Create(fixture.Model, One(("red", 1.0)), scale: 1));
         Assert.Null(SemanticGuide.Create(fixture.Model, One(("red", 1.5)), scale: 0));
     }
@@ -137,8 +138,8 @@ public class SemanticEmphasisTests(ShippedModelFixture fixture) : IClassFixture<
                 strongConflicts++;
                 double step = 0.02 / g.abs().max().item<float>();
                 double before = PromptScores(images[i..(i + 1)], i).item<float>();
-                double afterPlain = PromptScores(images[i..(i + 1)] + g.unsqueeze(0) * step, i).item<float>();
-                double afterKept = PromptScores(images[i..(i + 1)] + k.unsqueeze(0) * step, i).item<float>();
+                double afterPlain = PromptScores(images[i..(i + 1)].Plus(g.unsqueeze(0).Times(step)), i).item<float>();
+                double afterKept = PromptScores(images[i..(i + 1)].Plus(k.unsqueeze(0).Times(step)), i).item<float>();
                 Assert.True(afterPlain < before, $"image {i}: the plain step did not lower the prompt score");
                 Assert.True(before - afterKept < 0.2 * (before - afterPlain), $"image {i} (cosine {agreement:F3}): prompt {before:F5} -> kept {afterKept:F5} (plain {afterPlain:F5})");
             }
@@ -190,10 +191,10 @@ public class SemanticEmphasisTests(ShippedModelFixture fixture) : IClassFixture<
         var pull = Anchored(0.5) - gradient;
         Assert.True(pull.abs().max().item<float>() > 0, "the anchor changed nothing");
         Assert.True(pull[.., 0].allclose(pull[.., 1], atol: 1e-7) && pull[.., 1].allclose(pull[.., 2], atol: 1e-7), "the anchor changed colours, not only brightness");
-        Assert.True((Anchored(1.0) - gradient).allclose(pull * 2, rtol: 1e-3, atol: 1e-7));
+        Assert.True((Anchored(1.0) - gradient).allclose(pull.Times(2), rtol: 1e-3, atol: 1e-7));
         var objectNames = model.Alignment!.EncodeText(model.Tokenize(objects)).detach();
         Tensor ObjectScores(Tensor x) => (model.Alignment.EncodeImage(x, zeros([x.shape[0]], ScalarType.Int64)) * objectNames).sum(1);
-        var raised = ObjectScores(images + pull * (0.02 / pull.abs().max().item<float>())) - ObjectScores(images);
+        var raised = ObjectScores(images.Plus(pull.Times(0.02 / pull.abs().max().item<float>()))) - ObjectScores(images);
         Assert.True(raised.min().item<float>() > 0, $"a step along the anchor lowered an object's score: {string.Join(", ", raised.data<float>().ToArray())}");
         Assert.Throws<ArgumentOutOfRangeException>(() => SemanticGuide.Create(model, phrasesPerItem, scale: 1, keptPrompts: objects, anchor: -1));
         // cascade.json's anchor reaches the guide.

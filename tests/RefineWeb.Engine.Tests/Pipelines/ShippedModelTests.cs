@@ -4,6 +4,7 @@ using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines;
 using RefineWeb.Engine.Pipelines.Cascade;
 using RefineWeb.Engine.Pipelines.Semantic;
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Text;
 using RefineWeb.Engine.Weights;
 using static TorchSharp.torch;
@@ -168,10 +169,10 @@ public class ShippedModelTests(ShippedModelFixture fixture) : IClassFixture<Ship
         var pipeline = new CascadePipeline(fixture.Model);
         double before = 0, after = 0;
         // Flat art as the emoji are: a red disc on white, the region across its edge.
-        var ys = arange(256).to(ScalarType.Float32).unsqueeze(1);
-        var xs = arange(256).to(ScalarType.Float32).unsqueeze(0);
-        var disc = ((ys - 128).pow(2) + (xs - 128).pow(2) <= 90 * 90).to(ScalarType.Float32);
-        var parent = stack([ones(256, 256), 1 - 2 * disc, 1 - 2 * disc]);
+        var ys = ScalarArguments.Range(0, 256, ScalarType.Float32).unsqueeze(1);
+        var xs = ScalarArguments.Range(0, 256, ScalarType.Float32).unsqueeze(0);
+        var disc = ys.Minus(128).Power(2).Plus(xs.Minus(128).Power(2)).NotAbove(90 * 90).to(ScalarType.Float32);
+        var parent = stack([ones(256, 256), disc.Times(2).SubtractedFrom(1), disc.Times(2).SubtractedFrom(1)]);
         var mask = zeros(256, 256);
         mask[64..160, 40..136] = 1;
         foreach (var (prompt, seed) in new[] { ("red heart", 1L), ("red circle", 2L), ("red apple", 3L) })

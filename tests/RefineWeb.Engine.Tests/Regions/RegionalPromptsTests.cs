@@ -1,6 +1,7 @@
 using RefineWeb.Engine.Imaging;
 using RefineWeb.Engine.Pipelines.Regions;
 using RefineWeb.Engine.Requests;
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Serving;
 using RefineWeb.Engine.Tests.Pipelines;
 using static TorchSharp.torch;
@@ -70,7 +71,7 @@ public sealed class RegionalPromptsTests(ShippedModelFixture fixture) : IClassFi
         var layout = new RegionalPrompts([new PromptRegion("left", 0, 0, 0.5, 1), new PromptRegion("right", 0.5, 0, 0.5, 1)]);
         var masks = layout.Masks(2, CPU);
         // Rows: global 1, left 2, right 3, unconditional 0 (one sample, one channel, 2x2).
-        var output = cat([full(new long[] { 1, 1, 2, 2 }, 1f), full(new long[] { 1, 1, 2, 2 }, 2f), full(new long[] { 1, 1, 2, 2 }, 3f), zeros(1, 1, 2, 2)], 0);
+        var output = cat([ScalarArguments.Full([1, 1, 2, 2], 1f), ScalarArguments.Full([1, 1, 2, 2], 2f), ScalarArguments.Full([1, 1, 2, 2], 3f), zeros(1, 1, 2, 2)], 0);
         Assert.Equal([2f, 3f, 2f, 3f], Flat(RegionalPrompts.Blend(output, masks, batch: 1, guidanceScale: 1, guided: true)));
         // Guidance 4: uncond + 4 (cond - uncond), per region.
         Assert.Equal([8f, 12f, 8f, 12f], Flat(RegionalPrompts.Blend(output, masks, batch: 1, guidanceScale: 4, guided: true)));
@@ -86,7 +87,7 @@ public sealed class RegionalPromptsTests(ShippedModelFixture fixture) : IClassFi
         Assert.Equal(1, new RegionalPrompts([new PromptRegion("left", 0, 0, 0.5, 1)]).Negatives);
         var masks = layout.Masks(2, CPU);
         // Conditional rows: global 1, left 2, right 3; unconditional rows, one per prompt: 0, 1 (left's own), 0 (right: the request's).
-        var output = cat(new[] { 1f, 2f, 3f, 0f, 1f, 0f }.Select(v => full(new long[] { 1, 1, 2, 2 }, v)).ToArray(), 0);
+        var output = cat(new[] { 1f, 2f, 3f, 0f, 1f, 0f }.Select(v => ScalarArguments.Full([1, 1, 2, 2], v)).ToArray(), 0);
         // Guidance 2: uncond + 2 (cond - uncond): left 1 + 2 (2 - 1) = 3, right 0 + 2 (3 - 0) = 6.
         Assert.Equal([3f, 6f, 3f, 6f], Flat(RegionalPrompts.Blend(output, masks, batch: 1, guidanceScale: 2, guided: true, negatives: layout.Negatives)));
 
@@ -107,7 +108,7 @@ public sealed class RegionalPromptsTests(ShippedModelFixture fixture) : IClassFi
         Assert.Equal([1.5, 0.5], layout.Weights);
         var masks = layout.Masks(2, CPU);
         // Rows: global 1, left 2, right 3 (unguided). Left: 1 + 1.5 (2 - 1) = 2.5; right: 1 + 0.5 (3 - 1) = 2.
-        var output = cat([full(new long[] { 1, 1, 2, 2 }, 1f), full(new long[] { 1, 1, 2, 2 }, 2f), full(new long[] { 1, 1, 2, 2 }, 3f)], 0);
+        var output = cat([ScalarArguments.Full([1, 1, 2, 2], 1f), ScalarArguments.Full([1, 1, 2, 2], 2f), ScalarArguments.Full([1, 1, 2, 2], 3f)], 0);
         Assert.Equal([2.5f, 2f, 2.5f, 2f], Flat(RegionalPrompts.Blend(output, masks, batch: 1, guidanceScale: 1, guided: false, layout.Weights)));
         // Weights of 1: exactly the unweighted blend.
         Assert.Equal(Flat(RegionalPrompts.Blend(output, masks, 1, 1, false)), Flat(RegionalPrompts.Blend(output, masks, 1, 1, false, [1, 1])));

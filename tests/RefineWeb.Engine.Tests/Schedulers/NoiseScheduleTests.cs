@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Schedulers;
 using static TorchSharp.torch;
 
@@ -59,7 +60,7 @@ public class NoiseScheduleTests
         var schedule = new NoiseSchedule(BetaSchedule.Cosine, 1000, prediction);
         using var scope = NewDisposeScope();
         manual_seed(1);
-        var x0 = rand(1, 3, 4, 4) * 2 - 1;
+        var x0 = rand(1, 3, 4, 4).Times(2).Minus(1);
         var eps = randn(1, 3, 4, 4);
         var t = tensor(new long[] { 420 });
         var noisy = schedule.AddNoise(x0, eps, t);
@@ -79,12 +80,12 @@ public class NoiseScheduleTests
         using var scope = NewDisposeScope();
         manual_seed(2);
         var sample = randn(1, 3, 4, 4);
-        var wanted = rand(1, 3, 4, 4) * 2 - 1;
+        var wanted = rand(1, 3, 4, 4).Times(2).Minus(1);
         var output = schedule.OutputFor(wanted, 300, sample);
         var (x0, eps) = schedule.Split(output, 300, sample);
         Assert.True(x0.allclose(wanted, rtol: 1e-4, atol: 1e-4));
         // and consistent: x_t = alpha x0 + sigma eps
-        Assert.True((schedule.SignalScale(300) * x0 + schedule.NoiseScale(300) * eps).allclose(sample, rtol: 1e-4, atol: 1e-4));
+        Assert.True(x0.Times(schedule.SignalScale(300)).Plus(eps.Times(schedule.NoiseScale(300))).allclose(sample, rtol: 1e-4, atol: 1e-4));
     }
 
     [Fact]

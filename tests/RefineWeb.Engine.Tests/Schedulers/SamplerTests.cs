@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Schedulers;
 using static TorchSharp.torch;
 
@@ -66,7 +67,7 @@ public class SamplerTests
         dpm.SetTimesteps(8);
         manual_seed(3);
         var x = randn(1, 3, 4, 4);
-        var output = randn(1, 3, 4, 4) * 0.5;
+        var output = randn(1, 3, 4, 4).Times(0.5);
         var a = ddim.Step(output, 0, x).PreviousSample;
         var b = dpm.Step(output, 0, x).PreviousSample;
         Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-5));

@@ -1,3 +1,4 @@
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Training;
 using static TorchSharp.torch;
 using Placement = RefineWeb.Engine.Training.SyntheticLayouts.Placement;
@@ -9,7 +10,7 @@ public sealed class SyntheticLayoutsTests
 {
     // Flat colours make every pixel's owner plain: the row's own picture is 0.5, the other picture -0.5 (white is 1).
     static (Tensor Own, Tensor OwnSmall, Tensor Other, Tensor OtherSmall) Pictures(int rows, int side) =>
-        (full(rows, 3, side, side, 0.5f), full(rows, 3, side / 2, side / 2, 0.5f), full(rows, 3, side, side, -0.5f), full(rows, 3, side / 2, side / 2, -0.5f));
+        (ScalarArguments.Full([rows, 3, side, side], 0.5), ScalarArguments.Full([rows, 3, side / 2, side / 2], 0.5), ScalarArguments.Full([rows, 3, side, side], -0.5), ScalarArguments.Full([rows, 3, side / 2, side / 2], -0.5));
 
     /// <summary>A [r, r] plane as text, one line per pixel row, each pixel as <paramref name="symbol"/> names it.</summary>
     static string Grid(Tensor plane, Func<float, char> symbol)
@@ -78,7 +79,7 @@ public sealed class SyntheticLayoutsTests
     {
         using var scope = NewDisposeScope();
         var (own, ownSmall, other, otherSmall) = Pictures(2, 8);
-        ownSmall[0, .., 0, 0].fill_(1); // a corner of white ground: the emoji beneath shows there, not a white box
+        ownSmall[0, .., 0, 0].Fill(1); // a corner of white ground: the emoji beneath shows there, not a white box
         var (pictures, layout) = SyntheticLayouts.Compose(own, ownSmall, other, otherSmall, [Placement.Centre, Placement.Whole]);
         Assert.Equal("""
             xxxxxxxx
@@ -94,7 +95,7 @@ public sealed class SyntheticLayoutsTests
         Assert.Equal(1, layout[0, 0, 2, 2].item<float>());
         Assert.True(pictures[1].equal(own[1]).all().item<bool>());
         Assert.Equal(64, layout[1].sum().item<float>());
-        Assert.True(own.equal(full(2, 3, 8, 8, 0.5f)).all().item<bool>(), "the inputs were changed");
+        Assert.True(own.equal(ScalarArguments.Full([2, 3, 8, 8], 0.5)).all().item<bool>(), "the inputs were changed");
     }
 
     [Fact]

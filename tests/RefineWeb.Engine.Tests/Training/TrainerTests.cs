@@ -1,5 +1,6 @@
 using RefineWeb.Engine.Models;
 using RefineWeb.Engine.Pipelines;
+using RefineWeb.Engine.Runtime;
 using RefineWeb.Engine.Text;
 using RefineWeb.Engine.Training;
 using RefineWeb.Engine.Weights;
@@ -172,7 +173,7 @@ public sealed class TrainerTests(SyntheticBank synthetic) : IClassFixture<Synthe
         // vertical 3, 0, 0 (mean 1).
         var picture = tensor(new float[] { 0, 1, 2, 3, 1, 2 }).view(1, 1, 2, 3);
         Assert.Equal(5.0 / 4 + 1, DiffusionObjective.EdgeLoss(picture, zeros_like(picture)).item<float>(), 5);
-        Assert.Equal(0, DiffusionObjective.EdgeLoss(picture, picture + 0.5f).item<float>()); // a shift has the same edges
+        Assert.Equal(0, DiffusionObjective.EdgeLoss(picture, picture.Plus(0.5)).item<float>()); // a shift has the same edges
 
         var objective = (DiffusionObjective)Objective("refiner32");
         using var module = objective.Module;
@@ -201,9 +202,9 @@ public sealed class TrainerTests(SyntheticBank synthetic) : IClassFixture<Synthe
     public void The_moving_average_follows_its_formula()
     {
         using var module = nn.Linear(2, 1);
-        using (no_grad()) { module.weight!.fill_(0); module.bias!.fill_(0); }
+        using (no_grad()) { module.weight!.Fill(0); module.bias!.Fill(0); }
         using var ema = new ExponentialMovingAverage(module, decay: 0.5);
-        using (no_grad()) { module.weight!.fill_(1); module.bias!.fill_(1); }
+        using (no_grad()) { module.weight!.Fill(1); module.bias!.Fill(1); }
         ema.Update(module, updates: 100); // decay min(0.5, 101/110) = 0.5
         Assert.Equal(0.5f, ema.Shadow["weight"][0, 0].item<float>());
         ema.Update(module, updates: 0); // warm-up: decay min(0.5, 1/10) = 0.1
